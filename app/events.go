@@ -1,0 +1,70 @@
+package app
+
+// Event is something the call reports to its owner, in order, from one place
+// (the call's loop). The concrete types below are the whole set.
+type Event interface{ isEvent() }
+
+// StateChanged reports a new connection state. Err says why a join failed or
+// why the connection was lost; it is nil otherwise.
+type StateChanged struct {
+	State ConnectionState
+	Err   error
+}
+
+// UserJoined reports a remote user in the room: on join for everyone already
+// there, and later for each newcomer.
+type UserJoined struct {
+	UserID string
+	Name   string
+}
+
+// UserLeft reports a remote user gone from the room.
+type UserLeft struct {
+	UserID string
+	Reason LeaveReason
+}
+
+// RemoteVideo reports a remote camera or screen becoming available (published
+// and not muted) or unavailable.
+type RemoteVideo struct {
+	UserID    string
+	Source    Source
+	Available bool
+}
+
+// RemoteAudio reports a remote microphone (or screen audio) becoming
+// available or unavailable. Available audio plays by itself.
+type RemoteAudio struct {
+	UserID    string
+	Source    Source
+	Available bool
+}
+
+// KickedOut reports that the server removed this participant. The call is
+// over; no automatic rejoin follows.
+type KickedOut struct {
+	Reason KickReason
+}
+
+// AudioLevels is a periodic report of the local level (from captured PCM)
+// and each remote user's level (from decoded PCM), 0–1.
+type AudioLevels struct {
+	Local  float64
+	Remote map[string]float64
+}
+
+// DeviceError reports a local camera or microphone that could not start or
+// stopped working. The call goes on without it.
+type DeviceError struct {
+	Source Source
+	Err    error
+}
+
+func (StateChanged) isEvent() {}
+func (DeviceError) isEvent()  {}
+func (UserJoined) isEvent()   {}
+func (UserLeft) isEvent()     {}
+func (RemoteVideo) isEvent()  {}
+func (RemoteAudio) isEvent()  {}
+func (KickedOut) isEvent()    {}
+func (AudioLevels) isEvent()  {}

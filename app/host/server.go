@@ -1,0 +1,293 @@
+// Package host runs a LiveKit node inside the Confer process: `confer serve`
+// and the desktop app's "Host on this computer". One public HTTP listener
+// serves the token endpoint and forwards everything else (signalling
+// websockets, the admin API) to the node, so a team opens one TCP port for
+// signalling plus the two RTC ports.
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/livekit/livekit-server/pkg/config"
+	"github.com/livekit/livekit-server/pkg/routing"
+	"github.com/livekit/livekit-server/pkg/service"
+	"github.com/livekit/livekit-server/pkg/telemetry/prometheus"
+	"github.com/livekit/protocol/livekit"
+	"github.com/livekit/protocol/logger"
+	"gopkg.in/yaml.v3"
+
+	"confer/app"
+)
+
+// Config is what `confer serve` takes from its flags. Port 0 picks free ports
+// (tests use that); the defaults are LiveKit's usual ones.
+type Config struct {
+	Bind            string // address to listen on; "" means loopback only
+	Port            int    // signalling and token endpoint (TCP)
+	RTCUDPPort      int    // one UDP port for all media
+	RTCTCPPort      int    // ICE over TCP, for networks that block UDP
+	Keys            Keys
+	Password        string // join password asked by the token endpoint, if set
+	Redis           string // host:port of Redis; makes this node part of a cluster
+	MaxParticipants int    // per room; 0 means no limit
+	LogLevel        string // LiveKit's log level; default "error"
+	Log             *slog.Logger
+}
+
+// Defaults used by `confer serve`.
+const (
+	DefaultPort       = 7880
+	DefaultRTCTCPPort = 7881
+	DefaultRTCUDPPort = 7882
+)
+
+// Server is a running room server.
+type Server struct {
+	cfg      Config
+	lk       *service.LivekitServer
+	front    *http.Server
+	ln       net.Listener
+	url      string
+	lkDone   chan error
+	stopOnce sync.Once
+}
+
+// ErrStartTimeout is returned when the LiveKit node does not come up in time.
+var ErrStartTimeout = errors.New("room server did not start in time")
+
+// Start runs a LiveKit node and the front listener, returning when both serve.
+func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Keys.APIKey == "" || cfg.Keys.APISecret == "" {
+		return nil, errors.New("room server needs an API key and secret")
+	}
+	bind := cfg.Bind
+	if bind == "" {
+		bind = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(bind, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen for signalling: %w", err)
+	}
+	ports, err := pickPorts(bind, cfg)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	lk, err := newLiveKit(cfg, bind, ports)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, lk: lk, ln: ln, lkDone: make(chan error, 1)}
+	s.url = "ws://" + advertisedHost(bind, ln.Addr())
+	go func() { s.lkDone <- lk.Start() }()
+	if err := s.waitRunning(ctx); err != nil {
+		lk.Stop(true)
+		ln.Close()
+		return nil, err
+	}
+	s.front = s.newFront(ports.internal)
+	go func() {
+		if err := s.front.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			cfg.Log.Error("front listener stopped", "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// URL is the address clients use, ws://host:port.
+func (s *Server) URL() string { return s.url }
+
+// Addr is the front listener's address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Keys returns the keys the server signs and checks tokens with.
+func (s *Server) Keys() Keys { return s.cfg.Keys }
+
+// Close stops accepting, disconnects everyone and stops the node.
+func (s *Server) Close() error {
+	s.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = s.front.Shutdown(ctx)
+		s.lk.Stop(true)
+		<-s.lkDone
+	})
+	return nil
+}
+
+// waitRunning waits for the node's HTTP side to be up. LiveKit has no ready
+// signal, so this asks IsRunning on a short timer, bounded by ctx and 15 s.
+func (s *Server) waitRunning(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !s.lk.IsRunning() {
+		select {
+		case err := <-s.lkDone:
+			if err == nil {
+				err = errors.New("stopped while starting")
+			}
+			return fmt.Errorf("room server: %w", err)
+		case <-ctx.Done():
+			return ErrStartTimeout
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+func (s *Server) newFront(internalPort int) *http.Server {
+	target := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(internalPort))}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ErrorLog = slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)
+	mux := http.NewServeMux()
+	mux.Handle(app.TokenEndpointPath, &tokenHandler{keys: s.cfg.Keys, password: s.cfg.Password})
+	mux.Handle("/", proxy)
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+}
+
+type portSet struct {
+	internal int // the LiveKit node's own HTTP port, loopback only
+	udp, tcp int
+}
+
+// pickPorts fills in ports left at 0 with free ones.
+func pickPorts(bind string, cfg Config) (portSet, error) {
+	var p portSet
+	var err error
+	if p.internal, err = freeTCPPort("127.0.0.1"); err != nil {
+		return p, err
+	}
+	if p.udp = cfg.RTCUDPPort; p.udp == 0 {
+		if p.udp, err = freeUDPPort(bind); err != nil {
+			return p, err
+		}
+	}
+	if p.tcp = cfg.RTCTCPPort; p.tcp == 0 {
+		if p.tcp, err = freeTCPPort(bind); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+func freeTCPPort(host string) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func freeUDPPort(host string) (int, error) {
+	c, err := net.ListenPacket("udp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port, nil
+}
+
+func newLiveKit(cfg Config, bind string, ports portSet) (*service.LivekitServer, error) {
+	nodeIP := bind
+	loopbackOnly := net.ParseIP(bind).IsLoopback()
+	if !loopbackOnly {
+		nodeIP = lanIPv4()
+	}
+	level := cfg.LogLevel
+	if level == "" {
+		level = "error"
+	}
+	doc := map[string]any{
+		"port":           ports.internal,
+		"bind_addresses": []string{"127.0.0.1"},
+		"keys":           map[string]string{cfg.Keys.APIKey: cfg.Keys.APISecret},
+		"logging":        map[string]any{"level": level, "pion_level": "error"},
+		"rtc": map[string]any{
+			"udp_port":                  ports.udp,
+			"tcp_port":                  ports.tcp,
+			"node_ip":                   nodeIP,
+			"use_external_ip":           false,
+			"enable_loopback_candidate": true,
+			// Without this the node tells every client to ask Google's STUN
+			// servers for their address. On a LAN that is useless, and it
+			// sends traffic off the machine; point it at our own UDP port.
+			"stun_servers": []string{net.JoinHostPort(nodeIP, strconv.Itoa(ports.udp))},
+		},
+		"room": map[string]any{
+			"auto_create":      true,
+			"max_participants": cfg.MaxParticipants,
+			"empty_timeout":    300,
+		},
+	}
+	if cfg.Redis != "" {
+		doc["redis"] = map[string]any{"address": cfg.Redis}
+	}
+	raw, err := yaml.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	conf, err := config.NewConfig(string(raw), true, nil, nil)
+	if err != nil {
+		return nil, fmt.Errorf("room server config: %w", err)
+	}
+	logger.InitFromConfig(&conf.Logging.Config, "livekit")
+	node, err := routing.NewLocalNode(conf)
+	if err != nil {
+		return nil, err
+	}
+	// The node's stats worker needs prometheus set up, or it dies on a nil pointer.
+	if err := prometheus.Init(string(node.NodeID()), livekit.NodeType_SERVER); err != nil {
+		return nil, err
+	}
+	return service.InitializeServer(conf, node)
+}
+
+// advertisedHost is the host:port that clients should dial.
+func advertisedHost(bind string, addr net.Addr) string {
+	port := strconv.Itoa(addr.(*net.TCPAddr).Port)
+	ip := net.ParseIP(bind)
+	if ip == nil || ip.IsUnspecified() {
+		if lan := lanIPv4(); lan != "" {
+			return net.JoinHostPort(lan, port)
+		}
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return net.JoinHostPort(bind, port)
+}
+
+// lanIPv4 is the first non-loopback IPv4 address of an interface that is up.
+func lanIPv4() string {
+	ifaces, err := net.Interfaces()
+	if err != nil {
+		return "127.0.0.1"
+	}
+	for _, ifc := range ifaces {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+				return ipn.IP.String()
+			}
+		}
+	}
+	return "127.0.0.1"
+}

@@ -1,0 +1,180 @@
+package livekit_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"confer/app"
+	"confer/app/host"
+	"confer/app/livekit"
+	"confer/internal/testenv"
+	"confer/media"
+	"confer/media/capture"
+	"confer/media/synth"
+)
+
+// received collects what one participant decodes of the others.
+type received struct {
+	mu         sync.Mutex
+	frames     int // decoded frames whose time strip reads back
+	badStrips  int
+	width      int
+	pcm        []int16
+	firstFrame time.Time
+	maxLatency time.Duration
+}
+
+func (r *received) WriteFrame(f *media.VideoFrame) {
+	ts, ok := synth.ReadTime(f)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !ok {
+		r.badStrips++
+		return
+	}
+	lat := time.Since(ts)
+	if lat > r.maxLatency {
+		r.maxLatency = lat
+	}
+	if r.frames == 0 {
+		r.firstFrame = time.Now()
+	}
+	r.frames++
+	r.width = f.Width
+}
+
+func (r *received) WritePCM(pcm []int16) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.pcm) < 3*media.SampleRate {
+		r.pcm = append(r.pcm, pcm...)
+	}
+}
+
+func (r *received) snapshot() (frames int, pcm []int16) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.frames, append([]int16(nil), r.pcm...)
+}
+
+// participant is one engine with its event log.
+type participant struct {
+	call   *app.Call
+	got    *received
+	events chan app.Event
+	done   chan struct{}
+}
+
+func newParticipant(owner string) *participant {
+	p := &participant{got: &received{}, events: make(chan app.Event, 256), done: make(chan struct{})}
+	devices := capture.AddFakePair(owner)
+	testenv.Labelled(owner, func() {
+		tr := livekit.New(livekit.Options{
+			Log:          testenv.QuietLog(),
+			CameraID:     devices.CameraID,
+			MicrophoneID: devices.MicrophoneID,
+			Video:        livekit.VideoProfile{Width: 320, Height: 240, FPS: 30, BitrateKbps: 400},
+			VideoSink:    func(string, app.Source) media.FrameSink { return p.got },
+			AudioSink:    func(string, app.Source) media.PCMSink { return p.got },
+		})
+		p.call = app.New(tr, testenv.QuietLog())
+		go func() {
+			defer close(p.done)
+			for ev := range p.call.Events() {
+				select {
+				case p.events <- ev:
+				default: // the test stopped reading; keep draining
+				}
+			}
+		}()
+	})
+	return p
+}
+
+// waitEvent returns the first event for which match is true.
+func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event) bool) app.Event {
+	t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case ev := <-p.events:
+			if match(ev) {
+				return ev
+			}
+		case <-timeout:
+			t.Fatalf("no %s event within 15 s", what)
+			return nil
+		}
+	}
+}
+
+func joinParams(s *host.Server, user string) app.JoinParams {
+	return app.JoinParams{ServerURL: s.URL(), RoomID: "8888", UserID: user, Name: "User " + user, Camera: true, Microphone: true}
+}
+
+func TestTwoParticipantsSeeAndHearEachOther(t *testing.T) {
+	srv := testenv.StartServer(t)
+	a, b := newParticipant("alice"), newParticipant("bob")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	testenv.Labelled("alice", func() {
+		if err := a.call.Join(ctx, joinParams(srv, "alice")); err != nil {
+			t.Fatalf("alice join: %v", err)
+		}
+	})
+	testenv.Labelled("bob", func() {
+		if err := b.call.Join(ctx, joinParams(srv, "bob")); err != nil {
+			t.Fatalf("bob join: %v", err)
+		}
+	})
+	a.waitEvent(t, "bob joined", func(ev app.Event) bool { e, ok := ev.(app.UserJoined); return ok && e.UserID == "bob" })
+	b.waitEvent(t, "alice joined", func(ev app.Event) bool { e, ok := ev.(app.UserJoined); return ok && e.UserID == "alice" })
+
+	for name, p := range map[string]*participant{"alice": a, "bob": b} {
+		waitMedia(t, name, p.got)
+	}
+
+	b.call.Leave()
+	ev := a.waitEvent(t, "bob left", func(ev app.Event) bool { e, ok := ev.(app.UserLeft); return ok && e.UserID == "bob" })
+	if ev.(app.UserLeft).Reason != app.LeftNormally {
+		t.Errorf("bob left with reason %v, want left", ev.(app.UserLeft).Reason)
+	}
+	a.call.Close()
+	b.call.Close()
+	<-a.done
+	<-b.done
+	testenv.CheckNoGoroutines(t, "alice", 5*time.Second)
+	testenv.CheckNoGoroutines(t, "bob", 5*time.Second)
+}
+
+// waitMedia waits for 60 frames with a readable strip and 1 s of audio, then
+// checks the audio is the fake microphone's tone.
+func waitMedia(t *testing.T, who string, r *received) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		frames, pcm := r.snapshot()
+		if frames >= 60 && len(pcm) >= media.SampleRate {
+			// Skip the first 200 ms: the jitter of a starting stream.
+			f := synth.DominantFrequency(pcm[len(pcm)-media.SampleRate/2:], media.SampleRate)
+			if math.Abs(f-capture.FakeTone.Freq) > 10 {
+				t.Errorf("%s hears %.1f Hz, want %.0f Hz", who, f, capture.FakeTone.Freq)
+			}
+			r.mu.Lock()
+			t.Logf("%s: %d frames %dpx wide, %d strips unreadable, max latency %v, %d ms of audio at %.1f Hz",
+				who, r.frames, r.width, r.badStrips, r.maxLatency, len(pcm)/48, f)
+			r.mu.Unlock()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s decoded %d frames and %d ms of audio in 15 s", who, frames, len(pcm)/48)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var _ = errors.Is

@@ -1,0 +1,184 @@
+package livekit
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/livekit/protocol/livekit"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/webrtc/v4"
+
+	"confer/app"
+)
+
+// session is one connection to a room. Every goroutine it starts is counted
+// in wg, and close waits for them all.
+type session struct {
+	opts    Options
+	post    func(app.Signal)
+	isMuted func(userID string) bool
+	room    *lksdk.Room
+
+	dirty  chan struct{} // capacity 1: the roster may have changed
+	quit   chan struct{}
+	closed atomic.Bool // set first thing in close; silences posts
+	lost   sync.Once   // the server side ended the session
+	wg     sync.WaitGroup
+
+	opMu sync.Mutex // serialises camera and microphone toggles
+
+	mu  sync.Mutex // guards cam and mic, and wg.Add against close
+	cam *publishedVideo
+	mic *publishedAudio
+}
+
+func newSession(opts Options, post func(app.Signal), isMuted func(string) bool) *session {
+	s := &session{
+		opts:    opts,
+		post:    post,
+		isMuted: isMuted,
+		dirty:   make(chan struct{}, 1),
+		quit:    make(chan struct{}),
+	}
+	s.room = lksdk.NewRoom(s.callbacks())
+	s.wg.Add(1)
+	go s.rosterLoop()
+	return s
+}
+
+func (s *session) join(ctx context.Context, url, token string) error {
+	if err := s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true)); err != nil {
+		return err
+	}
+	s.markDirty()
+	return nil
+}
+
+// close stops publishing, leaves and waits for every goroutine of the session.
+func (s *session) close() {
+	s.mu.Lock()
+	already := s.closed.Swap(true)
+	s.mu.Unlock()
+	if already {
+		return
+	}
+	s.stopPublishing()
+	s.room.Disconnect()
+	close(s.quit)
+	s.wg.Wait()
+}
+
+func (s *session) emit(sig app.Signal) {
+	if !s.closed.Load() {
+		s.post(sig)
+	}
+}
+
+func (s *session) markDirty() {
+	select {
+	case s.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// callbacks only note what happened; the roster itself is re-read by
+// rosterLoop, so no SDK lock is ever held while we read SDK state.
+func (s *session) callbacks() *lksdk.RoomCallback {
+	dirty := func(lksdk.TrackPublication, lksdk.Participant) { s.markDirty() }
+	return &lksdk.RoomCallback{
+		OnParticipantConnected:    func(*lksdk.RemoteParticipant) { s.markDirty() },
+		OnParticipantDisconnected: func(*lksdk.RemoteParticipant) { s.markDirty() },
+		OnReconnecting:            func() { s.emit(app.LinkChanged{State: app.Reconnecting}) },
+		OnReconnected: func() {
+			s.emit(app.LinkChanged{State: app.Connected})
+			s.markDirty()
+		},
+		OnDisconnectedWithReason: func(lksdk.DisconnectionReason) { s.onLost() },
+		ParticipantCallback: lksdk.ParticipantCallback{
+			OnTrackMuted:        dirty,
+			OnTrackUnmuted:      dirty,
+			OnTrackPublished:    func(*lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
+			OnTrackUnpublished:  func(*lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
+			OnTrackSubscribed:   s.onTrackSubscribed,
+			OnTrackUnsubscribed: func(*webrtc.TrackRemote, *lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
+		},
+	}
+}
+
+// rosterLoop posts a fresh roster whenever something may have changed.
+func (s *session) rosterLoop() {
+	defer s.wg.Done()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-s.dirty:
+			s.emit(app.RosterChanged{Participants: s.roster()})
+		}
+	}
+}
+
+func (s *session) roster() []app.Participant {
+	rps := s.room.GetRemoteParticipants()
+	out := make([]app.Participant, 0, len(rps))
+	for _, rp := range rps {
+		p := app.Participant{UserID: rp.Identity(), Name: rp.Name()}
+		for _, pub := range rp.TrackPublications() {
+			p.Tracks = append(p.Tracks, app.Track{Source: sourceOf(pub), Muted: pub.IsMuted()})
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func sourceOf(pub lksdk.TrackPublication) app.Source {
+	switch pub.Source() {
+	case livekit.TrackSource_CAMERA:
+		return app.SourceCamera
+	case livekit.TrackSource_MICROPHONE:
+		return app.SourceMicrophone
+	case livekit.TrackSource_SCREEN_SHARE:
+		return app.SourceScreen
+	case livekit.TrackSource_SCREEN_SHARE_AUDIO:
+		return app.SourceScreenAudio
+	}
+	if pub.Kind() == lksdk.TrackKindAudio {
+		return app.SourceMicrophone
+	}
+	return app.SourceCamera
+}
+
+// onLost runs when the SDK has disconnected without being asked to. The
+// teardown runs on a session goroutine so the SDK's callback returns at once.
+func (s *session) onLost() {
+	if s.closed.Load() {
+		return
+	}
+	s.lost.Do(func() {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.stopPublishing()
+			kick, err := lossReason(s.room.DisconnectReason())
+			s.emit(app.LinkLost{Kick: kick, Err: err})
+		}()
+	})
+}
+
+// lossReason reads the raw protocol reason: the SDK's own summary folds
+// ROOM_DELETED into "other".
+func lossReason(r livekit.DisconnectReason) (*app.KickReason, error) {
+	kick := func(k app.KickReason) (*app.KickReason, error) { return &k, nil }
+	switch r {
+	case livekit.DisconnectReason_DUPLICATE_IDENTITY:
+		return kick(app.KickDuplicate)
+	case livekit.DisconnectReason_PARTICIPANT_REMOVED:
+		return kick(app.KickRemoved)
+	case livekit.DisconnectReason_ROOM_DELETED, livekit.DisconnectReason_ROOM_CLOSED:
+		return kick(app.KickRoomClosed)
+	case livekit.DisconnectReason_SERVER_SHUTDOWN:
+		return nil, ErrServerGone
+	}
+	return nil, ErrConnectionLost
+}

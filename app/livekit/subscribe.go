@@ -1,0 +1,74 @@
+package livekit
+
+import (
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/pion/webrtc/v4"
+
+	"confer/app"
+	"confer/media"
+	"confer/media/audio"
+	"confer/media/video"
+)
+
+// onTrackSubscribed starts a receive goroutine for the track. It ends when
+// the track does (unsubscribed, or the connection closed).
+func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
+	s.markDirty()
+	user, source := rp.Identity(), sourceOf(pub)
+	// Add under mu, after checking closed: close sets closed under mu before
+	// it waits, so no receiver starts once close is waiting.
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		var err error
+		if track.Kind() == webrtc.RTPCodecTypeVideo {
+			err = video.Receive(packetReader{track}, video.ReceiverConfig{
+				Sink:            s.videoSink(user, source),
+				RequestKeyframe: func() { rp.WritePLI(track.SSRC()) },
+				Log:             s.opts.Log,
+			})
+		} else {
+			err = audio.Receive(packetReader{track}, s.audioSink(user, source))
+		}
+		if err != nil {
+			s.opts.Log.Debug("remote track ended", "user", user, "source", source, "err", err)
+		}
+	}()
+}
+
+func (s *session) videoSink(user string, source app.Source) media.FrameSink {
+	if s.opts.VideoSink != nil {
+		if sink := s.opts.VideoSink(user, source); sink != nil {
+			return sink
+		}
+	}
+	return media.FrameSinkFunc(func(*media.VideoFrame) {})
+}
+
+func (s *session) audioSink(user string, source app.Source) media.PCMSink {
+	var sink media.PCMSink = media.PCMSinkFunc(func([]int16) {})
+	if s.opts.AudioSink != nil {
+		if x := s.opts.AudioSink(user, source); x != nil {
+			sink = x
+		}
+	}
+	return media.PCMSinkFunc(func(pcm []int16) {
+		if !s.isMuted(user) {
+			sink.WritePCM(pcm)
+		}
+	})
+}
+
+// packetReader adapts a remote track to media.PacketReader.
+type packetReader struct{ t *webrtc.TrackRemote }
+
+func (r packetReader) Read(b []byte) (int, error) {
+	n, _, err := r.t.Read(b)
+	return n, err
+}

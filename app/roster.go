@@ -1,0 +1,73 @@
+package app
+
+import (
+	"slices"
+	"strings"
+)
+
+// roster is what the owner of the call has been told about remote users.
+// It turns snapshots into the events that describe the change, so a
+// transport can re-announce everyone (as LiveKit's SDK does after a full
+// reconnect) without the owner seeing anyone leave or join.
+type roster struct {
+	reported  map[string]Participant
+	departing map[string]LeaveReason // hints from the transport, by user ID
+}
+
+func newRoster() *roster {
+	return &roster{reported: map[string]Participant{}, departing: map[string]LeaveReason{}}
+}
+
+var allSources = []Source{SourceCamera, SourceScreen, SourceMicrophone, SourceScreenAudio}
+
+// apply makes now the reported state and appends the events that get there.
+func (r *roster) apply(now []Participant, out []Event) []Event {
+	now = slices.Clone(now)
+	slices.SortFunc(now, func(a, b Participant) int { return strings.Compare(a.UserID, b.UserID) })
+	present := make(map[string]bool, len(now))
+	for _, p := range now {
+		present[p.UserID] = true
+		old, known := r.reported[p.UserID]
+		if !known {
+			out = append(out, UserJoined{UserID: p.UserID, Name: p.Name})
+		}
+		out = appendAvailability(out, old, p)
+		r.reported[p.UserID] = p
+		delete(r.departing, p.UserID)
+	}
+	gone := make([]string, 0)
+	for id := range r.reported {
+		if !present[id] {
+			gone = append(gone, id)
+		}
+	}
+	slices.Sort(gone)
+	for _, id := range gone {
+		out = appendAvailability(out, r.reported[id], Participant{UserID: id})
+		out = append(out, UserLeft{UserID: id, Reason: r.departing[id]})
+		delete(r.reported, id)
+		delete(r.departing, id)
+	}
+	return out
+}
+
+// reset forgets everyone without reporting it: the call itself ended.
+func (r *roster) reset() {
+	clear(r.reported)
+	clear(r.departing)
+}
+
+func appendAvailability(out []Event, old, now Participant) []Event {
+	for _, s := range allSources {
+		was, is := old.available(s), now.available(s)
+		if was == is {
+			continue
+		}
+		if s.IsVideo() {
+			out = append(out, RemoteVideo{UserID: now.UserID, Source: s, Available: is})
+		} else {
+			out = append(out, RemoteAudio{UserID: now.UserID, Source: s, Available: is})
+		}
+	}
+	return out
+}

@@ -1,0 +1,178 @@
+package capture
+
+import (
+	"image"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/pion/mediadevices/pkg/driver"
+	"github.com/pion/mediadevices/pkg/io/audio"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/prop"
+	"github.com/pion/mediadevices/pkg/wave"
+
+	"confer/media"
+	"confer/media/synth"
+)
+
+// Labels of the synthetic devices. They register above real devices, so
+// with --fake-devices they are the ones chosen by default.
+const (
+	FakeCameraID      = "confer-fake-camera"
+	FakeMicrophoneID  = "confer-fake-microphone"
+	SilentMicrophone  = "confer-silent-microphone"
+	fakePriority      = driver.Priority(1)
+	defaultFakeWidth  = 640
+	defaultFakeHeight = 480
+	defaultFakeFPS    = 30
+)
+
+// FakeTone is the synthetic microphone's signal: 440 Hz with a click every
+// second, at multiples of wall-clock seconds, so receivers can measure both
+// pitch and delay.
+var FakeTone = synth.Tone{Freq: 440, Amplitude: 0.3, ClickEvery: time.Second}
+
+var registerOnce sync.Once
+
+// RegisterFakeDevices adds a synthetic camera (moving pattern with a time
+// strip), a tone microphone and a silent microphone to the driver registry.
+// Calling it again does nothing.
+func RegisterFakeDevices() {
+	registerOnce.Do(func() {
+		m := driver.GetManager()
+		_ = m.Register(&fakeCamera{}, driver.Info{Label: FakeCameraID, Name: "Test pattern camera", DeviceType: driver.Camera, Priority: fakePriority})
+		_ = m.Register(&fakeMic{tone: FakeTone}, driver.Info{Label: FakeMicrophoneID, Name: "Test tone microphone", DeviceType: driver.Microphone, Priority: fakePriority})
+		_ = m.Register(&fakeMic{}, driver.Info{Label: SilentMicrophone, Name: "Silent test microphone", DeviceType: driver.Microphone, Priority: driver.PriorityLow})
+	})
+}
+
+// FakePair names a synthetic camera and microphone added by AddFakePair.
+type FakePair struct {
+	CameraID, MicrophoneID string
+}
+
+// AddFakePair registers one more synthetic camera and tone microphone, with
+// IDs ending in name. Like real hardware, a device is opened by one user at a
+// time, so each participant in one process needs its own pair.
+func AddFakePair(name string) FakePair {
+	p := FakePair{CameraID: FakeCameraID + "-" + name, MicrophoneID: FakeMicrophoneID + "-" + name}
+	m := driver.GetManager()
+	_ = m.Register(&fakeCamera{}, driver.Info{Label: p.CameraID, Name: "Test pattern camera " + name, DeviceType: driver.Camera})
+	_ = m.Register(&fakeMic{tone: FakeTone}, driver.Info{Label: p.MicrophoneID, Name: "Test tone microphone " + name, DeviceType: driver.Microphone})
+	return p
+}
+
+// fakeCamera draws synth.Pattern frames stamped with their capture time, paced
+// by a ticker like a real camera's frame clock.
+type fakeCamera struct {
+	mu   sync.Mutex
+	stop chan struct{} // closed by Close; guarded by mu
+}
+
+func (c *fakeCamera) Open() error {
+	c.mu.Lock()
+	c.stop = make(chan struct{})
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *fakeCamera) Close() error {
+	c.mu.Lock()
+	if c.stop != nil {
+		close(c.stop)
+		c.stop = nil
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// Properties is empty: the synthetic camera draws whatever size is asked.
+func (c *fakeCamera) Properties() []prop.Media { return nil }
+
+func (c *fakeCamera) VideoRecord(p prop.Media) (video.Reader, error) {
+	w, h, fps := p.Width, p.Height, int(p.FrameRate)
+	if w <= 0 || h <= 0 {
+		w, h = defaultFakeWidth, defaultFakeHeight
+	}
+	if fps <= 0 {
+		fps = defaultFakeFPS
+	}
+	c.mu.Lock()
+	stop := c.stop
+	c.mu.Unlock()
+	pattern := synth.NewPattern(w, h)
+	// A few frames in rotation: the reader may still hold the previous one.
+	frames := [3]*media.VideoFrame{media.NewI420(w, h), media.NewI420(w, h), media.NewI420(w, h)}
+	tick := time.NewTicker(time.Second / time.Duration(fps))
+	n := 0
+	return video.ReaderFunc(func() (image.Image, func(), error) {
+		select {
+		case <-stop:
+			tick.Stop()
+			return nil, nil, io.EOF
+		case <-tick.C:
+		}
+		f := frames[n%len(frames)]
+		pattern.Draw(f, n)
+		synth.StampTime(f, time.Now())
+		n++
+		return &image.YCbCr{
+			Y: f.Y, Cb: f.U, Cr: f.V, YStride: f.YStride, CStride: f.UStride,
+			SubsampleRatio: image.YCbCrSubsampleRatio420,
+			Rect:           image.Rect(0, 0, w, h),
+		}, func() {}, nil
+	}), nil
+}
+
+// fakeMic plays a synth.Tone in 20 ms chunks, paced like a sound card.
+type fakeMic struct {
+	tone synth.Tone
+	mu   sync.Mutex
+	stop chan struct{} // closed by Close; guarded by mu
+}
+
+func (m *fakeMic) Open() error {
+	m.mu.Lock()
+	m.stop = make(chan struct{})
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *fakeMic) Close() error {
+	m.mu.Lock()
+	if m.stop != nil {
+		close(m.stop)
+		m.stop = nil
+	}
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *fakeMic) Properties() []prop.Media {
+	return []prop.Media{{Audio: prop.Audio{SampleRate: media.SampleRate, ChannelCount: 1, SampleSize: 2}}}
+}
+
+func (m *fakeMic) AudioRecord(prop.Media) (audio.Reader, error) {
+	m.mu.Lock()
+	stop := m.stop
+	m.mu.Unlock()
+	tone := m.tone
+	chunk := wave.NewInt16Interleaved(wave.ChunkInfo{Len: media.FrameSamples, Channels: 1, SamplingRate: media.SampleRate})
+	tick := time.NewTicker(media.FrameTime)
+	// Nominal capture times keep the tone's phase continuous across chunks
+	// even when the ticker fires a little late.
+	start := time.Now()
+	n := 0
+	return audio.ReaderFunc(func() (wave.Audio, func(), error) {
+		select {
+		case <-stop:
+			tick.Stop()
+			return nil, nil, io.EOF
+		case <-tick.C:
+		}
+		tone.Fill(chunk.Data, start.Add(time.Duration(n)*media.FrameTime))
+		n++
+		return chunk, func() {}, nil
+	}), nil
+}

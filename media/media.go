@@ -1,0 +1,87 @@
+// Package media holds the value types and small interfaces shared by capture,
+// codecs, the receive pipelines and whatever shows or plays the result.
+//
+// High-rate data (frames, PCM) moves through these interfaces directly between
+// goroutines of the media pipelines; it never passes through the call's event loop.
+package media
+
+import "time"
+
+// Audio format used everywhere inside Confer: Opus' native rate, mono, 20 ms frames.
+const (
+	SampleRate   = 48000
+	Channels     = 1
+	FrameSamples = SampleRate / 50 // samples in one 20 ms frame
+	FrameTime    = 20 * time.Millisecond
+)
+
+// VideoFrame is one I420 picture. The planes are views into memory owned by
+// whoever produced the frame and stay valid only until the call that handed
+// the frame over returns: a consumer copies what it keeps.
+type VideoFrame struct {
+	Width, Height int
+	Y, U, V       []byte
+	YStride       int
+	UStride       int
+	VStride       int
+	// Timestamp is when the frame was captured, where the producer knows it.
+	Timestamp time.Time
+}
+
+// ChromaSize returns the width and height of the U and V planes.
+func (f *VideoFrame) ChromaSize() (w, h int) {
+	return (f.Width + 1) / 2, (f.Height + 1) / 2
+}
+
+// FrameSink receives decoded or captured frames. WriteFrame must return quickly
+// and must not keep f or its planes after returning.
+type FrameSink interface {
+	WriteFrame(f *VideoFrame)
+}
+
+// PCMSink receives 48 kHz mono PCM, normally one 20 ms frame per call.
+// WritePCM must return quickly and must not keep pcm after returning.
+type PCMSink interface {
+	WritePCM(pcm []int16)
+}
+
+// FrameSinkFunc adapts a function to FrameSink.
+type FrameSinkFunc func(f *VideoFrame)
+
+// WriteFrame calls fn(f).
+func (fn FrameSinkFunc) WriteFrame(f *VideoFrame) { fn(f) }
+
+// PCMSinkFunc adapts a function to PCMSink.
+type PCMSinkFunc func(pcm []int16)
+
+// WritePCM calls fn(pcm).
+func (fn PCMSinkFunc) WritePCM(pcm []int16) { fn(pcm) }
+
+// NewI420 allocates a tightly packed I420 frame of the given size.
+func NewI420(w, h int) *VideoFrame {
+	cw, ch := (w+1)/2, (h+1)/2
+	buf := make([]byte, w*h+2*cw*ch)
+	return &VideoFrame{
+		Width: w, Height: h,
+		Y: buf[:w*h], U: buf[w*h : w*h+cw*ch], V: buf[w*h+cw*ch:],
+		YStride: w, UStride: cw, VStride: cw,
+	}
+}
+
+// Sample is one encoded frame on its way to the network.
+type Sample struct {
+	Data      []byte // valid only during WriteSample
+	Duration  time.Duration
+	Timestamp time.Time // capture time
+}
+
+// SampleWriter takes encoded frames: a published track.
+type SampleWriter interface {
+	WriteSample(s Sample) error
+}
+
+// PacketReader is a remote track: Read fills b with one RTP packet and
+// returns io.EOF once the track has ended.
+type PacketReader interface {
+	Read(b []byte) (n int, err error)
+}
