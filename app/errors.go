@@ -19,6 +19,7 @@ var (
 	ErrTokenWrongRoom = errors.New("the access token is for another room")
 	ErrTokenWrongUser = errors.New("the access token is for another user ID")
 	ErrRoomFull       = errors.New("the room is full")
+	ErrJoinRefused    = errors.New("the server refused to let you join; the room may be full")
 	ErrServerFull     = errors.New("the server is at capacity")
 	ErrNotJoined      = errors.New("not in a call")
 	ErrAlreadyJoined  = errors.New("already in a call")

@@ -29,4 +29,5 @@ const (
 	TokenCodeInvalidUser   = "invalid_user"
 	TokenCodeInvalidName   = "invalid_name"
 	TokenCodeBadRequest    = "bad_request"
+	TokenCodeRoomFull      = "room_full"
 )

@@ -156,9 +156,19 @@ func (s *Server) newFront(internalPort int) *http.Server {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ErrorLog = slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)
 	mux := http.NewServeMux()
-	mux.Handle(app.TokenEndpointPath, &tokenHandler{keys: s.cfg.Keys, password: s.cfg.Password})
+	mux.Handle(app.TokenEndpointPath, &tokenHandler{keys: s.cfg.Keys, password: s.cfg.Password, full: s.roomFull})
 	mux.Handle("/", proxy)
 	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+}
+
+// roomFull tells whether a room exists on this node and has no free place.
+func (s *Server) roomFull(name string) bool {
+	r := s.lk.RoomManager().GetRoom(context.Background(), livekit.RoomName(name))
+	if r == nil {
+		return false
+	}
+	max := r.ToProto().MaxParticipants
+	return max > 0 && r.GetParticipantCount() >= int(max)
 }
 
 type portSet struct {

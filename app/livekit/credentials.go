@@ -76,6 +76,8 @@ func tokenEndpointError(res app.TokenResponse) error {
 		return app.ErrInvalidUserID
 	case app.TokenCodeInvalidName:
 		return app.ErrInvalidName
+	case app.TokenCodeRoomFull:
+		return app.ErrRoomFull
 	}
 	return errors.New("token endpoint: " + res.Error)
 }

@@ -48,7 +48,8 @@ func newSession(opts Options, post func(app.Signal), isMuted func(string) bool) 
 }
 
 func (s *session) join(ctx context.Context, url, token string) error {
-	if err := s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true)); err != nil {
+	err := s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true))
+	if err != nil {
 		return err
 	}
 	s.markDirty()

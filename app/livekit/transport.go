@@ -9,6 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
+	protoLogger "github.com/livekit/protocol/logger"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+
 	"confer/app"
 	"confer/media"
 )
@@ -76,7 +80,7 @@ func (t *Transport) Connect(ctx context.Context, p app.JoinParams, post func(app
 	s := newSession(t.opts, post, t.isMuted)
 	if err := s.join(ctx, url, token); err != nil {
 		s.close()
-		return joinError(ctx, url, token, err)
+		return joinError(ctx, url, err)
 	}
 	t.mu.Lock()
 	t.cur = s
@@ -135,4 +139,10 @@ func (t *Transport) session() *session {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.cur
+}
+
+// SetLibraryLogger routes the LiveKit SDK's own logging into log. The SDK
+// keeps one logger for the process, so main calls this once.
+func SetLibraryLogger(log *slog.Logger) {
+	lksdk.SetLogger(protoLogger.LogRLogger(logr.FromSlogHandler(log.Handler())))
 }

@@ -22,7 +22,10 @@ var Keys = host.Keys{APIKey: "APIconfertest", APISecret: strings.Repeat("t", 40)
 // stops it when the test ends.
 func StartServer(t testing.TB, mod ...func(*host.Config)) *host.Server {
 	t.Helper()
-	cfg := host.Config{Keys: Keys, Log: QuietLog()}
+	cfg := host.Config{Keys: Keys, Log: QuietLog(), LogLevel: "fatal"}
+	if os.Getenv("CONFER_TEST_LOG") != "" {
+		cfg.LogLevel = "debug"
+	}
 	for _, m := range mod {
 		m(&cfg)
 	}

@@ -22,10 +22,10 @@ type VideoRequest struct {
 
 // Camera reads I420 frames from one opened video device.
 type Camera struct {
-	d      driver.Driver
-	r      video.Reader
-	frame  media.VideoFrame
-	once   sync.Once
+	d     driver.Driver
+	r     video.Reader
+	frame media.VideoFrame
+	once  sync.Once
 }
 
 // OpenCamera opens a camera by ID ("" for the preferred one).

@@ -1,0 +1,183 @@
+// Package bot is a headless participant: it joins, publishes synthetic media,
+// decodes everyone and reports what it received. Tests, benchmarks and load
+// tests drive real calls with it.
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"syscall"
+	"time"
+
+	"confer/app"
+	"confer/app/livekit"
+	"confer/media"
+	"confer/media/capture"
+)
+
+// Config is what `confer bot` takes from its flags.
+type Config struct {
+	Server, Room, Name, User string
+	Password, Token          string
+	APIKey, APISecret        string
+	Video                    bool // publish the synthetic camera
+	Audio                    bool // publish the synthetic microphone
+	CameraID, MicrophoneID   string
+	Profile                  livekit.VideoProfile
+	Duration                 time.Duration // 0: until ctx ends
+	Log                      *slog.Logger
+}
+
+// End reasons written to the stats.
+const (
+	EndDuration     = "duration"
+	EndLeft         = "left"
+	EndDisconnected = "disconnected"
+)
+
+// Run joins, stays until the duration is over, ctx ends or the call ends,
+// and returns the stats. The error is the join's, when it failed.
+func Run(ctx context.Context, cfg Config) (*Stats, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	rs := &remotes{byKey: map[remoteKey]*remote{}}
+	call := app.New(livekit.New(livekit.Options{
+		Log:          cfg.Log,
+		CameraID:     cfg.CameraID,
+		MicrophoneID: cfg.MicrophoneID,
+		Video:        cfg.Profile,
+		VideoSink:    func(u string, s app.Source) media.FrameSink { return rs.get(u, s) },
+		AudioSink:    func(u string, s app.Source) media.PCMSink { return rs.get(u, s) },
+	}), cfg.Log)
+	defer call.Close()
+	st := &Stats{Room: cfg.Room, User: cfg.User, Remotes: map[string]*RemoteStats{}}
+
+	rs.joinStart = time.Now()
+	err := call.Join(ctx, app.JoinParams{
+		ServerURL: cfg.Server, RoomID: cfg.Room, UserID: cfg.User, Name: cfg.Name,
+		Token: cfg.Token, Password: cfg.Password, APIKey: cfg.APIKey, APISecret: cfg.APISecret,
+		Camera: cfg.Video, Microphone: cfg.Audio,
+	})
+	st.JoinMS = ms(time.Since(rs.joinStart))
+	if err != nil {
+		st.End, st.Error = EndDisconnected, err.Error()
+		finish(st, rs)
+		return st, err
+	}
+	st.Joined = true
+	st.End = stay(ctx, call, cfg.Duration)
+	call.Leave()
+	finish(st, rs)
+	return st, nil
+}
+
+// stay reads events until the call should end and says why it ended.
+func stay(ctx context.Context, call *app.Call, d time.Duration) string {
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return EndLeft
+		case <-timeout:
+			return EndDuration
+		case ev, ok := <-call.Events():
+			if !ok {
+				return EndLeft
+			}
+			switch e := ev.(type) {
+			case app.KickedOut:
+				return e.Reason.String()
+			case app.StateChanged:
+				if e.State == app.Disconnected {
+					return EndDisconnected
+				}
+			}
+		}
+	}
+}
+
+func finish(st *Stats, rs *remotes) {
+	for k, r := range rs.all() {
+		s := r.stats()
+		if k.source == app.SourceScreen {
+			base := st.Remotes[k.user]
+			if base == nil {
+				base = &RemoteStats{}
+				st.Remotes[k.user] = base
+			}
+			base.Screen = s
+			continue
+		}
+		if base := st.Remotes[k.user]; base != nil {
+			s.Screen = base.Screen
+		}
+		st.Remotes[k.user] = merge(st.Remotes[k.user], s)
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		st.CPUSeconds = round3(tv(ru.Utime) + tv(ru.Stime))
+		st.MaxRSSMB = round1(float64(ru.Maxrss) / 1024) // Linux reports KiB
+	}
+}
+
+// merge combines a user's camera and microphone measurements, which arrive
+// through separate sinks.
+func merge(a, b *RemoteStats) *RemoteStats {
+	if a == nil {
+		return b
+	}
+	if b.FramesDecoded > 0 {
+		a.FramesDecoded, a.FirstFrameMS, a.FPS = b.FramesDecoded, b.FirstFrameMS, b.FPS
+		a.VideoLatencyMS, a.Width, a.Height, a.LongestFreezeMS = b.VideoLatencyMS, b.Width, b.Height, b.LongestFreezeMS
+	}
+	if b.AudioFramesDecoded > 0 {
+		a.AudioFramesDecoded, a.AudioLevel, a.AudioFrequencyHz = b.AudioFramesDecoded, b.AudioLevel, b.AudioFrequencyHz
+	}
+	return a
+}
+
+func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+
+type remoteKey struct {
+	user   string
+	source app.Source
+}
+
+// remotes hands out one measuring sink per remote user and source.
+type remotes struct {
+	joinStart time.Time
+	mu        sync.Mutex
+	byKey     map[remoteKey]*remote
+}
+
+func (rs *remotes) get(user string, source app.Source) *remote {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	k := remoteKey{user, source}
+	r := rs.byKey[k]
+	if r == nil {
+		r = &remote{joinStart: rs.joinStart}
+		rs.byKey[k] = r
+	}
+	return r
+}
+
+func (rs *remotes) all() map[remoteKey]*remote {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	out := make(map[remoteKey]*remote, len(rs.byKey))
+	for k, v := range rs.byKey {
+		out[k] = v
+	}
+	return out
+}
+
+// UseFakeDevices registers the synthetic devices the bot publishes.
+func UseFakeDevices() { capture.RegisterFakeDevices() }

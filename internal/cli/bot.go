@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"confer/app"
+	"confer/app/livekit"
+	"confer/internal/bot"
+)
+
+// Bot runs `confer bot`: a headless participant that writes JSON stats.
+func Bot(env Env) error {
+	fs := newFlags(env, "bot", "--server URL --room R --name N [flags]")
+	var cfg bot.Config
+	fs.StringVar(&cfg.Server, "server", "", "server URL (ws://host:port or host:port)")
+	fs.StringVar(&cfg.Room, "room", "", "room ID")
+	fs.StringVar(&cfg.Name, "name", "", "display name")
+	fs.StringVar(&cfg.User, "user", "", "user ID (default: from the name, with a random suffix)")
+	fs.StringVar(&cfg.Password, "password", "", "the server's join password")
+	fs.StringVar(&cfg.Token, "token", "", "access token (instead of asking the server)")
+	fs.StringVar(&cfg.APIKey, "api-key", "", "API key, to make a token locally")
+	fs.StringVar(&cfg.APISecret, "api-secret", "", "API secret, to make a token locally")
+	videoMode := fs.String("video", "fake", "fake or none")
+	audioMode := fs.String("audio", "fake", "fake or none")
+	p := livekit.DefaultVideo
+	fs.IntVar(&p.Width, "width", p.Width, "camera width")
+	fs.IntVar(&p.Height, "height", p.Height, "camera height")
+	fs.IntVar(&p.FPS, "fps", p.FPS, "camera frame rate")
+	fs.IntVar(&p.BitrateKbps, "bitrate", p.BitrateKbps, "video bitrate, kbit/s")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to stay (default: until interrupted)")
+	statsPath := fs.String("stats", "", "write JSON stats here on exit (- for stdout)")
+	logLevel := fs.String("log-level", "", "debug, info, warn or error")
+	if err := parse(fs, env.Args); err != nil {
+		return err
+	}
+	var err error
+	if cfg.Video, err = fakeOrNone("video", *videoMode); err != nil {
+		return err
+	}
+	if cfg.Audio, err = fakeOrNone("audio", *audioMode); err != nil {
+		return err
+	}
+	if cfg.Server == "" || cfg.Room == "" || cfg.Name == "" {
+		fs.Usage()
+		return ErrUsage
+	}
+	if cfg.User == "" {
+		cfg.User = app.UserIDFromName(cfg.Name, rand.Text()[:6])
+	}
+	cfg.Profile = p
+	cfg.Log = newLogger(env.Stderr, *logLevel)
+	bot.UseFakeDevices()
+
+	ctx, stop := signalContext()
+	defer stop()
+	stats, runErr := bot.Run(ctx, cfg)
+	if err := writeStats(env, *statsPath, stats); err != nil {
+		return err
+	}
+	return runErr
+}
+
+func fakeOrNone(what, v string) (bool, error) {
+	switch v {
+	case "fake":
+		return true, nil
+	case "none":
+		return false, nil
+	}
+	return false, fmt.Errorf("--%s must be fake or none, not %q", what, v)
+}
+
+func writeStats(env Env, path string, st *bot.Stats) error {
+	if path == "" || st == nil {
+		return nil
+	}
+	data, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	if path == "-" {
+		_, err = env.Stdout.Write(data)
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
