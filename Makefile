@@ -1,0 +1,39 @@
+# Confer: `make run` starts the app, `make test` passes the tests.
+# Both install what they need first (Debian packages; Go modules come with the build).
+
+GO      ?= go
+BIN     := bin/confer
+VERSION ?= 0.1.0-dev
+LDFLAGS := -X confer/internal/cli.Version=$(VERSION)
+# Packages whose concurrency is ours: run under the race detector.
+RACE_PKGS := ./app/... ./media/... ./internal/...
+
+.PHONY: all deps build run test vet fmt-check race bench clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+run: build
+	./$(BIN)
+
+vet: deps
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test: deps fmt-check vet
+	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+
+bench: build
+	scripts/bench.sh
+
+clean:
+	rm -rf bin

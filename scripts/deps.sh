@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Confer needs to build, run and test.
+# Idempotent: when everything is there it only asks dpkg, which takes a moment.
+set -euo pipefail
+
+packages=(
+  pkg-config gcc
+  libvpx-dev libopus-dev libyuv-dev        # codecs and conversion (cgo)
+  libgl1-mesa-dev xorg-dev                 # Fyne's OpenGL window
+  xvfb x11-apps imagemagick xdotool        # window tests: virtual display, screenshots, input
+)
+[ "${CONFER_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$CONFER_DEPS_EXTRA" && packages+=("${extra[@]}")
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
