@@ -5,7 +5,10 @@
 // goroutines of the media pipelines; it never passes through the call's event loop.
 package media
 
-import "time"
+import (
+	"io"
+	"time"
+)
 
 // Audio format used everywhere inside Confer: Opus' native rate, mono, 20 ms frames.
 const (
@@ -84,4 +87,25 @@ type SampleWriter interface {
 // returns io.EOF once the track has ended.
 type PacketReader interface {
 	Read(b []byte) (n int, err error)
+}
+
+// TeePCM hands every frame to each sink in turn. Close closes those sinks
+// that are io.Closers.
+func TeePCM(sinks ...PCMSink) PCMSink { return teePCM(sinks) }
+
+type teePCM []PCMSink
+
+func (t teePCM) WritePCM(pcm []int16) {
+	for _, s := range t {
+		s.WritePCM(pcm)
+	}
+}
+
+func (t teePCM) Close() error {
+	for _, s := range t {
+		if c, ok := s.(io.Closer); ok {
+			c.Close()
+		}
+	}
+	return nil
 }

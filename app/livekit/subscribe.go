@@ -1,6 +1,8 @@
 package livekit
 
 import (
+	"io"
+
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/pion/webrtc/v4"
 
@@ -34,7 +36,9 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 				Log:             s.opts.Log,
 			})
 		} else {
-			err = audio.Receive(packetReader{track}, s.audioSink(user, source))
+			sink := s.audioSink(user, source)
+			err = audio.Receive(packetReader{track}, sink)
+			sink.Close()
 		}
 		if err != nil {
 			s.opts.Log.Debug("remote track ended", "user", user, "source", source, "err", err)
@@ -51,18 +55,33 @@ func (s *session) videoSink(user string, source app.Source) media.FrameSink {
 	return media.FrameSinkFunc(func(*media.VideoFrame) {})
 }
 
-func (s *session) audioSink(user string, source app.Source) media.PCMSink {
+// audioSink wraps the owner's sink so a locally muted user is not played.
+// Close is passed on when the track ends (a mixer input leaves the mix).
+func (s *session) audioSink(user string, source app.Source) *mutableSink {
 	var sink media.PCMSink = media.PCMSinkFunc(func([]int16) {})
 	if s.opts.AudioSink != nil {
 		if x := s.opts.AudioSink(user, source); x != nil {
 			sink = x
 		}
 	}
-	return media.PCMSinkFunc(func(pcm []int16) {
-		if !s.isMuted(user) {
-			sink.WritePCM(pcm)
-		}
-	})
+	return &mutableSink{sink: sink, muted: func() bool { return s.isMuted(user) }}
+}
+
+type mutableSink struct {
+	sink  media.PCMSink
+	muted func() bool
+}
+
+func (m *mutableSink) WritePCM(pcm []int16) {
+	if !m.muted() {
+		m.sink.WritePCM(pcm)
+	}
+}
+
+func (m *mutableSink) Close() {
+	if c, ok := m.sink.(io.Closer); ok {
+		c.Close()
+	}
 }
 
 // packetReader adapts a remote track to media.PacketReader.

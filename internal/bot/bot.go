@@ -13,6 +13,7 @@ import (
 	"confer/app"
 	"confer/app/livekit"
 	"confer/media"
+	"confer/media/audio"
 	"confer/media/capture"
 )
 
@@ -26,6 +27,7 @@ type Config struct {
 	CameraID, MicrophoneID   string
 	Profile                  livekit.VideoProfile
 	Duration                 time.Duration // 0: until ctx ends
+	Play                     bool          // play what it hears (the null device without a sound card)
 	Log                      *slog.Logger
 }
 
@@ -43,13 +45,23 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		cfg.Log = slog.Default()
 	}
 	rs := &remotes{byKey: map[remoteKey]*remote{}}
+	audioSink := func(u string, s app.Source) media.PCMSink { return rs.get(u, s) }
+	if cfg.Play {
+		mixer := audio.NewMixer()
+		player, err := audio.NewPlayer(mixer, cfg.Log)
+		if err != nil {
+			return &Stats{Room: cfg.Room, User: cfg.User, End: EndDisconnected, Error: err.Error()}, err
+		}
+		defer player.Close()
+		audioSink = func(u string, s app.Source) media.PCMSink { return media.TeePCM(rs.get(u, s), mixer.NewInput()) }
+	}
 	call := app.New(livekit.New(livekit.Options{
 		Log:          cfg.Log,
 		CameraID:     cfg.CameraID,
 		MicrophoneID: cfg.MicrophoneID,
 		Video:        cfg.Profile,
 		VideoSink:    func(u string, s app.Source) media.FrameSink { return rs.get(u, s) },
-		AudioSink:    func(u string, s app.Source) media.PCMSink { return rs.get(u, s) },
+		AudioSink:    audioSink,
 	}), cfg.Log)
 	defer call.Close()
 	st := &Stats{Room: cfg.Room, User: cfg.User, Remotes: map[string]*RemoteStats{}}

@@ -138,5 +138,5 @@ func percentiles(v []float64) Percentiles {
 }
 
 func ms(d time.Duration) float64 { return round1(float64(d.Microseconds()) / 1000) }
-func round1(x float64) float64  { return math.Round(x*10) / 10 }
-func round3(x float64) float64  { return math.Round(x*1000) / 1000 }
+func round1(x float64) float64   { return math.Round(x*10) / 10 }
+func round3(x float64) float64   { return math.Round(x*1000) / 1000 }

@@ -30,6 +30,7 @@ func Bot(env Env) error {
 	fs.IntVar(&p.Height, "height", p.Height, "camera height")
 	fs.IntVar(&p.FPS, "fps", p.FPS, "camera frame rate")
 	fs.IntVar(&p.BitrateKbps, "bitrate", p.BitrateKbps, "video bitrate, kbit/s")
+	fs.BoolVar(&cfg.Play, "play", true, "play what it hears (to the null device when there is no sound card)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to stay (default: until interrupted)")
 	statsPath := fs.String("stats", "", "write JSON stats here on exit (- for stdout)")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")

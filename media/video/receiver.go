@@ -19,7 +19,8 @@ type ReceiverConfig struct {
 	Log             *slog.Logger
 }
 
-// keyframeRetry is how long to wait for an asked-for keyframe before asking again.
+// keyframeRetry is how long to wait for an unanswered keyframe request
+// before asking again.
 const keyframeRetry = 250 * time.Millisecond
 
 // Receive reads a VP8 track until it ends, decoding every complete frame into
@@ -61,7 +62,7 @@ type receiver struct {
 }
 
 func (r *receiver) handle(p *rtp.Packet) {
-	frame, _, _ := r.asm.push(p)
+	frame, key, _ := r.asm.push(p)
 	now := time.Now()
 	if r.asm.needKey && now.Sub(r.askedAt) >= keyframeRetry {
 		r.askKeyframe(now)
@@ -75,6 +76,10 @@ func (r *receiver) handle(p *rtp.Packet) {
 			r.asm.needKey = true
 		}
 		return
+	}
+	if key {
+		// The request is answered: the next loss may ask again at once.
+		r.askedAt = time.Time{}
 	}
 	r.cfg.Sink.WriteFrame(f)
 }

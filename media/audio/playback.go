@@ -1,0 +1,119 @@
+package audio
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"unsafe"
+
+	"github.com/gen2brain/malgo"
+
+	"confer/media"
+)
+
+// Player plays a Mixer through a playback device with 10 ms periods. With no
+// sound card (a server, CI) it falls back to miniaudio's null device, which
+// consumes audio at the real rate, so the rest of the app behaves the same.
+type Player struct {
+	mixer  *Mixer
+	ctx    *malgo.AllocatedContext
+	dev    *malgo.Device
+	isNull bool
+}
+
+// backendNull is miniaudio's ma_backend_null. malgo v0.11.24's BackendNull
+// constant is one short (it is ma_backend_custom, since malgo's list lacks
+// "custom"), and asking for it fails with "No backend".
+const backendNull = malgo.Backend(malgo.BackendNull + 1)
+
+// ErrNoPlayback means not even the null device could be opened.
+var ErrNoPlayback = errors.New("no audio output could be opened")
+
+// NewPlayer opens the default playback device (or the null device) and
+// starts playing m.
+func NewPlayer(m *Mixer, log *slog.Logger) (*Player, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	p := &Player{mixer: m}
+	err := errors.New("no sound device on this machine")
+	if soundServerOrCard() {
+		err = p.open(nil)
+	}
+	if err != nil {
+		log.Info("no sound card; playing to the null device", "err", err)
+		p.isNull = true
+		err = p.open([]malgo.Backend{backendNull})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoPlayback, err)
+	}
+	return p, nil
+}
+
+func (p *Player) open(backends []malgo.Backend) error {
+	ctx, err := malgo.InitContext(backends, malgo.ContextConfig{}, nil)
+	if err != nil {
+		return err
+	}
+	cfg := malgo.DefaultDeviceConfig(malgo.Playback)
+	cfg.Playback.Format = malgo.FormatS16
+	cfg.Playback.Channels = media.Channels
+	cfg.SampleRate = media.SampleRate
+	cfg.PeriodSizeInMilliseconds = 10
+	cfg.PerformanceProfile = malgo.LowLatency
+	mix := p.mixer.Mix
+	dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{
+		Data: func(out, _ []byte, frames uint32) {
+			if len(out) < int(frames)*2 {
+				return
+			}
+			mix(unsafe.Slice((*int16)(unsafe.Pointer(&out[0])), frames))
+		},
+	})
+	if err != nil {
+		_ = ctx.Uninit()
+		ctx.Free()
+		return err
+	}
+	if err := dev.Start(); err != nil {
+		dev.Uninit()
+		_ = ctx.Uninit()
+		ctx.Free()
+		return err
+	}
+	p.ctx, p.dev = ctx, dev
+	return nil
+}
+
+// soundServerOrCard tells whether trying real backends makes sense. Without
+// it, ALSA prints a screenful of errors to stderr before giving up.
+func soundServerOrCard() bool {
+	if _, err := os.Stat("/dev/snd"); err == nil {
+		return true
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "pulse", "native")); err == nil {
+			return true
+		}
+	}
+	return os.Getenv("PULSE_SERVER") != "" || runtime.GOOS != "linux"
+}
+
+// IsNull tells whether audio goes to the null device (no sound card).
+func (p *Player) IsNull() bool { return p.isNull }
+
+// Close stops the device and releases it.
+func (p *Player) Close() {
+	if p.dev == nil {
+		return
+	}
+	_ = p.dev.Stop()
+	p.dev.Uninit()
+	_ = p.ctx.Uninit()
+	p.ctx.Free()
+	p.dev = nil
+}

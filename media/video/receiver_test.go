@@ -1,0 +1,131 @@
+package video
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
+	"confer/media"
+	"confer/media/codec"
+	"confer/media/synth"
+)
+
+// packets encodes n frames of the test pattern and packetizes them as a
+// sender would, small MTU so frames span several packets.
+func packets(t *testing.T, n int, keyAt map[int]bool) [][]*rtp.Packet {
+	t.Helper()
+	const w, h = 320, 240
+	enc, err := codec.NewVP8Encoder(codec.VP8Config{Width: w, Height: h, BitrateKbps: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	pat := synth.NewPattern(w, h)
+	f := media.NewI420(w, h)
+	pk := rtp.NewPacketizer(400, 96, 1234, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+	var out [][]*rtp.Packet
+	for i := 0; i < n; i++ {
+		pat.Draw(f, i)
+		synth.StampTime(f, time.Now())
+		data, _, err := enc.Encode(f, keyAt[i], nil)
+		if err != nil || len(data) == 0 {
+			t.Fatalf("encode %d: %v", i, err)
+		}
+		out = append(out, pk.Packetize(data, 3000))
+	}
+	return out
+}
+
+// feed is a PacketReader over marshalled packets.
+type feed struct{ pkts [][]byte }
+
+func (f *feed) Read(b []byte) (int, error) {
+	if len(f.pkts) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, f.pkts[0])
+	f.pkts = f.pkts[1:]
+	return n, nil
+}
+
+func (f *feed) add(p *rtp.Packet) {
+	b, _ := p.Marshal()
+	f.pkts = append(f.pkts, b)
+}
+
+func run(t *testing.T, f *feed) (decoded int, strips int, plis int) {
+	t.Helper()
+	sink := media.FrameSinkFunc(func(fr *media.VideoFrame) {
+		decoded++
+		if _, ok := synth.ReadTime(fr); ok {
+			strips++
+		}
+	})
+	err := Receive(f, ReceiverConfig{Sink: sink, RequestKeyframe: func() { plis++ }})
+	if err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	return
+}
+
+func TestReceiveDecodesEveryFrame(t *testing.T) {
+	frames := packets(t, 20, map[int]bool{0: true})
+	f := &feed{}
+	for _, fr := range frames {
+		if len(fr) < 2 {
+			t.Fatalf("frame in %d packet(s); want several to test reassembly", len(fr))
+		}
+		for _, p := range fr {
+			f.add(p)
+		}
+	}
+	f.pkts = append(f.pkts[:3], append([][]byte{{0x80, 0x60}}, f.pkts[3:]...)...) // a malformed packet
+	decoded, strips, plis := run(t, f)
+	if decoded != 20 || strips != 20 {
+		t.Fatalf("decoded %d frames, %d with a readable strip; want 20", decoded, strips)
+	}
+	if plis != 1 {
+		t.Fatalf("%d keyframe requests on a clean stream; want the one at start", plis)
+	}
+}
+
+func TestReceiveSkipsToTheNextKeyframeAfterLoss(t *testing.T) {
+	frames := packets(t, 20, map[int]bool{0: true, 12: true})
+	f := &feed{}
+	for i, fr := range frames {
+		for j, p := range fr {
+			if i == 5 && j == 1 {
+				continue // lost
+			}
+			f.add(p)
+			if i == 8 && j == 0 {
+				f.add(p) // duplicate
+			}
+		}
+	}
+	decoded, strips, plis := run(t, f)
+	// Frames 0–4 and 12–19: the broken frame 5 and the deltas after it are dropped.
+	if decoded != 13 || strips != 13 {
+		t.Fatalf("decoded %d frames (%d strips); want 13", decoded, strips)
+	}
+	if plis < 2 {
+		t.Fatalf("%d keyframe requests; want one more after the loss", plis)
+	}
+}
+
+func TestReceiveWaitsForAKeyframe(t *testing.T) {
+	frames := packets(t, 10, map[int]bool{0: true, 6: true})
+	f := &feed{}
+	for _, fr := range frames[2:] { // joined late: the first keyframe was missed
+		for _, p := range fr {
+			f.add(p)
+		}
+	}
+	decoded, _, _ := run(t, f)
+	if decoded != 4 {
+		t.Fatalf("decoded %d frames; want 4 (from the keyframe on)", decoded)
+	}
+}
