@@ -1,14 +1,27 @@
 package main
 
 import (
-	"errors"
+	// Cameras register themselves (V4L2 on Linux); quiet when there are none.
+	_ "github.com/pion/mediadevices/pkg/driver/camera"
 
 	"confer/internal/cli"
+	"confer/media/capture"
+	"confer/ui"
 )
 
-// runGUI opens the desktop window.
-// TODO(desktop app issue): the Fyne lobby and call window; until then the
-// command says so instead of pretending.
-func runGUI(cli.Env) error {
-	return errors.New("the desktop window is not in this build yet; try 'confer serve' and 'confer bot'")
+// runGUI opens the desktop window (no subcommand). Flags pre-fill the lobby;
+// with --join it joins at once, which is also how invite links and window
+// tests drive it.
+func runGUI(env cli.Env) error {
+	opts, logLevel, fake, err := cli.GUIFlags(env)
+	if err != nil {
+		return err
+	}
+	opts.Log = cli.NewLogger(env.Stderr, logLevel)
+	if fake {
+		capture.RegisterFakeDevices()
+	} else {
+		capture.RegisterSystemMicrophones(opts.Log)
+	}
+	return ui.Run(opts)
 }

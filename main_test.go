@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	conferBin = filepath.Join(dir, "confer")
-	out, err := exec.Command("go", "build", "-o", conferBin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", conferBin, ".").CombinedOutput()
 	if err != nil {
 		os.Stderr.Write(out)
 		os.Exit(1)

@@ -1,0 +1,27 @@
+package cli
+
+import (
+	"io"
+	"log/slog"
+
+	"confer/ui"
+)
+
+// GUIFlags reads the desktop app's flags.
+func GUIFlags(env Env) (opts ui.Options, logLevel string, fake bool, err error) {
+	fs := newFlags(env, "", "[--server URL] [--room R] [--name N] [--password P] [--join] [--fake-devices]")
+	fs.StringVar(&opts.Server, "server", "", "server to join (pre-fills the lobby)")
+	fs.StringVar(&opts.Room, "room", "", "room ID")
+	fs.StringVar(&opts.Name, "name", "", "your name")
+	fs.StringVar(&opts.Password, "password", "", "the server's join password")
+	fs.StringVar(&opts.Token, "token", "", "an access token instead of a password")
+	fs.BoolVar(&opts.Join, "join", false, "join at once")
+	fs.BoolVar(&fake, "fake-devices", false, "use a synthetic camera and microphone")
+	fs.StringVar(&opts.StatePath, "state-file", "", "write the window's state here as JSON (for tests)")
+	fs.StringVar(&logLevel, "log-level", "", "debug, info, warn or error")
+	err = parse(fs, env.Args)
+	return opts, logLevel, fake, err
+}
+
+// NewLogger is the process logger for the desktop app.
+func NewLogger(w io.Writer, level string) *slog.Logger { return newLogger(w, level) }

@@ -1,0 +1,160 @@
+package capture
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"unsafe"
+
+	"github.com/gen2brain/malgo"
+	"github.com/pion/mediadevices/pkg/driver"
+	"github.com/pion/mediadevices/pkg/io/audio"
+	"github.com/pion/mediadevices/pkg/prop"
+	"github.com/pion/mediadevices/pkg/wave"
+
+	"confer/media"
+)
+
+var systemMicsOnce sync.Once
+
+// RegisterSystemMicrophones registers the sound system's capture devices
+// with the driver registry, once. mediadevices' own microphone driver does
+// this in init() for every program that imports it, and panics when the
+// sound system cannot start; Confer only looks when the window opens, and
+// goes on without microphones when there are none.
+func RegisterSystemMicrophones(log *slog.Logger) {
+	systemMicsOnce.Do(func() {
+		if !soundSystemPresent() {
+			log.Info("no sound system: no microphones")
+			return
+		}
+		ctx, err := malgo.InitContext(nil, malgo.ContextConfig{}, nil)
+		if err != nil {
+			log.Warn("sound system did not start", "err", err)
+			return
+		}
+		devices, err := ctx.Devices(malgo.Capture)
+		if err != nil {
+			log.Warn("cannot list microphones", "err", err)
+			return
+		}
+		for _, d := range devices {
+			prio := driver.PriorityNormal
+			if d.IsDefault > 0 {
+				prio = driver.PriorityHigh
+			}
+			_ = driver.GetManager().Register(&systemMic{ctx: ctx, id: d.ID},
+				driver.Info{Label: d.ID.String(), Name: d.Name(), DeviceType: driver.Microphone, Priority: prio})
+		}
+	})
+}
+
+// soundSystemPresent tells whether a sound card or server exists. Without
+// this check ALSA prints a screenful of errors before giving up.
+func soundSystemPresent() bool {
+	if _, err := os.Stat("/dev/snd"); err == nil {
+		return true
+	}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		if _, err := os.Stat(filepath.Join(d, "pulse", "native")); err == nil {
+			return true
+		}
+	}
+	return os.Getenv("PULSE_SERVER") != ""
+}
+
+// systemMic captures 48 kHz mono with 10 ms periods. The device callback
+// copies into preallocated chunks and hands them over without blocking;
+// when the reader is late, chunks are dropped rather than queued.
+type systemMic struct {
+	ctx *malgo.AllocatedContext
+	id  malgo.DeviceID
+
+	mu     sync.Mutex
+	dev    *malgo.Device
+	chunks chan []int16
+	free   chan []int16
+	done   chan struct{}
+}
+
+const micChunk = media.SampleRate / 100 // 10 ms
+
+func (m *systemMic) Open() error { return nil }
+
+func (m *systemMic) Properties() []prop.Media {
+	return []prop.Media{{Audio: prop.Audio{SampleRate: media.SampleRate, ChannelCount: 1, SampleSize: 2}}}
+}
+
+func (m *systemMic) AudioRecord(prop.Media) (audio.Reader, error) {
+	const queued = 8
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.chunks, m.free, m.done = make(chan []int16, queued), make(chan []int16, queued), make(chan struct{})
+	for i := 0; i < queued; i++ {
+		m.free <- make([]int16, micChunk)
+	}
+	cfg := malgo.DefaultDeviceConfig(malgo.Capture)
+	cfg.Capture.Format = malgo.FormatS16
+	cfg.Capture.Channels = 1
+	cfg.Capture.DeviceID = m.id.Pointer()
+	cfg.SampleRate = media.SampleRate
+	cfg.PeriodSizeInFrames = micChunk
+	cfg.PerformanceProfile = malgo.LowLatency
+	chunks, free := m.chunks, m.free
+	dev, err := malgo.InitDevice(m.ctx.Context, cfg, malgo.DeviceCallbacks{
+		Data: func(_, in []byte, frames uint32) {
+			if len(in) < int(frames)*2 {
+				return
+			}
+			pcm := unsafe.Slice((*int16)(unsafe.Pointer(&in[0])), frames)
+			select {
+			case buf := <-free:
+				n := copy(buf[:cap(buf)], pcm)
+				select {
+				case chunks <- buf[:n]:
+				default:
+					free <- buf
+				}
+			default: // reader is behind: drop this period
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := dev.Start(); err != nil {
+		dev.Uninit()
+		return nil, err
+	}
+	m.dev = dev
+	done := m.done
+	out := wave.NewInt16Interleaved(wave.ChunkInfo{Len: micChunk, Channels: 1, SamplingRate: media.SampleRate})
+	return audio.ReaderFunc(func() (wave.Audio, func(), error) {
+		select {
+		case <-done:
+			return nil, nil, io.EOF
+		case buf := <-chunks:
+			out.Data = append(out.Data[:0], buf...)
+			out.Size.Len = len(buf)
+			free <- buf[:cap(buf)]
+			return out, func() {}, nil
+		}
+	}), nil
+}
+
+func (m *systemMic) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dev != nil {
+		_ = m.dev.Stop()
+		m.dev.Uninit()
+		m.dev = nil
+	}
+	if m.done != nil {
+		close(m.done)
+		m.done = nil
+	}
+	return nil
+}

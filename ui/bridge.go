@@ -1,0 +1,28 @@
+// Package ui is Confer's window: the lobby, the call, and the one bridge
+// through which background work reaches the widgets.
+package ui
+
+import (
+	"sync/atomic"
+
+	"fyne.io/fyne/v2"
+)
+
+// bridge is the only place that calls fyne.Do. Background goroutines (the
+// call's events, frame mailboxes) hand it functions; it runs them on the UI
+// goroutine. Widgets are never touched anywhere else from another goroutine.
+type bridge struct {
+	closed atomic.Bool
+}
+
+// do runs fn on the UI goroutine, asynchronously. After close it drops fn:
+// the window is gone.
+func (b *bridge) do(fn func()) {
+	if b.closed.Load() {
+		return
+	}
+	fyne.Do(fn)
+}
+
+// close stops delivering.
+func (b *bridge) close() { b.closed.Store(true) }

@@ -1,0 +1,171 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"confer/app"
+	"confer/ui/widgets"
+)
+
+// callView is the call screen: tiles that fill the window, a banner for
+// connection trouble, and the toolbar. UI goroutine only.
+type callView struct {
+	root   fyne.CanvasObject
+	grid   *fyne.Container
+	self   *widgets.VideoTile
+	tiles  map[string]*widgets.VideoTile
+	order  []string // user IDs in join order
+	banner *widget.Label
+	count  *widget.Label
+
+	mic, cam, invite, leave *widget.Button
+	micOn, camOn            bool
+}
+
+type callActions struct {
+	toggleMic, toggleCam, copyInvite, leave func()
+}
+
+func newCallView(selfName string, schedule func(func()), act callActions) *callView {
+	v := &callView{tiles: map[string]*widgets.VideoTile{}}
+	v.self = widgets.NewVideoTile(widgets.TileInfo{Name: selfName + " (you)"}, true, schedule)
+	v.grid = container.New(widgets.GridLayout{Gap: 6}, v.self)
+	v.banner = widget.NewLabel("")
+	v.banner.Alignment = fyne.TextAlignCenter
+	v.banner.Importance = widget.WarningImportance
+	v.banner.Hide()
+	v.count = widget.NewLabel("")
+	v.mic = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), act.toggleMic)
+	v.cam = widget.NewButtonWithIcon("", theme.MediaVideoIcon(), act.toggleCam)
+	v.invite = widget.NewButtonWithIcon("Copy invite", theme.ContentCopyIcon(), act.copyInvite)
+	v.leave = widget.NewButtonWithIcon("Leave", theme.LogoutIcon(), act.leave)
+	v.leave.Importance = widget.DangerImportance
+	toolbar := container.NewHBox(v.mic, v.cam, widget.NewSeparator(), v.count, layout.NewSpacer(), v.invite, v.leave)
+	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
+	v.root = container.NewBorder(v.banner, container.NewStack(bg, container.NewPadded(toolbar)), nil, nil,
+		container.NewPadded(v.grid))
+	v.setDevices(false, false)
+	v.updateCount()
+	return v
+}
+
+// setDevices shows the local camera and microphone state on the toolbar and
+// the self tile.
+func (v *callView) setDevices(micOn, camOn bool) {
+	v.micOn, v.camOn = micOn, camOn
+	if micOn {
+		v.mic.SetIcon(theme.VolumeUpIcon())
+		v.mic.SetText("Mute")
+		v.mic.Importance = widget.MediumImportance
+	} else {
+		v.mic.SetIcon(theme.VolumeMuteIcon())
+		v.mic.SetText("Unmute")
+		v.mic.Importance = widget.DangerImportance
+	}
+	if camOn {
+		v.cam.SetText("Stop video")
+		v.cam.Importance = widget.MediumImportance
+	} else {
+		v.cam.SetText("Start video")
+		v.cam.Importance = widget.DangerImportance
+	}
+	v.mic.Refresh()
+	v.cam.Refresh()
+	info := v.self.Info()
+	info.VideoOn, info.MicMuted = camOn, !micOn
+	v.self.SetInfo(info)
+}
+
+func (v *callView) addUser(id, name string, schedule func(func())) *widgets.VideoTile {
+	if t := v.tiles[id]; t != nil {
+		return t
+	}
+	t := widgets.NewVideoTile(widgets.TileInfo{Name: name, MicMuted: true}, false, schedule)
+	v.tiles[id] = t
+	v.order = append(v.order, id)
+	v.grid.Add(t)
+	v.updateCount()
+	return t
+}
+
+func (v *callView) removeUser(id string) {
+	t := v.tiles[id]
+	if t == nil {
+		return
+	}
+	delete(v.tiles, id)
+	v.order = slices.DeleteFunc(v.order, func(s string) bool { return s == id })
+	v.grid.Remove(t)
+	v.updateCount()
+}
+
+func (v *callView) updateTile(id string, fn func(*widgets.TileInfo)) {
+	if t := v.tiles[id]; t != nil {
+		info := t.Info()
+		fn(&info)
+		t.SetInfo(info)
+	}
+}
+
+func (v *callView) updateCount() {
+	n := len(v.tiles) + 1
+	if n == 1 {
+		v.count.SetText("Only you so far")
+	} else {
+		v.count.SetText(fmt.Sprintf("%d people", n))
+	}
+}
+
+func (v *callView) showBanner(msg string) {
+	if msg == "" {
+		v.banner.Hide()
+		return
+	}
+	v.banner.SetText(msg)
+	v.banner.Show()
+}
+
+// onEvent applies one call event to the screen. It returns false when the
+// event ends the call (the controller then shows what happened).
+func (v *callView) onEvent(ev app.Event, schedule func(func()), routes *router) {
+	switch e := ev.(type) {
+	case app.UserJoined:
+		routes.set(e.UserID, v.addUser(e.UserID, e.Name, schedule))
+	case app.UserLeft:
+		routes.set(e.UserID, nil)
+		v.removeUser(e.UserID)
+	case app.RemoteVideo:
+		if e.Source == app.SourceCamera {
+			v.updateTile(e.UserID, func(i *widgets.TileInfo) { i.VideoOn = e.Available })
+		}
+	case app.RemoteAudio:
+		if e.Source == app.SourceMicrophone {
+			v.updateTile(e.UserID, func(i *widgets.TileInfo) { i.MicMuted = !e.Available })
+		}
+	case app.StateChanged:
+		switch e.State {
+		case app.Reconnecting:
+			v.showBanner("Connection lost: reconnecting…")
+		case app.Connected:
+			v.showBanner("")
+		}
+	case app.DeviceError:
+		v.showBanner(deviceMessage(e))
+	}
+}
+
+func deviceMessage(e app.DeviceError) string {
+	what := "Camera"
+	if e.Source == app.SourceMicrophone {
+		what = "Microphone"
+	}
+	return fmt.Sprintf("%s not available (%v): the call goes on without it.", what, e.Err)
+}

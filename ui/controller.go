@@ -1,0 +1,438 @@
+package ui
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"confer/app"
+	"confer/app/host"
+	"confer/app/livekit"
+	"confer/media"
+	"confer/media/audio"
+)
+
+// controller connects the screens to the call engine. All its fields are
+// used on the UI goroutine, except hostMu's.
+type controller struct {
+	app  fyne.App
+	w    fyne.Window
+	b    *bridge
+	opts Options
+	log  *slog.Logger
+
+	routes *router
+	lobby  *lobby
+	view   *callView
+	sess   *session
+	prev   *preview
+	dialog string // title of the dialog on screen, for the state dump
+
+	stopWatch chan struct{} // ends watchState
+
+	hostMu sync.Mutex
+	host   *host.Server // the room server when hosting; lives until quit
+}
+
+// session is one call, from join to leave: its engine, its audio output and
+// the goroutine that pumps its events to the UI.
+type session struct {
+	call     *app.Call
+	mixer    *audio.Mixer
+	player   *audio.Player // set by the join goroutine before the call shows
+	params   app.JoinParams
+	invite   string
+	pumpDone chan struct{}
+
+	early   []app.Event // events that came before the call screen showed
+	leaving bool        // the user asked to leave: no "disconnected" dialog
+	ended   bool
+}
+
+func newController(a fyne.App, w fyne.Window, opts Options) *controller {
+	c := &controller{app: a, w: w, b: &bridge{}, opts: opts, log: opts.Log, routes: newRouter()}
+	c.lobby = newLobby(c.b.do, c.submit, c.restartPreview)
+	return c
+}
+
+// start fills the lobby and shows it; with --join it joins at once.
+func (c *controller) start() {
+	c.fillLobby()
+	c.showLobby()
+	if c.opts.StatePath != "" {
+		c.stopWatch = make(chan struct{})
+		go c.watchState(c.stopWatch)
+	}
+	if c.opts.Join {
+		c.submit()
+	}
+}
+
+func (c *controller) fillLobby() {
+	p := c.app.Preferences()
+	l := c.lobby
+	l.name.SetText(first(c.opts.Name, p.String("name")))
+	l.room.SetText(first(c.opts.Room, p.String("room")))
+	l.server.SetText(first(c.opts.Server, p.String("server")))
+	l.password.SetText(first(c.opts.Token, c.opts.Password))
+	mode := p.StringWithFallback("mode", modeHost)
+	if c.opts.Server != "" {
+		mode = modeJoin
+	}
+	l.mode.SetSelected(mode)
+	l.camOn.SetChecked(p.BoolWithFallback("camera-on", true))
+	l.micOn.SetChecked(p.BoolWithFallback("mic-on", true))
+	l.showMode()
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (c *controller) savePrefs() {
+	p := c.app.Preferences()
+	l := c.lobby
+	p.SetString("name", l.name.Text)
+	p.SetString("room", l.room.Text)
+	p.SetString("server", l.server.Text)
+	p.SetString("mode", l.mode.Selected)
+	p.SetBool("camera-on", l.camOn.Checked)
+	p.SetBool("mic-on", l.micOn.Checked)
+}
+
+// userSuffix makes user IDs unique per installation: the same person joining
+// twice from one installation is a duplicate, two people named Ana are not.
+func (c *controller) userSuffix() string {
+	p := c.app.Preferences()
+	s := p.String("user-suffix")
+	if s == "" {
+		s = rand.Text()[:6]
+		p.SetString("user-suffix", s)
+	}
+	return s
+}
+
+func (c *controller) showLobby() {
+	c.w.SetContent(c.lobby.root)
+	c.restartPreview()
+	c.dumpState()
+}
+
+func (c *controller) restartPreview() {
+	c.prev.stop()
+	c.prev = nil
+	if c.view != nil || c.sess != nil {
+		return
+	}
+	l := c.lobby
+	info := l.preview.Info()
+	info.VideoOn = l.camOn.Checked
+	l.preview.SetInfo(info)
+	level := func(rms float64) { c.b.do(func() { l.meter.SetRMS(rms) }) }
+	prev, camErr, micErr := startPreview(l.cameraID(), l.microphoneID(), l.camOn.Checked, l.micOn.Checked, l.preview, level)
+	c.prev = prev
+	if !l.micOn.Checked {
+		l.meter.SetRMS(0)
+	}
+	if camErr != nil || micErr != nil {
+		c.log.Info("preview", "camera", camErr, "microphone", micErr)
+	}
+}
+
+// submit checks the lobby and joins in the background.
+func (c *controller) submit() {
+	p, ok := c.lobby.params()
+	if !ok || c.sess != nil {
+		return
+	}
+	p.UserID = app.UserIDFromName(p.Name, c.userSuffix())
+	c.savePrefs()
+	c.lobby.setBusy(true)
+	c.prev.stop()
+	c.prev = nil
+	s := c.newSession(p)
+	c.sess = s
+	hosting := c.lobby.mode.Selected == modeHost
+	go c.join(s, hosting)
+}
+
+func (c *controller) newSession(p app.JoinParams) *session {
+	s := &session{mixer: audio.NewMixer(), params: p, pumpDone: make(chan struct{})}
+	tr := livekit.New(livekit.Options{
+		Log:          c.log,
+		CameraID:     c.lobby.cameraID(),
+		MicrophoneID: c.lobby.microphoneID(),
+		Preview:      c.routes.sink(selfKey),
+		VideoSink: func(user string, src app.Source) media.FrameSink {
+			if src != app.SourceCamera {
+				return nil // screen sharing arrives with its own issue
+			}
+			return c.routes.sink(user)
+		},
+		AudioSink: func(string, app.Source) media.PCMSink { return s.mixer.NewInput() },
+	})
+	s.call = app.New(tr, c.log)
+	go func() {
+		defer close(s.pumpDone)
+		for ev := range s.call.Events() {
+			c.b.do(func() { c.onEvent(s, ev) })
+		}
+	}()
+	return s
+}
+
+// join runs off the UI goroutine: starting the room server and the network
+// work take time.
+func (c *controller) join(s *session, hosting bool) {
+	p := &s.params
+	if hosting {
+		srv, err := c.ensureHost()
+		if err != nil {
+			c.b.do(func() { c.joinFailed(s, "Could not start hosting: "+err.Error()) })
+			return
+		}
+		p.ServerURL = srv.URL()
+	}
+	s.invite = InviteLink(p.ServerURL, p.RoomID)
+	player, err := audio.NewPlayer(s.mixer, c.log)
+	if err != nil {
+		c.log.Warn("no audio output", "err", err)
+	}
+	s.player = player
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := s.call.Join(ctx, *p); err != nil {
+		c.b.do(func() { c.joinFailed(s, joinFailure(err)) })
+		return
+	}
+	c.b.do(func() { c.enterCall(s) })
+}
+
+func (c *controller) ensureHost() (*host.Server, error) {
+	c.hostMu.Lock()
+	defer c.hostMu.Unlock()
+	if c.host != nil {
+		return c.host, nil
+	}
+	keys, err := host.LoadOrCreateKeys()
+	if err != nil {
+		return nil, err
+	}
+	cfg := host.Config{Bind: "0.0.0.0", Port: host.DefaultPort, RTCUDPPort: host.DefaultRTCUDPPort,
+		RTCTCPPort: host.DefaultRTCTCPPort, Keys: keys, Log: c.log}
+	srv, err := host.Start(context.Background(), cfg)
+	if err != nil { // ports taken (another Confer hosting?): take free ones
+		cfg.Port, cfg.RTCUDPPort, cfg.RTCTCPPort = 0, 0, 0
+		srv, err = host.Start(context.Background(), cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.host = srv
+	return srv, nil
+}
+
+func (c *controller) joinFailed(s *session, msg string) {
+	go s.close()
+	c.sess = nil
+	c.lobby.setBusy(false)
+	c.lobby.showMessage(msg)
+	c.restartPreview()
+	c.dumpState()
+}
+
+func (c *controller) enterCall(s *session) {
+	if c.sess != s {
+		return
+	}
+	c.lobby.setBusy(false)
+	v := newCallView(s.params.Name, c.b.do, callActions{
+		toggleMic:  c.toggleMic,
+		toggleCam:  c.toggleCam,
+		copyInvite: func() { c.w.Clipboard().SetContent(s.invite) },
+		leave:      c.leave,
+	})
+	c.view = v
+	c.routes.set(selfKey, v.self)
+	v.setDevices(s.params.Microphone, s.params.Camera)
+	c.w.SetContent(v.root)
+	c.addShortcuts()
+	for _, ev := range s.early {
+		c.onEvent(s, ev)
+	}
+	s.early = nil
+	c.dumpState()
+}
+
+// onEvent applies an event of session s (UI goroutine).
+func (c *controller) onEvent(s *session, ev app.Event) {
+	if c.sess != s || s.ended {
+		return
+	}
+	if c.view == nil {
+		s.early = append(s.early, ev)
+		return
+	}
+	c.view.onEvent(ev, c.b.do, c.routes)
+	switch e := ev.(type) {
+	case app.DeviceError:
+		if e.Source == app.SourceCamera {
+			c.view.setDevices(c.view.micOn, false)
+		} else {
+			c.view.setDevices(false, c.view.camOn)
+		}
+	case app.KickedOut:
+		s.ended = true
+		c.endCall(s)
+		c.showDialog("Removed from the call", e.Reason.Message(), nil)
+	case app.StateChanged:
+		if e.State == app.Disconnected && !s.leaving {
+			s.ended = true
+			c.endCall(s)
+			c.showDisconnected(s.params, e.Err)
+		}
+	}
+	c.dumpState()
+}
+
+func (c *controller) toggleMic() {
+	s, v := c.sess, c.view
+	if s == nil || v == nil {
+		return
+	}
+	on := !v.micOn
+	go func() {
+		if err := s.call.SetMicrophone(on); err == nil {
+			c.b.do(func() { v.setDevices(on, v.camOn); c.dumpState() })
+		}
+	}()
+}
+
+func (c *controller) toggleCam() {
+	s, v := c.sess, c.view
+	if s == nil || v == nil {
+		return
+	}
+	on := !v.camOn
+	go func() {
+		if err := s.call.SetCamera(on); err == nil {
+			c.b.do(func() { v.setDevices(v.micOn, on); c.dumpState() })
+		}
+	}()
+}
+
+func (c *controller) addShortcuts() {
+	cv := c.w.Canvas()
+	cv.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.toggleMic() })
+	cv.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.toggleCam() })
+}
+
+func (c *controller) removeShortcuts() {
+	cv := c.w.Canvas()
+	cv.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault})
+	cv.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault})
+}
+
+// leave is the Leave button: release everything, then back to the lobby.
+func (c *controller) leave() {
+	s := c.sess
+	if s == nil || s.leaving {
+		return
+	}
+	s.leaving = true
+	c.view.leave.Disable()
+	go func() {
+		s.close()
+		c.b.do(func() { c.toLobby(s) })
+	}()
+}
+
+// endCall tears a session down after the server or the network ended it.
+func (c *controller) endCall(s *session) {
+	go s.close()
+	c.toLobby(s)
+}
+
+func (c *controller) toLobby(s *session) {
+	if c.sess != s {
+		return
+	}
+	c.sess = nil
+	c.view = nil
+	c.routes.set(selfKey, nil)
+	c.removeShortcuts()
+	c.showLobby()
+}
+
+func (c *controller) showDisconnected(p app.JoinParams, err error) {
+	msg := "The connection to the call was lost."
+	if err != nil {
+		msg = "The connection to the call was lost: " + err.Error() + "."
+	}
+	c.showDialog("Disconnected", msg, func() {
+		c.lobby.setBusy(false)
+		c.submit()
+	})
+}
+
+// showDialog shows a message over the lobby; with rejoin it offers Rejoin.
+func (c *controller) showDialog(title, msg string, rejoin func()) {
+	c.dialog = title
+	done := func() { c.dialog = ""; c.dumpState() }
+	if rejoin == nil {
+		d := dialog.NewInformation(title, msg, c.w)
+		d.SetOnClosed(done)
+		d.Show()
+		return
+	}
+	d := dialog.NewConfirm(title, msg, func(ok bool) {
+		done()
+		if ok {
+			rejoin()
+		}
+	}, c.w)
+	d.SetConfirmText("Rejoin")
+	d.SetDismissText("Back to lobby")
+	d.Show()
+}
+
+// close ends the session and waits for everything it started.
+func (s *session) close() {
+	s.call.Close()
+	<-s.pumpDone
+	if s.player != nil {
+		s.player.Close()
+	}
+}
+
+// quit is the window's close button: leave cleanly, stop hosting, exit.
+func (c *controller) quit() {
+	c.prev.stop()
+	c.prev = nil
+	if c.stopWatch != nil {
+		close(c.stopWatch)
+		c.stopWatch = nil
+	}
+	s := c.sess
+	c.sess = nil
+	go func() {
+		if s != nil {
+			s.close()
+		}
+		c.hostMu.Lock()
+		if c.host != nil {
+			c.host.Close()
+		}
+		c.hostMu.Unlock()
+		c.b.do(c.app.Quit)
+	}()
+}

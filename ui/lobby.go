@@ -1,0 +1,233 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"confer/app"
+	"confer/media/capture"
+	"confer/ui/widgets"
+)
+
+// Where to meet.
+const (
+	modeHost = "Host on this computer"
+	modeJoin = "Join a server"
+)
+
+// lobby is the first screen: who you are, where to meet, and a look at your
+// camera and microphone before joining. UI goroutine only.
+type lobby struct {
+	root fyne.CanvasObject
+
+	name, room, server, password *widget.Entry
+	mode                         *widget.RadioGroup
+	nameErr, roomErr, serverErr  *widget.Label
+	message                      *widget.Label
+	progress                     *widget.ProgressBarInfinite
+	join                         *widget.Button
+	joinBox                      *fyne.Container
+	hostInfo                     *widget.Label
+
+	preview         *widgets.VideoTile
+	meter           *widgets.LevelMeter
+	camOn, micOn    *widget.Check
+	camSel, micSel  *widget.Select
+	camIDs, micIDs  []string
+	onSubmit        func()
+	onDevicesChange func()
+}
+
+func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
+	l := &lobby{onSubmit: onSubmit, onDevicesChange: onDevicesChange}
+	l.name = entry("Your name", l.submit)
+	l.room = entry("Room ID, e.g. 8888 or team-standup", l.submit)
+	l.server = entry("Server, e.g. 192.168.1.20:7880 or wss://meet.example.org", l.submit)
+	l.password = widget.NewPasswordEntry()
+	l.password.SetPlaceHolder("Password or token (if the server has one)")
+	l.password.OnSubmitted = func(string) { l.submit() }
+	l.nameErr, l.roomErr, l.serverErr = errLabel(), errLabel(), errLabel()
+	l.message = widget.NewLabel("")
+	l.message.Wrapping = fyne.TextWrapWord
+	l.message.Importance = widget.DangerImportance
+	l.message.Hide()
+	l.progress = widget.NewProgressBarInfinite()
+	l.progress.Hide()
+	l.progress.Stop()
+	l.hostInfo = widget.NewLabel("Others join with this computer's address, shown once the call starts.")
+	l.hostInfo.Wrapping = fyne.TextWrapWord
+	l.hostInfo.Importance = widget.LowImportance
+	l.mode = widget.NewRadioGroup([]string{modeHost, modeJoin}, func(string) { l.showMode() })
+	l.mode.Horizontal = true
+	l.join = widget.NewButton("Join", l.submit)
+	l.join.Importance = widget.HighImportance
+
+	l.preview = widgets.NewVideoTile(widgets.TileInfo{Name: "You"}, true, schedule)
+	l.meter = widgets.NewLevelMeter()
+	l.camOn = widget.NewCheck("Camera", nil)
+	l.micOn = widget.NewCheck("Microphone", nil)
+	l.camSel = widget.NewSelect(nil, nil)
+	l.micSel = widget.NewSelect(nil, nil)
+	l.refreshDevices()
+	// Hooked up last: setting the initial values must not restart a preview
+	// that does not exist yet.
+	l.camOn.OnChanged = func(bool) { l.devicesChanged() }
+	l.micOn.OnChanged = func(bool) { l.devicesChanged() }
+	l.camSel.OnChanged = func(string) { l.devicesChanged() }
+	l.micSel.OnChanged = func(string) { l.devicesChanged() }
+
+	form := container.NewVBox(
+		widget.NewLabelWithStyle("Join a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		l.name, l.nameErr, l.room, l.roomErr, l.mode, l.hostInfo, l.server, l.serverErr, l.password,
+		l.message, l.progress,
+	)
+	l.joinBox = container.NewHBox(layout.NewSpacer(), l.join)
+	devices := container.NewVBox(
+		container.NewGridWithColumns(2, l.camOn, l.camSel),
+		container.NewGridWithColumns(2, l.micOn, l.micSel),
+		l.meter,
+	)
+	previewBox := container.NewBorder(nil, devices, nil, nil, container.NewGridWrap(fyne.NewSize(400, 225), l.preview))
+	l.root = container.NewPadded(container.NewGridWithColumns(2,
+		container.NewCenter(previewBox),
+		container.NewBorder(nil, l.joinBox, nil, nil, container.NewVScroll(form)),
+	))
+	return l
+}
+
+func entry(placeholder string, submit func()) *widget.Entry {
+	e := widget.NewEntry()
+	e.SetPlaceHolder(placeholder)
+	e.OnSubmitted = func(string) { submit() }
+	return e
+}
+
+func errLabel() *widget.Label {
+	l := widget.NewLabel("")
+	l.Importance = widget.DangerImportance
+	l.Hide()
+	return l
+}
+
+func (l *lobby) showMode() {
+	if l.mode.Selected == modeJoin {
+		l.server.Show()
+		l.password.Show()
+		l.hostInfo.Hide()
+	} else {
+		l.server.Hide()
+		l.serverErr.Hide()
+		l.password.Hide()
+		l.hostInfo.Show()
+	}
+}
+
+func (l *lobby) submit() {
+	if !l.join.Disabled() {
+		l.onSubmit()
+	}
+}
+
+func (l *lobby) devicesChanged() {
+	if l.onDevicesChange != nil {
+		l.onDevicesChange()
+	}
+}
+
+// refreshDevices fills the pickers from the devices connected now.
+func (l *lobby) refreshDevices() {
+	l.camIDs, l.camSel.Options = names(capture.Cameras())
+	l.micIDs, l.micSel.Options = names(capture.Microphones())
+	if l.camSel.SelectedIndex() < 0 && len(l.camIDs) > 0 {
+		l.camSel.SetSelectedIndex(0)
+	}
+	if l.micSel.SelectedIndex() < 0 && len(l.micIDs) > 0 {
+		l.micSel.SetSelectedIndex(0)
+	}
+	l.camSel.Refresh()
+	l.micSel.Refresh()
+}
+
+func names(ds []capture.Device) (ids, labels []string) {
+	for _, d := range ds {
+		ids = append(ids, d.ID)
+		labels = append(labels, d.Name)
+	}
+	return ids, labels
+}
+
+func (l *lobby) cameraID() string     { return pick(l.camIDs, l.camSel.SelectedIndex()) }
+func (l *lobby) microphoneID() string { return pick(l.micIDs, l.micSel.SelectedIndex()) }
+
+func pick(ids []string, i int) string {
+	if i < 0 || i >= len(ids) {
+		return ""
+	}
+	return ids[i]
+}
+
+// params checks the form and shows each problem next to its field.
+func (l *lobby) params() (app.JoinParams, bool) {
+	p := app.JoinParams{
+		Name: l.name.Text, RoomID: l.room.Text,
+		Camera: l.camOn.Checked, Microphone: l.micOn.Checked,
+	}
+	ok := true
+	_, err := app.NormalizeName(p.Name)
+	ok = showErr(l.nameErr, err, "Type your name (up to 64 characters).") && ok
+	ok = showErr(l.roomErr, app.ValidateRoomID(p.RoomID), "Room ID may use letters, digits, _ and -, up to 64 characters.") && ok
+	if l.mode.Selected == modeJoin {
+		p.ServerURL = l.server.Text
+		_, err := app.NormalizeServerURL(p.ServerURL)
+		ok = showErr(l.serverErr, err, "Type the server's address, e.g. 192.168.1.20:7880 or wss://meet.example.org.") && ok
+		p.Password = l.password.Text
+		if looksLikeToken(p.Password) {
+			p.Token, p.Password = p.Password, ""
+		}
+	}
+	return p, ok
+}
+
+// looksLikeToken tells a pasted JWT from a password.
+func looksLikeToken(s string) bool {
+	dots := 0
+	for _, r := range s {
+		if r == '.' {
+			dots++
+		}
+	}
+	return dots == 2 && len(s) > 60
+}
+
+func showErr(l *widget.Label, err error, msg string) bool {
+	if err == nil {
+		l.Hide()
+		return true
+	}
+	l.SetText(msg)
+	l.Show()
+	return false
+}
+
+// setBusy shows joining progress and locks the form.
+func (l *lobby) setBusy(busy bool) {
+	if busy {
+		l.message.Hide()
+		l.progress.Show()
+		l.progress.Start()
+		l.join.Disable()
+		l.join.SetText("Joining…")
+	} else {
+		l.progress.Stop()
+		l.progress.Hide()
+		l.join.Enable()
+		l.join.SetText("Join")
+	}
+}
+
+func (l *lobby) showMessage(msg string) {
+	l.message.SetText(msg)
+	l.message.Show()
+}

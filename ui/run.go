@@ -1,0 +1,38 @@
+package ui
+
+import (
+	"log/slog"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+)
+
+// Options come from the command line (and invite links).
+type Options struct {
+	Server, Room, Name string
+	Password, Token    string
+	Join               bool // join at once with what is filled in
+	FakeDevices        bool // use the synthetic camera and microphone
+	// StatePath, when set, receives the UI's model as JSON after every
+	// change; window tests read it beside their screenshots.
+	StatePath string
+	Log       *slog.Logger
+}
+
+// AppID is Confer's application ID (preferences, desktop integration).
+const AppID = "app.confer.Confer"
+
+// Run opens the window and returns when it is closed.
+func Run(opts Options) error {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	a := app.NewWithID(AppID)
+	w := a.NewWindow("Confer")
+	w.Resize(fyne.NewSize(1024, 700))
+	c := newController(a, w, opts)
+	w.SetCloseIntercept(c.quit)
+	c.start()
+	w.ShowAndRun()
+	return nil
+}

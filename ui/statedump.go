@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"encoding/json"
+	"os"
+	"slices"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"confer/ui/widgets"
+)
+
+// uiState is the UI's model as window tests see it.
+type uiState struct {
+	Screen  string `json:"screen"` // lobby or call
+	Message string `json:"message,omitempty"`
+	// FieldErrors are the lobby's messages next to its fields.
+	FieldErrors map[string]string `json:"field_errors,omitempty"`
+	Banner      string            `json:"banner,omitempty"`
+	Dialog      string            `json:"dialog,omitempty"`
+	Self        *tileState        `json:"self,omitempty"`
+	Tiles       []tileState       `json:"tiles,omitempty"`
+}
+
+type tileState struct {
+	User       string `json:"user"`
+	Name       string `json:"name"`
+	VideoOn    bool   `json:"video_on"`
+	ShowsVideo bool   `json:"shows_video"`
+	MicMuted   bool   `json:"mic_muted"`
+	Frames     int64  `json:"frames"`
+	// Where the tile is in the window, in pixels.
+	X int `json:"x"`
+	Y int `json:"y"`
+	W int `json:"w"`
+	H int `json:"h"`
+}
+
+func (c *controller) tileState(id string, t *widgets.VideoTile) tileState {
+	i := t.Info()
+	ts := tileState{User: id, Name: i.Name, VideoOn: i.VideoOn, ShowsVideo: t.ShowsVideo(), MicMuted: i.MicMuted, Frames: t.Frames()}
+	pos := c.app.Driver().AbsolutePositionForObject(t)
+	scale := c.w.Canvas().Scale()
+	ts.X, ts.Y = int(pos.X*scale), int(pos.Y*scale)
+	ts.W, ts.H = int(t.Size().Width*scale), int(t.Size().Height*scale)
+	return ts
+}
+
+// watchState rewrites the state file twice a second while the app runs:
+// frame counts change without any event.
+func (c *controller) watchState(stop <-chan struct{}) {
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			c.b.do(c.dumpState)
+		}
+	}
+}
+
+// dumpState writes the model to Options.StatePath (UI goroutine). Written to
+// a temporary file and renamed, so a reader never sees half of it.
+func (c *controller) dumpState() {
+	if c.opts.StatePath == "" {
+		return
+	}
+	st := uiState{Screen: "lobby", Dialog: c.dialog}
+	if c.lobby.message.Visible() {
+		st.Message = c.lobby.message.Text
+	}
+	for field, l := range map[string]*widget.Label{"name": c.lobby.nameErr, "room": c.lobby.roomErr, "server": c.lobby.serverErr} {
+		if l.Visible() {
+			if st.FieldErrors == nil {
+				st.FieldErrors = map[string]string{}
+			}
+			st.FieldErrors[field] = l.Text
+		}
+	}
+	if v := c.view; v != nil {
+		st.Screen = "call"
+		if v.banner.Visible() {
+			st.Banner = v.banner.Text
+		}
+		self := c.tileState("", v.self)
+		st.Self = &self
+		for _, id := range slices.Clone(v.order) {
+			st.Tiles = append(st.Tiles, c.tileState(id, v.tiles[id]))
+		}
+	}
+	data, _ := json.MarshalIndent(st, "", "  ")
+	tmp := c.opts.StatePath + ".tmp"
+	if os.WriteFile(tmp, data, 0o644) == nil {
+		_ = os.Rename(tmp, c.opts.StatePath)
+	}
+}

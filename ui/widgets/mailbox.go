@@ -1,0 +1,87 @@
+package widgets
+
+import (
+	"image"
+	"sync"
+	"sync/atomic"
+
+	"confer/media"
+	"confer/media/codec"
+)
+
+// frameMailbox turns decoded frames into RGBA pictures of the size a tile
+// shows, on the decoder's goroutine, and keeps only the newest one.
+//
+// Three buffers rotate so no picture is written while it may be painted:
+// the decoder converts into free, then swaps it with ready; the UI goroutine
+// swaps ready with showing when it refreshes. showing is touched by the UI
+// goroutine alone.
+type frameMailbox struct {
+	target atomic.Uint64 // wanted pixel size, w<<32|h, set by the UI goroutine
+	mirror bool
+
+	conv codec.Converter // decoder goroutine only
+	free *image.RGBA     // decoder goroutine only
+
+	mu    sync.Mutex
+	ready *image.RGBA // newest complete picture, nil once taken
+	spare *image.RGBA // the buffer the UI gave back
+
+	showing *image.RGBA // UI goroutine only
+	frames  atomic.Int64
+}
+
+// setTarget records the tile's size in pixels (UI goroutine).
+func (m *frameMailbox) setTarget(w, h int) {
+	m.target.Store(uint64(w)<<32 | uint64(uint32(h)))
+}
+
+// put converts f for display. It returns true when the UI should refresh
+// (a picture is waiting that it has not been told about).
+func (m *frameMailbox) put(f *media.VideoFrame) bool {
+	t := m.target.Load()
+	tw, th := int(t>>32), int(uint32(t))
+	if tw <= 0 || th <= 0 || f.Width <= 0 || f.Height <= 0 {
+		return false
+	}
+	w, h := fit(f.Width, f.Height, tw, th)
+	dst := m.free
+	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
+		dst = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	if m.conv.ToRGBA(f, dst, m.mirror) != nil {
+		m.free = dst
+		return false
+	}
+	m.frames.Add(1)
+	m.mu.Lock()
+	wasWaiting := m.ready != nil
+	m.free, m.ready = m.ready, dst
+	if m.free == nil {
+		m.free, m.spare = m.spare, nil
+	}
+	m.mu.Unlock()
+	return !wasWaiting
+}
+
+// take moves the newest picture to showing and returns it, or nil when
+// nothing new arrived (UI goroutine).
+func (m *frameMailbox) take() *image.RGBA {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ready == nil {
+		return nil
+	}
+	m.spare, m.showing, m.ready = m.showing, m.ready, nil
+	return m.showing
+}
+
+// fit returns the largest size with the frame's aspect ratio inside tw×th,
+// rounded to even numbers (I420 likes them).
+func fit(fw, fh, tw, th int) (int, int) {
+	w, h := tw, tw*fh/fw
+	if h > th {
+		w, h = th*fw/fh, th
+	}
+	return max(2, w&^1), max(2, h&^1)
+}

@@ -1,0 +1,206 @@
+package widgets
+
+import (
+	"image/color"
+	"strings"
+	"sync/atomic"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"confer/media"
+)
+
+// TileInfo is what a tile shows besides the picture.
+type TileInfo struct {
+	Name     string
+	VideoOn  bool // the person's camera is published and unmuted
+	MicMuted bool
+	Speaking bool
+	Quality  int // 0 unknown, 1 poor, 2 good, 3 excellent
+}
+
+// VideoTile shows one person: their video, or their initials on a coloured
+// background while there is none, their name, a muted-mic mark and a
+// highlight while they speak. It is a media.FrameSink: WriteFrame may be
+// called from any goroutine.
+type VideoTile struct {
+	widget.BaseWidget
+
+	box      frameMailbox
+	schedule func(func()) // runs a function on the UI goroutine (the bridge)
+	pending  atomic.Bool  // a refresh is scheduled and not yet run
+
+	// UI goroutine state.
+	info     TileInfo
+	hasFrame bool
+	bg       *canvas.Rectangle
+	img      *canvas.Image
+	initials *canvas.Text
+	name     *canvas.Text
+	muted    *widget.Icon
+	quality  *canvas.Text
+	border   *canvas.Rectangle
+}
+
+// NewVideoTile makes a tile. schedule must run its argument on the UI
+// goroutine (fyne.Do, through the app's bridge); mirror flips the picture,
+// for the self-view.
+func NewVideoTile(info TileInfo, mirror bool, schedule func(func())) *VideoTile {
+	t := &VideoTile{schedule: schedule}
+	t.box.mirror = mirror
+	t.bg = canvas.NewRectangle(colorFor(info.Name))
+	t.img = canvas.NewImageFromImage(nil)
+	t.img.FillMode = canvas.ImageFillContain
+	t.img.ScaleMode = canvas.ImageScaleFastest
+	t.initials = canvas.NewText("", color.White)
+	t.initials.TextSize = 42
+	t.initials.TextStyle.Bold = true
+	t.initials.Alignment = fyne.TextAlignCenter
+	t.name = canvas.NewText("", color.White)
+	t.name.TextSize = 14
+	t.muted = widget.NewIcon(theme.VolumeMuteIcon())
+	t.quality = canvas.NewText("", color.White)
+	t.quality.TextSize = 12
+	t.border = canvas.NewRectangle(color.Transparent)
+	t.border.StrokeWidth = 3
+	t.ExtendBaseWidget(t)
+	t.SetInfo(info)
+	return t
+}
+
+// SetInfo updates name, states and highlight (UI goroutine).
+func (t *VideoTile) SetInfo(info TileInfo) {
+	t.info = info
+	t.initials.Text = Initials(info.Name)
+	t.name.Text = info.Name
+	t.quality.Text = qualityMark(info.Quality)
+	if info.MicMuted {
+		t.muted.Show()
+	} else {
+		t.muted.Hide()
+	}
+	if info.Speaking {
+		t.border.StrokeColor = color.NRGBA{R: 0x3d, G: 0xd6, B: 0x8c, A: 0xff}
+	} else {
+		t.border.StrokeColor = color.Transparent
+	}
+	if !info.VideoOn {
+		t.hasFrame = false
+	}
+	t.showVideo(info.VideoOn && t.hasFrame)
+	t.Refresh()
+}
+
+// Info returns what the tile shows (UI goroutine).
+func (t *VideoTile) Info() TileInfo { return t.info }
+
+// ShowsVideo tells whether the picture (not the initials) is visible.
+func (t *VideoTile) ShowsVideo() bool { return t.img.Visible() }
+
+// Frames counts the frames converted for this tile.
+func (t *VideoTile) Frames() int64 { return t.box.frames.Load() }
+
+func (t *VideoTile) showVideo(on bool) {
+	if on {
+		t.img.Show()
+		t.initials.Hide()
+		t.bg.FillColor = videoBackground // letterbox bars, not the name's colour
+	} else {
+		t.img.Hide()
+		t.initials.Show()
+		t.bg.FillColor = colorFor(t.info.Name)
+	}
+	t.bg.Refresh()
+}
+
+var videoBackground = color.NRGBA{R: 0x10, G: 0x10, B: 0x12, A: 0xff}
+
+// WriteFrame implements media.FrameSink: convert now, refresh at most once
+// per UI turn however fast frames come.
+func (t *VideoTile) WriteFrame(f *media.VideoFrame) {
+	if !t.box.put(f) || t.pending.Swap(true) {
+		return
+	}
+	t.schedule(t.showLatest)
+}
+
+func (t *VideoTile) showLatest() {
+	t.pending.Store(false)
+	pic := t.box.take()
+	if pic == nil {
+		return
+	}
+	t.img.Image = pic
+	t.hasFrame = true
+	t.showVideo(t.info.VideoOn)
+	t.img.Refresh()
+}
+
+// Resize tells the mailbox the size in pixels to convert frames to.
+func (t *VideoTile) Resize(s fyne.Size) {
+	t.BaseWidget.Resize(s)
+	scale := float32(1)
+	if c := fyne.CurrentApp().Driver().CanvasForObject(t); c != nil {
+		scale = c.Scale()
+	}
+	t.box.setTarget(int(s.Width*scale), int(s.Height*scale))
+}
+
+func (t *VideoTile) CreateRenderer() fyne.WidgetRenderer {
+	label := container.NewHBox(t.muted, t.name)
+	bar := container.NewBorder(nil, nil, label, t.quality)
+	barBg := canvas.NewRectangle(color.NRGBA{A: 0x90})
+	bottom := container.NewBorder(nil, container.NewStack(barBg, container.NewPadded(bar)), nil, nil)
+	return widget.NewSimpleRenderer(container.NewStack(
+		t.bg, container.NewCenter(t.initials), t.img, bottom, t.border))
+}
+
+// Initials returns up to two letters for a name: "Ana María" → "AM".
+func Initials(name string) string {
+	var out []rune
+	for _, word := range strings.Fields(name) {
+		for _, r := range word {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				out = append(out, unicode.ToUpper(r))
+				break
+			}
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return string(out)
+}
+
+// colorFor picks a stable, muted background colour for a name.
+func colorFor(name string) color.Color {
+	palette := []color.NRGBA{
+		{0x5b, 0x6c, 0xc4, 0xff}, {0x3f, 0x8f, 0x7a, 0xff}, {0xb0, 0x5a, 0x3c, 0xff},
+		{0x8a, 0x4f, 0xa8, 0xff}, {0x4a, 0x7f, 0xb5, 0xff}, {0xa3, 0x7b, 0x2c, 0xff},
+	}
+	h := uint32(2166136261)
+	for _, r := range name {
+		h = (h ^ uint32(r)) * 16777619
+	}
+	return palette[h%uint32(len(palette))]
+}
+
+func qualityMark(q int) string {
+	switch q {
+	case 1:
+		return "▂"
+	case 2:
+		return "▂▄"
+	case 3:
+		return "▂▄▆"
+	}
+	return ""
+}

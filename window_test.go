@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// display is a virtual X server for window tests.
+type display struct {
+	name string
+	cmd  *exec.Cmd
+}
+
+func startDisplay(t *testing.T) *display {
+	t.Helper()
+	for _, tool := range []string{"Xvfb", "xwd", "convert"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing: run `make deps` (window tests need Xvfb, x11-apps and imagemagick)", tool)
+		}
+	}
+	for n := 90; n < 140; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		name := fmt.Sprintf(":%d", n)
+		cmd := exec.Command("Xvfb", name, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		d := &display{name: name, cmd: cmd}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		for i := 0; i < 100; i++ {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return d
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("Xvfb %s did not start", name)
+	}
+	t.Fatal("no free X display number")
+	return nil
+}
+
+// screenshot grabs the whole virtual screen.
+func (d *display) screenshot(t *testing.T, save string) image.Image {
+	t.Helper()
+	xwd := exec.Command("xwd", "-root", "-silent", "-display", d.name)
+	conv := exec.Command("convert", "xwd:-", "png:-")
+	var err error
+	if conv.Stdin, err = xwd.StdoutPipe(); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	conv.Stdout = &out
+	if err := conv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := xwd.Run(); err != nil {
+		t.Fatalf("xwd: %v", err)
+	}
+	if err := conv.Wait(); err != nil {
+		t.Fatalf("convert: %v", err)
+	}
+	if save != "" {
+		_ = os.WriteFile(save, out.Bytes(), 0o644)
+	}
+	img, err := png.Decode(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// uiState mirrors the app's --state-file.
+type uiState struct {
+	Screen  string            `json:"screen"`
+	Message string            `json:"message"`
+	Banner  string            `json:"banner"`
+	Dialog  string            `json:"dialog"`
+	Errors  map[string]string `json:"field_errors"`
+	Self    *tile             `json:"self"`
+	Tiles   []tile            `json:"tiles"`
+}
+
+type tile struct {
+	User       string `json:"user"`
+	Name       string `json:"name"`
+	VideoOn    bool   `json:"video_on"`
+	ShowsVideo bool   `json:"shows_video"`
+	MicMuted   bool   `json:"mic_muted"`
+	Frames     int64  `json:"frames"`
+	X, Y, W, H int
+}
+
+func (u uiState) tile(user string) *tile {
+	for i := range u.Tiles {
+		if u.Tiles[i].User == user {
+			return &u.Tiles[i]
+		}
+	}
+	return nil
+}
+
+// startApp runs the desktop app on d with a state file, and returns a
+// function that waits for a state matching ok.
+func startApp(t *testing.T, d *display, args ...string) func(what string, ok func(uiState) bool) uiState {
+	t.Helper()
+	state := filepath.Join(t.TempDir(), "ui.json")
+	cmd := exec.Command(conferBin, append(args, "--fake-devices", "--state-file", state)...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+d.name, "LANG=en_US.UTF-8", "XDG_CONFIG_HOME="+t.TempDir())
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("app output:\n%s", logs.String())
+		}
+	})
+	return func(what string, ok func(uiState) bool) uiState {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		var st uiState
+		for time.Now().Before(deadline) {
+			if data, err := os.ReadFile(state); err == nil && json.Unmarshal(data, &st) == nil && ok(st) {
+				return st
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Fatalf("window never showed %s; last state %+v", what, st)
+		return st
+	}
+}
+
+// changedFraction is the share of pixels in r that differ clearly between a and b.
+func changedFraction(a, b image.Image, r image.Rectangle) float64 {
+	changed, total := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			if diff(r1, r2)+diff(g1, g2)+diff(b1, b2) > 3*40*257 {
+				changed++
+			}
+			total++
+		}
+	}
+	return float64(changed) / float64(max(total, 1))
+}
+
+func diff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
+
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("CONFER_SCREENSHOT_DIR"); d != "" {
+		_ = os.MkdirAll(d, 0o755)
+		return d
+	}
+	return t.TempDir()
+}
+
+func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
+	d := startDisplay(t)
+	_, url := startServe(t)
+	shots := screenshotDir(t)
+	bot := func(user, name string, extra ...string) {
+		c := exec.Command(conferBin, append([]string{"bot", "--server", url, "--room", "8888", "--name", name,
+			"--user", user, "--duration", "60s", "--play=false"}, extra...)...)
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+	}
+	bot("ada", "Ada Lovelace")
+	wait := startApp(t, d, "--server", url, "--room", "8888", "--name", "Grace Hopper", "--join")
+	st := wait("Ada's video", func(s uiState) bool {
+		a := s.tile("ada")
+		return s.Screen == "call" && a != nil && a.ShowsVideo && a.Frames > 15 && s.Self != nil && s.Self.ShowsVideo
+	})
+	ada := st.tile("ada")
+	if ada.Name != "Ada Lovelace" || ada.MicMuted {
+		t.Errorf("Ada's tile: %+v", ada)
+	}
+	first := d.screenshot(t, filepath.Join(shots, "call-2.png"))
+	time.Sleep(700 * time.Millisecond)
+	second := d.screenshot(t, "")
+	region := image.Rect(ada.X, ada.Y, ada.X+ada.W, ada.Y+ada.H)
+	if region.Dx() < 100 || region.Dy() < 50 {
+		t.Fatalf("Ada's tile is only %v", region)
+	}
+	if f := changedFraction(first, second, region); f < 0.02 {
+		t.Fatalf("only %.1f%% of Ada's tile changed in 0.7 s: the video is not moving", 100*f)
+	}
+	// Outside the tiles (toolbar, margins) nothing should move.
+	toolbar := image.Rect(0, first.Bounds().Max.Y-60, 400, first.Bounds().Max.Y)
+	if f := changedFraction(first, second, toolbar); f > 0.01 {
+		t.Errorf("%.1f%% of the bottom-left corner changed", 100*f)
+	}
+
+	// Two more people: one with a camera, one without (initials).
+	bot("bo", "Bo Chen")
+	bot("cy", "Cy Rivera", "--video", "none")
+	st = wait("four tiles", func(s uiState) bool {
+		b, c := s.tile("bo"), s.tile("cy")
+		return len(s.Tiles) == 3 && b != nil && b.ShowsVideo && c != nil && !c.VideoOn
+	})
+	if cy := st.tile("cy"); cy.ShowsVideo {
+		t.Errorf("Cy has no camera but the tile shows video: %+v", cy)
+	}
+	d.screenshot(t, filepath.Join(shots, "call-4.png"))
+}
+
+func TestLobbyShowsPreviewAndRejectsABadRoomID(t *testing.T) {
+	d := startDisplay(t)
+	shots := screenshotDir(t)
+	wait := startApp(t, d, "--server", "127.0.0.1:7880", "--room", "team standup", "--name", "Grace Hopper", "--join")
+	st := wait("the room ID error", func(s uiState) bool { return s.Errors["room"] != "" })
+	if st.Screen != "lobby" || !strings.Contains(st.Errors["room"], "letters, digits, _ and -") {
+		t.Fatalf("lobby state for an invalid room ID: %+v", st)
+	}
+	if len(st.Errors) != 1 {
+		t.Errorf("errors beside fields that are fine: %v", st.Errors)
+	}
+	time.Sleep(time.Second) // let the preview draw
+	d.screenshot(t, filepath.Join(shots, "lobby.png"))
+}
