@@ -12,8 +12,11 @@ import (
 // call's events, frame mailboxes) hand it functions; it runs them on the UI
 // goroutine. Widgets are never touched anywhere else from another goroutine.
 type bridge struct {
+	run    func(func()) // fyne.Do; tests give their own UI goroutine
 	closed atomic.Bool
 }
+
+func newBridge() *bridge { return &bridge{run: fyne.Do} }
 
 // do runs fn on the UI goroutine, asynchronously. After close it drops fn:
 // the window is gone.
@@ -21,7 +24,7 @@ func (b *bridge) do(fn func()) {
 	if b.closed.Load() {
 		return
 	}
-	fyne.Do(fn)
+	b.run(fn)
 }
 
 // close stops delivering.

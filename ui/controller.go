@@ -35,6 +35,7 @@ type controller struct {
 	dialog string // title of the dialog on screen, for the state dump
 
 	stopWatch chan struct{} // ends watchState
+	quitDone  chan struct{} // closed when quit has released everything
 
 	hostMu sync.Mutex
 	host   *host.Server // the room server when hosting; lives until quit
@@ -55,8 +56,8 @@ type session struct {
 	ended   bool
 }
 
-func newController(a fyne.App, w fyne.Window, opts Options) *controller {
-	c := &controller{app: a, w: w, b: &bridge{}, opts: opts, log: opts.Log, routes: newRouter()}
+func newController(a fyne.App, w fyne.Window, opts Options, b *bridge) *controller {
+	c := &controller{app: a, w: w, b: b, opts: opts, log: opts.Log, routes: newRouter(), quitDone: make(chan struct{})}
 	c.lobby = newLobby(c.b.do, c.submit, c.restartPreview)
 	return c
 }
@@ -433,6 +434,7 @@ func (c *controller) quit() {
 			c.host.Close()
 		}
 		c.hostMu.Unlock()
+		close(c.quitDone)
 		c.b.do(c.app.Quit)
 	}()
 }

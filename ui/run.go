@@ -30,7 +30,7 @@ func Run(opts Options) error {
 	a := app.NewWithID(AppID)
 	w := a.NewWindow("Confer")
 	w.Resize(fyne.NewSize(1024, 700))
-	c := newController(a, w, opts)
+	c := newController(a, w, opts, newBridge())
 	w.SetCloseIntercept(c.quit)
 	c.start()
 	w.ShowAndRun()

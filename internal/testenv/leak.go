@@ -49,3 +49,33 @@ func labelledStacks(owner string) string {
 	}
 	return out.String()
 }
+
+// CountGoroutines counts the goroutines labelled owner.
+func CountGoroutines(owner string) int {
+	n := 0
+	for _, rec := range strings.Split(labelledStacks(owner), "\n\n") {
+		var k int
+		if _, err := fmt.Sscanf(rec, "%d @", &k); err == nil {
+			n += k
+		}
+	}
+	return n
+}
+
+// WaitGoroutines fails the test unless the goroutines labelled owner come
+// back down to want within grace: a join and leave must not leave any behind.
+func WaitGoroutines(t testing.TB, owner string, want int, grace time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(grace)
+	for {
+		n := CountGoroutines(owner)
+		if n <= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d goroutines of %s, want %d:\n%s", n, owner, want, labelledStacks(owner))
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

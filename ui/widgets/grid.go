@@ -32,7 +32,8 @@ func Arrange(n int, w, h, gap float32) (cols, rows int, tile fyne.Size) {
 		} else {
 			th = tw / TileAspect
 		}
-		if tw > best {
+		// On a tie, fewer rows: two people side by side in a wide window.
+		if tw > best+0.5 || (tw > best-0.5 && r < rows) {
 			best, cols, rows, tile = tw, c, r, fyne.NewSize(tw, th)
 		}
 	}

@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"confer/app"
+	"confer/app/livekit"
+	"confer/internal/bot"
+	"confer/internal/testenv"
+	"confer/media/capture"
+)
+
+// uiLoop is the tests' UI goroutine: every widget access, the app's and the
+// test's, runs on it in turn, as on the real main thread.
+type uiLoop struct {
+	fns  chan func()
+	done chan struct{}
+}
+
+func startUILoop() *uiLoop {
+	l := &uiLoop{fns: make(chan func(), 1024), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		for fn := range l.fns {
+			fn()
+		}
+	}()
+	return l
+}
+
+func (l *uiLoop) post(fn func()) { l.fns <- fn }
+
+// sync runs fn on the UI goroutine and waits for it.
+func (l *uiLoop) sync(fn func()) {
+	done := make(chan struct{})
+	l.fns <- func() { fn(); close(done) }
+	<-done
+}
+
+func (l *uiLoop) stop() { close(l.fns); <-l.done }
+
+// waitFor polls cond on the UI goroutine.
+func waitFor(t *testing.T, l *uiLoop, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		ok := false
+		l.sync(func() { ok = cond() })
+		if ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestJoinLeaveThreeTimesLeavesNothingBehind(t *testing.T) {
+	capture.RegisterFakeDevices()
+	srv := testenv.StartServer(t)
+	livekit.SetLibraryLogger(testenv.QuietLog())
+
+	// Someone already in the room, publishing.
+	pair := capture.AddFakePair("ada")
+	ctx, stopBot := context.WithCancel(context.Background())
+	var botDone sync.WaitGroup
+	botDone.Add(1)
+	go func() {
+		defer botDone.Done()
+		_, _ = bot.Run(ctx, bot.Config{Server: srv.URL(), Room: "r1", Name: "Ada", User: "ada", Video: true, Audio: true,
+			CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Profile: livekit.VideoProfile{Width: 320, Height: 240, FPS: 15, BitrateKbps: 300},
+			Log: testenv.QuietLog()})
+	}()
+	defer func() { stopBot(); botDone.Wait() }()
+
+	a := test.NewTempApp(t)
+	loop := startUILoop()
+	var c *controller
+	var baseline int
+	testenv.Labelled("ui", func() {
+		loop.sync(func() {
+			w := a.NewWindow("Confer")
+			w.Resize(fyne.NewSize(1024, 700))
+			c = newController(a, w, Options{Server: srv.URL(), Room: "r1", Name: "Grace", Log: testenv.QuietLog()}, &bridge{run: loop.post})
+			c.start()
+		})
+	})
+	waitFor(t, loop, "the lobby preview", func() bool { return c.lobby.preview.Frames() > 0 })
+	baseline = testenv.CountGoroutines("ui")
+
+	for round := 1; round <= 3; round++ {
+		loop.sync(func() { test.Tap(c.lobby.join) })
+		waitFor(t, loop, "Ada's video in the call", func() bool {
+			if c.view == nil {
+				return false
+			}
+			ada := c.view.tiles["ada"]
+			return ada != nil && ada.ShowsVideo() && c.view.self.ShowsVideo()
+		})
+		if open := windowDevices(); len(open) != 2 {
+			t.Errorf("round %d: open devices in the call %v, want the camera and the microphone", round, open)
+		}
+		loop.sync(func() { test.Tap(c.view.leave) })
+		waitFor(t, loop, "the lobby", func() bool { return c.view == nil && c.sess == nil })
+		waitFor(t, loop, "the preview again", func() bool { return c.lobby.preview.Frames() > 0 })
+		testenv.WaitGoroutines(t, "ui", baseline, 5*time.Second)
+	}
+
+	// The same user ID joins elsewhere: this window is told why it left.
+	loop.sync(func() { test.Tap(c.lobby.join) })
+	waitFor(t, loop, "the call", func() bool { return c.view != nil })
+	var userID string
+	loop.sync(func() { userID = c.sess.params.UserID })
+	twin := app.New(livekit.New(livekit.Options{Log: testenv.QuietLog()}), testenv.QuietLog())
+	go func() {
+		for range twin.Events() {
+		}
+	}()
+	defer twin.Close()
+	if err := twin.Join(context.Background(), app.JoinParams{ServerURL: srv.URL(), RoomID: "r1", UserID: userID, Name: "Grace"}); err != nil {
+		t.Fatalf("twin join: %v", err)
+	}
+	waitFor(t, loop, "the duplicate-login message", func() bool { return c.view == nil && c.dialog == "Removed from the call" })
+
+	loop.sync(c.quit)
+	<-c.quitDone
+	loop.sync(func() {}) // run the Quit that quit posted
+	if open := windowDevices(); len(open) != 0 {
+		t.Errorf("devices still open after quitting: %v", open)
+	}
+	loop.stop()
+	testenv.CheckNoGoroutines(t, "ui", 5*time.Second)
+}
+
+// windowDevices lists the open devices of the window (the bot has its own).
+func windowDevices() []string {
+	var out []string
+	for _, id := range capture.OpenDevices() {
+		if !strings.HasSuffix(id, "-ada") {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func TestLobbyValidation(t *testing.T) {
+	test.NewTempApp(t)
+	submitted := 0
+	l := newLobby(func(fn func()) { fn() }, func() { submitted++ }, nil)
+	l.mode.SetSelected(modeJoin)
+	l.name.SetText("  ")
+	l.room.SetText("team standup")
+	l.server.SetText("ftp://nowhere")
+	if _, ok := l.params(); ok {
+		t.Fatal("bad form accepted")
+	}
+	for _, lab := range []struct {
+		name string
+		text string
+		want string
+	}{{"name", l.nameErr.Text, "Type your name"}, {"room", l.roomErr.Text, "letters, digits, _ and -"}, {"server", l.serverErr.Text, "server's address"}} {
+		if !strings.Contains(lab.text, lab.want) {
+			t.Errorf("%s error %q, want it to say %q", lab.name, lab.text, lab.want)
+		}
+	}
+	l.name.SetText("Grace")
+	l.room.SetText("8888")
+	l.server.SetText("192.168.1.20:7880")
+	l.password.SetText("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJncmFjZSIsInZpZGVvIjp7InJvb20iOiI4ODg4In19.c2lnbmF0dXJlLXNpZ25hdHVyZQ")
+	p, ok := l.params()
+	if !ok || l.nameErr.Visible() || l.roomErr.Visible() || l.serverErr.Visible() {
+		t.Fatalf("good form rejected: %+v", p)
+	}
+	if p.Token == "" || p.Password != "" {
+		t.Errorf("a pasted token was taken for a password: %+v", p)
+	}
+	test.Type(l.room, "1")
+	l.room.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if submitted != 1 {
+		t.Errorf("Enter submitted %d times", submitted)
+	}
+}
+
+func TestCallBannersAndTiles(t *testing.T) {
+	test.NewTempApp(t)
+	ui := func(fn func()) { fn() }
+	v := newCallView("Grace", ui, callActions{func() {}, func() {}, func() {}, func() {}})
+	routes := newRouter()
+	steps := []struct {
+		ev     app.Event
+		banner string
+	}{
+		{app.UserJoined{UserID: "ada", Name: "Ada"}, ""},
+		{app.RemoteVideo{UserID: "ada", Source: app.SourceCamera, Available: true}, ""},
+		{app.StateChanged{State: app.Reconnecting}, "reconnecting"},
+		{app.StateChanged{State: app.Connected}, ""},
+		{app.DeviceError{Source: app.SourceCamera, Err: app.ErrNoCamera}, "Camera not available"},
+	}
+	for _, s := range steps {
+		v.onEvent(s.ev, ui, routes)
+		if got := v.banner.Text; (s.banner == "") == v.banner.Visible() || !strings.Contains(got, s.banner) {
+			t.Errorf("after %#v: banner %q (visible %v), want %q", s.ev, got, v.banner.Visible(), s.banner)
+		}
+	}
+	if v.count.Text != "2 people" || !v.tiles["ada"].Info().VideoOn {
+		t.Errorf("count %q, Ada %+v", v.count.Text, v.tiles["ada"].Info())
+	}
+	v.onEvent(app.UserLeft{UserID: "ada"}, ui, routes)
+	if len(v.tiles) != 0 || v.count.Text != "Only you so far" {
+		t.Errorf("after Ada left: %d tiles, count %q", len(v.tiles), v.count.Text)
+	}
+}
+
+func TestEveryKickReasonHasItsOwnMessage(t *testing.T) {
+	seen := map[string]bool{}
+	for _, r := range []app.KickReason{app.KickDuplicate, app.KickRemoved, app.KickRoomClosed} {
+		m := r.Message()
+		if m == "" || seen[m] {
+			t.Errorf("%v: message %q is empty or shared", r, m)
+		}
+		seen[m] = true
+	}
+}
