@@ -4,9 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"runtime"
 	"unsafe"
 
 	"github.com/gen2brain/malgo"
@@ -40,7 +37,7 @@ func NewPlayer(m *Mixer, log *slog.Logger) (*Player, error) {
 	}
 	p := &Player{mixer: m}
 	err := errors.New("no sound device on this machine")
-	if soundServerOrCard() {
+	if media.SoundSystemPresent() {
 		err = p.open(nil)
 	}
 	if err != nil {
@@ -87,20 +84,6 @@ func (p *Player) open(backends []malgo.Backend) error {
 	}
 	p.ctx, p.dev = ctx, dev
 	return nil
-}
-
-// soundServerOrCard tells whether trying real backends makes sense. Without
-// it, ALSA prints a screenful of errors to stderr before giving up.
-func soundServerOrCard() bool {
-	if _, err := os.Stat("/dev/snd"); err == nil {
-		return true
-	}
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		if _, err := os.Stat(filepath.Join(d, "pulse", "native")); err == nil {
-			return true
-		}
-	}
-	return os.Getenv("PULSE_SERVER") != "" || runtime.GOOS != "linux"
 }
 
 // IsNull tells whether audio goes to the null device (no sound card).

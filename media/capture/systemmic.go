@@ -3,8 +3,6 @@ package capture
 import (
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"unsafe"
 
@@ -26,7 +24,7 @@ var systemMicsOnce sync.Once
 // goes on without microphones when there are none.
 func RegisterSystemMicrophones(log *slog.Logger) {
 	systemMicsOnce.Do(func() {
-		if !soundSystemPresent() {
+		if !media.SoundSystemPresent() {
 			log.Info("no sound system: no microphones")
 			return
 		}
@@ -49,20 +47,6 @@ func RegisterSystemMicrophones(log *slog.Logger) {
 				driver.Info{Label: d.ID.String(), Name: d.Name(), DeviceType: driver.Microphone, Priority: prio})
 		}
 	})
-}
-
-// soundSystemPresent tells whether a sound card or server exists. Without
-// this check ALSA prints a screenful of errors before giving up.
-func soundSystemPresent() bool {
-	if _, err := os.Stat("/dev/snd"); err == nil {
-		return true
-	}
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		if _, err := os.Stat(filepath.Join(d, "pulse", "native")); err == nil {
-			return true
-		}
-	}
-	return os.Getenv("PULSE_SERVER") != ""
 }
 
 // systemMic captures 48 kHz mono with 10 ms periods. The device callback
