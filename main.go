@@ -19,6 +19,7 @@ commands:
   serve   run a room server (LiveKit, in-process)
   token   print an access token for a room and user
   bot     join a room as a headless participant with synthetic media
+  admin   list rooms, remove a user, close a room (any LiveKit server)
   version print the version
 
 Run 'confer COMMAND -h' for a command's flags.
@@ -42,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cli.Token(env)
 	case "bot":
 		err = cli.Bot(env)
+	case "admin":
+		err = cli.Admin(env)
 	case "version":
 		fmt.Fprintln(stdout, cli.VersionText())
 	case "help":

@@ -43,8 +43,14 @@ var readyLine = regexp.MustCompile(`^confer: room server ready at (ws://127\.0\.
 // ready line is printed.
 func startServe(t *testing.T, args ...string) (*exec.Cmd, string) {
 	t.Helper()
+	return startServeIn(t, t.TempDir(), args...)
+}
+
+// startServeIn runs `confer serve` with its keys kept in cfgDir.
+func startServeIn(t *testing.T, cfgDir string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(conferBin, append([]string{"serve", "--port", "0", "--rtc-udp-port", "0", "--rtc-tcp-port", "0"}, args...)...)
-	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir())
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+cfgDir)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -141,10 +141,17 @@ func (c *Call) MuteRemoteAudio(userID string, muted bool) {
 	c.t.SetRemoteAudioMuted(userID, muted)
 }
 
+// isActive tells whether the call is connected (or reconnecting): a call the
+// server ended stays "active" until Leave, but takes no more commands.
 func (c *Call) isActive() bool {
 	c.sessionMu.Lock()
-	defer c.sessionMu.Unlock()
-	return c.active
+	active := c.active
+	c.sessionMu.Unlock()
+	if !active {
+		return false
+	}
+	st := c.Snapshot().State
+	return st == Connected || st == Reconnecting
 }
 
 // Snapshot is a copy of the call's state, for a UI that needs to redraw

@@ -32,6 +32,9 @@ type publishedAudio struct {
 func (s *session) setCamera(on bool) error {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
+	if on && (s.isLost.Load() || s.closed.Load()) {
+		return app.ErrNotJoined
+	}
 	s.mu.Lock()
 	cur := s.cam
 	if !on {
@@ -105,6 +108,9 @@ func (s *session) publishCamera() (*publishedVideo, error) {
 func (s *session) setMicrophone(on bool) error {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
+	if on && (s.isLost.Load() || s.closed.Load()) {
+		return app.ErrNotJoined
+	}
 	s.mu.Lock()
 	cur := s.mic
 	if !on {

@@ -24,6 +24,7 @@ type session struct {
 	quit   chan struct{}
 	closed atomic.Bool // set first thing in close; silences posts
 	lost   sync.Once   // the server side ended the session
+	isLost atomic.Bool // set once lost: no more publishing
 	wg     sync.WaitGroup
 
 	opMu sync.Mutex // serialises camera and microphone toggles
@@ -88,9 +89,14 @@ func (s *session) markDirty() {
 func (s *session) callbacks() *lksdk.RoomCallback {
 	dirty := func(lksdk.TrackPublication, lksdk.Participant) { s.markDirty() }
 	return &lksdk.RoomCallback{
-		OnParticipantConnected:    func(*lksdk.RemoteParticipant) { s.markDirty() },
-		OnParticipantDisconnected: func(*lksdk.RemoteParticipant) { s.markDirty() },
-		OnReconnecting:            func() { s.emit(app.LinkChanged{State: app.Reconnecting}) },
+		OnParticipantConnected: func(*lksdk.RemoteParticipant) { s.markDirty() },
+		OnParticipantDisconnected: func(rp *lksdk.RemoteParticipant) {
+			// Posted before the roster that no longer has them, so the
+			// call reports why they left.
+			s.emit(app.UserDeparting{UserID: rp.Identity(), Reason: leaveReason(rp.DisconnectReason())})
+			s.markDirty()
+		},
+		OnReconnecting: func() { s.emit(app.LinkChanged{State: app.Reconnecting}) },
 		OnReconnected: func() {
 			s.emit(app.LinkChanged{State: app.Connected})
 			s.markDirty()
@@ -157,6 +163,7 @@ func (s *session) onLost() {
 		return
 	}
 	s.lost.Do(func() {
+		s.isLost.Store(true)
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
@@ -165,6 +172,18 @@ func (s *session) onLost() {
 			s.emit(app.LinkLost{Kick: kick, Err: err})
 		}()
 	})
+}
+
+// leaveReason says why a remote user left.
+func leaveReason(r livekit.DisconnectReason) app.LeaveReason {
+	switch r {
+	case livekit.DisconnectReason_CLIENT_INITIATED, livekit.DisconnectReason_UNKNOWN_REASON:
+		return app.LeftNormally
+	case livekit.DisconnectReason_PARTICIPANT_REMOVED, livekit.DisconnectReason_DUPLICATE_IDENTITY,
+		livekit.DisconnectReason_ROOM_DELETED, livekit.DisconnectReason_ROOM_CLOSED:
+		return app.LeftRemoved
+	}
+	return app.LeftConnectionLost
 }
 
 // lossReason reads the raw protocol reason: the SDK's own summary folds

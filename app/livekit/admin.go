@@ -1,0 +1,115 @@
+package livekit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/livekit/protocol/livekit"
+	lksdk "github.com/livekit/server-sdk-go/v2"
+	"github.com/twitchtv/twirp"
+
+	"confer/app"
+)
+
+// Admin manages rooms on any LiveKit server with its API key and secret:
+// TRTC's RemoveUser and DismissRoom.
+type Admin struct {
+	url string
+	c   *lksdk.RoomServiceClient
+}
+
+// Errors of the admin commands.
+var (
+	ErrNoSuchRoom = errors.New("no such room")
+	ErrNoSuchUser = errors.New("no such user in the room")
+	ErrAdminKeys  = errors.New("the server did not accept these API keys")
+)
+
+// NewAdmin makes an admin client for a server URL (ws, wss, http or https).
+func NewAdmin(serverURL, apiKey, apiSecret string) (*Admin, error) {
+	u, err := app.NormalizeServerURL(serverURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Admin{url: u, c: lksdk.NewRoomServiceClient(httpURL(u), apiKey, apiSecret)}, nil
+}
+
+// Room is a room and who is in it.
+type Room struct {
+	Name         string
+	Participants []app.Participant
+}
+
+// List returns the rooms (or the one named) and their participants.
+func (a *Admin) List(ctx context.Context, room string) ([]Room, error) {
+	req := &livekit.ListRoomsRequest{}
+	if room != "" {
+		req.Names = []string{room}
+	}
+	res, err := a.c.ListRooms(ctx, req)
+	if err != nil {
+		return nil, a.err(ctx, err)
+	}
+	out := make([]Room, 0, len(res.Rooms))
+	for _, r := range res.Rooms {
+		ps, err := a.c.ListParticipants(ctx, &livekit.ListParticipantsRequest{Room: r.Name})
+		if err != nil {
+			return nil, a.err(ctx, err)
+		}
+		room := Room{Name: r.Name}
+		for _, p := range ps.Participants {
+			room.Participants = append(room.Participants, app.Participant{UserID: p.Identity, Name: p.Name})
+		}
+		out = append(out, room)
+	}
+	if room != "" && len(out) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNoSuchRoom, room)
+	}
+	return out, nil
+}
+
+// Remove takes a user out of a room; their app shows "removed by the host".
+func (a *Admin) Remove(ctx context.Context, room, user string) error {
+	_, err := a.c.RemoveParticipant(ctx, &livekit.RoomParticipantIdentity{Room: room, Identity: user})
+	if isNotFound(err) {
+		return fmt.Errorf("%w: %s in %s", ErrNoSuchUser, user, room)
+	}
+	return a.err(ctx, err)
+}
+
+// Close ends a room for everyone in it.
+func (a *Admin) Close(ctx context.Context, room string) error {
+	if _, err := a.List(ctx, room); err != nil {
+		return err // LiveKit deletes unknown rooms without a word; say so
+	}
+	_, err := a.c.DeleteRoom(ctx, &livekit.DeleteRoomRequest{Room: room})
+	return a.err(ctx, err)
+}
+
+func isNotFound(err error) bool {
+	var te twirp.Error
+	return errors.As(err, &te) && te.Code() == twirp.NotFound
+}
+
+// err says what went wrong in words a person can act on.
+func (a *Admin) err(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var te twirp.Error
+	if errors.As(err, &te) {
+		switch te.Code() {
+		case twirp.Unauthenticated, twirp.PermissionDenied:
+			return ErrAdminKeys
+		case twirp.NotFound:
+			return ErrNoSuchRoom
+		case twirp.Internal, twirp.Unavailable:
+			if strings.Contains(te.Msg(), "connect") || strings.Contains(te.Msg(), "dial") {
+				return &app.UnreachableError{Addr: app.HostPort(a.url), Err: err}
+			}
+		}
+	}
+	return dialError(ctx, a.url, err)
+}

@@ -1,0 +1,124 @@
+package livekit_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"confer/app"
+	"confer/app/livekit"
+	"confer/internal/testenv"
+)
+
+func quietParticipant(owner string) *participant {
+	p := &participant{got: &received{}, events: make(chan app.Event, 256), done: make(chan struct{})}
+	testenv.Labelled(owner, func() {
+		p.call = app.New(livekit.New(livekit.Options{Log: testenv.QuietLog()}), testenv.QuietLog())
+		go func() {
+			defer close(p.done)
+			for ev := range p.call.Events() {
+				select {
+				case p.events <- ev:
+				default:
+				}
+			}
+		}()
+	})
+	return p
+}
+
+func (p *participant) join(t *testing.T, owner, url, room, user string) {
+	t.Helper()
+	testenv.Labelled(owner, func() {
+		if err := p.call.Join(context.Background(), app.JoinParams{ServerURL: url, RoomID: room, UserID: user, Name: user}); err != nil {
+			t.Fatalf("%s join: %v", user, err)
+		}
+	})
+}
+
+// expectKick waits for KickedOut with the reason, then Disconnected, and
+// checks the engine let go of everything it had started.
+func (p *participant) expectKick(t *testing.T, owner string, want app.KickReason) {
+	t.Helper()
+	ev := p.waitEvent(t, "kicked out", func(ev app.Event) bool { _, ok := ev.(app.KickedOut); return ok })
+	if got := ev.(app.KickedOut).Reason; got != want {
+		t.Fatalf("%s kicked for %v, want %v", owner, got, want)
+	}
+	p.waitEvent(t, "disconnected", func(ev app.Event) bool {
+		e, ok := ev.(app.StateChanged)
+		return ok && e.State == app.Disconnected
+	})
+	if err := p.call.SetCamera(true); err == nil {
+		t.Errorf("%s: camera starts after being removed", owner)
+	}
+	p.call.Close()
+	<-p.done
+	testenv.CheckNoGoroutines(t, owner, 5*time.Second)
+}
+
+func TestSameUserJoiningElsewhereRemovesTheEarlierOne(t *testing.T) {
+	srv := testenv.StartServer(t)
+	first, second := quietParticipant("first"), quietParticipant("second")
+	first.join(t, "first", srv.URL(), "r", "ana")
+	second.join(t, "second", srv.URL(), "r", "ana")
+	first.expectKick(t, "first", app.KickDuplicate)
+	if s := second.call.Snapshot(); s.State != app.Connected {
+		t.Fatalf("the newer session is %v", s.State)
+	}
+	second.call.Close()
+}
+
+func TestAdminRemovesAUser(t *testing.T) {
+	srv := testenv.StartServer(t)
+	ana, bo := quietParticipant("ana"), quietParticipant("bo")
+	ana.join(t, "ana", srv.URL(), "r", "ana")
+	bo.join(t, "bo", srv.URL(), "r", "bo")
+	// LiveKit announces people who publish nothing in batches, every 3 s.
+	ana.waitEvent(t, "bo joined", func(ev app.Event) bool { e, ok := ev.(app.UserJoined); return ok && e.UserID == "bo" })
+	admin, err := livekit.NewAdmin(srv.URL(), testenv.Keys.APIKey, testenv.Keys.APISecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rooms, err := admin.List(ctx, "r")
+	if err != nil || len(rooms) != 1 || len(rooms[0].Participants) != 2 {
+		t.Fatalf("list: %+v, %v", rooms, err)
+	}
+	if err := admin.Remove(ctx, "r", "nobody"); !errors.Is(err, livekit.ErrNoSuchUser) {
+		t.Fatalf("removing nobody: %v", err)
+	}
+	if err := admin.Remove(ctx, "r", "bo"); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	bo.expectKick(t, "bo", app.KickRemoved)
+	ev := ana.waitEvent(t, "bo left", func(ev app.Event) bool { e, ok := ev.(app.UserLeft); return ok && e.UserID == "bo" })
+	if r := ev.(app.UserLeft).Reason; r != app.LeftRemoved {
+		t.Errorf("ana sees bo leave for %v, want removed", r)
+	}
+	ana.call.Close()
+}
+
+func TestAdminClosesTheRoomForEveryone(t *testing.T) {
+	srv := testenv.StartServer(t)
+	ana, bo := quietParticipant("ana"), quietParticipant("bo")
+	ana.join(t, "ana", srv.URL(), "r", "ana")
+	bo.join(t, "bo", srv.URL(), "r", "bo")
+	admin, _ := livekit.NewAdmin(srv.URL(), testenv.Keys.APIKey, testenv.Keys.APISecret)
+	if err := admin.Close(context.Background(), "elsewhere"); !errors.Is(err, livekit.ErrNoSuchRoom) {
+		t.Fatalf("closing a room that does not exist: %v", err)
+	}
+	if err := admin.Close(context.Background(), "r"); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	ana.expectKick(t, "ana", app.KickRoomClosed)
+	bo.expectKick(t, "bo", app.KickRoomClosed)
+}
+
+func TestAdminWithWrongKeys(t *testing.T) {
+	srv := testenv.StartServer(t)
+	admin, _ := livekit.NewAdmin(srv.URL(), testenv.Keys.APIKey, "wrong-secret-wrong-secret-wrong-secret")
+	if _, err := admin.List(context.Background(), ""); !errors.Is(err, livekit.ErrAdminKeys) {
+		t.Fatalf("got %v, want %v", err, livekit.ErrAdminKeys)
+	}
+}

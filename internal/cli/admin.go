@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"confer/app/livekit"
+)
+
+// Admin runs `confer admin list|remove|close` against confer serve or any
+// LiveKit server.
+func Admin(env Env) error {
+	if len(env.Args) == 0 || strings.HasPrefix(env.Args[0], "-") {
+		fmt.Fprintln(env.Stderr, "usage: confer admin list [--room R] | remove --room R --user U | close --room R\n\n"+
+			"flags: --url (or LIVEKIT_URL), --api-key (LIVEKIT_API_KEY), --api-secret (LIVEKIT_API_SECRET);\n"+
+			"without keys, the ones `confer serve` keeps in the config dir")
+		return ErrUsage
+	}
+	verb := env.Args[0]
+	fs := newFlags(env, "admin "+verb, "[flags]")
+	url := fs.String("url", envOr("LIVEKIT_URL", "ws://127.0.0.1:7880"), "server URL")
+	key := fs.String("api-key", os.Getenv("LIVEKIT_API_KEY"), "API key")
+	secret := fs.String("api-secret", os.Getenv("LIVEKIT_API_SECRET"), "API secret")
+	room := fs.String("room", "", "room ID")
+	user := fs.String("user", "", "user ID (remove)")
+	if err := parse(fs, env.Args[1:]); err != nil {
+		return err
+	}
+	keys, _, err := resolveKeys(*key, *secret)
+	if err != nil {
+		return err
+	}
+	admin, err := livekit.NewAdmin(*url, keys.APIKey, keys.APISecret)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	switch verb {
+	case "list":
+		return adminList(ctx, env, admin, *room)
+	case "remove":
+		if *room == "" || *user == "" {
+			return errors.New("remove needs --room and --user")
+		}
+		if err := admin.Remove(ctx, *room, *user); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "removed %s from %s\n", *user, *room)
+	case "close":
+		if *room == "" {
+			return errors.New("close needs --room")
+		}
+		if err := admin.Close(ctx, *room); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "closed %s\n", *room)
+	default:
+		return fmt.Errorf("unknown admin command %q (list, remove or close)", verb)
+	}
+	return nil
+}
+
+func adminList(ctx context.Context, env Env, admin *livekit.Admin, room string) error {
+	rooms, err := admin.List(ctx, room)
+	if err != nil {
+		return err
+	}
+	if len(rooms) == 0 {
+		fmt.Fprintln(env.Stdout, "no rooms")
+	}
+	for _, r := range rooms {
+		fmt.Fprintf(env.Stdout, "%s (%d)\n", r.Name, len(r.Participants))
+		for _, p := range r.Participants {
+			fmt.Fprintf(env.Stdout, "  %s\t%s\n", p.UserID, p.Name)
+		}
+	}
+	return nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
