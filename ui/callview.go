@@ -26,12 +26,16 @@ type callView struct {
 	banner *widget.Label
 	count  *widget.Label
 
-	mic, cam, invite, leave *widget.Button
-	micOn, camOn            bool
+	mic, cam, invite, leave, endAll *widget.Button
+	micOn, camOn                    bool
+	remove                          func(userID string) // nil unless this computer hosts
 }
 
 type callActions struct {
 	toggleMic, toggleCam, copyInvite, leave func()
+	// For the host only: end the call for everyone, remove one person.
+	endForAll func()
+	remove    func(userID string)
 }
 
 func newCallView(selfName string, schedule func(func()), act callActions) *callView {
@@ -48,7 +52,13 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	v.invite = widget.NewButtonWithIcon("Copy invite", theme.ContentCopyIcon(), act.copyInvite)
 	v.leave = widget.NewButtonWithIcon("Leave", theme.LogoutIcon(), act.leave)
 	v.leave.Importance = widget.DangerImportance
-	toolbar := container.NewHBox(v.mic, v.cam, widget.NewSeparator(), v.count, layout.NewSpacer(), v.invite, v.leave)
+	v.endAll = widget.NewButton("End call for everyone", act.endForAll)
+	v.endAll.Importance = widget.DangerImportance
+	if act.endForAll == nil {
+		v.endAll.Hide()
+	}
+	v.remove = act.remove
+	toolbar := container.NewHBox(v.mic, v.cam, widget.NewSeparator(), v.count, layout.NewSpacer(), v.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
 	v.root = container.NewBorder(v.banner, container.NewStack(bg, container.NewPadded(toolbar)), nil, nil,
 		container.NewPadded(v.grid))
@@ -89,6 +99,12 @@ func (v *callView) addUser(id, name string, schedule func(func())) *widgets.Vide
 		return t
 	}
 	t := widgets.NewVideoTile(widgets.TileInfo{Name: name, MicMuted: true}, false, schedule)
+	if v.remove != nil {
+		t.OnMenu = func(at fyne.Position) {
+			menu := fyne.NewMenu("", fyne.NewMenuItem("Remove from call", func() { v.remove(id) }))
+			widget.ShowPopUpMenuAtPosition(menu, fyne.CurrentApp().Driver().CanvasForObject(t), at)
+		}
+	}
 	v.tiles[id] = t
 	v.order = append(v.order, id)
 	v.grid.Add(t)

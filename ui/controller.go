@@ -51,6 +51,7 @@ type session struct {
 	invite   string
 	pumpDone chan struct{}
 
+	hosting bool        // this computer runs the room server of this call
 	early   []app.Event // events that came before the call screen showed
 	leaving bool        // the user asked to leave: no "disconnected" dialog
 	ended   bool
@@ -162,8 +163,8 @@ func (c *controller) submit() {
 	c.prev = nil
 	s := c.newSession(p)
 	c.sess = s
-	hosting := c.lobby.mode.Selected == modeHost
-	go c.join(s, hosting)
+	s.hosting = c.lobby.mode.Selected == modeHost
+	go c.join(s, s.hosting)
 }
 
 func (c *controller) newSession(p app.JoinParams) *session {
@@ -228,7 +229,11 @@ func (c *controller) ensureHost() (*host.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := host.Config{Bind: "0.0.0.0", Port: host.DefaultPort, RTCUDPPort: host.DefaultRTCUDPPort,
+	bind := c.opts.HostBind
+	if bind == "" {
+		bind = "0.0.0.0"
+	}
+	cfg := host.Config{Bind: bind, Port: host.DefaultPort, RTCUDPPort: host.DefaultRTCUDPPort,
 		RTCTCPPort: host.DefaultRTCTCPPort, Keys: keys, Log: c.log}
 	srv, err := host.Start(context.Background(), cfg)
 	if err != nil { // ports taken (another Confer hosting?): take free ones
@@ -240,6 +245,31 @@ func (c *controller) ensureHost() (*host.Server, error) {
 	}
 	c.host = srv
 	return srv, nil
+}
+
+// adminDo runs a host's admin action off the UI goroutine and shows a
+// failure as a banner.
+func (c *controller) adminDo(s *session, fn func(*livekit.Admin) error) {
+	c.hostMu.Lock()
+	srv := c.host
+	c.hostMu.Unlock()
+	if srv == nil {
+		return
+	}
+	go func() {
+		keys := srv.Keys()
+		a, err := livekit.NewAdmin(srv.URL(), keys.APIKey, keys.APISecret)
+		if err == nil {
+			err = fn(a)
+		}
+		if err != nil {
+			c.b.do(func() {
+				if c.view != nil && c.sess == s {
+					c.view.showBanner("Could not do that: " + err.Error())
+				}
+			})
+		}
+	}()
 }
 
 func (c *controller) joinFailed(s *session, msg string) {
@@ -256,12 +286,21 @@ func (c *controller) enterCall(s *session) {
 		return
 	}
 	c.lobby.setBusy(false)
-	v := newCallView(s.params.Name, c.b.do, callActions{
+	act := callActions{
 		toggleMic:  c.toggleMic,
 		toggleCam:  c.toggleCam,
 		copyInvite: func() { c.w.Clipboard().SetContent(s.invite) },
 		leave:      c.leave,
-	})
+	}
+	if s.hosting {
+		act.endForAll = func() {
+			c.adminDo(s, func(a *livekit.Admin) error { return a.Close(context.Background(), s.params.RoomID) })
+		}
+		act.remove = func(user string) {
+			c.adminDo(s, func(a *livekit.Admin) error { return a.Remove(context.Background(), s.params.RoomID, user) })
+		}
+	}
+	v := newCallView(s.params.Name, c.b.do, act)
 	c.view = v
 	c.routes.set(selfKey, v.self)
 	v.setDevices(s.params.Microphone, s.params.Camera)

@@ -190,7 +190,11 @@ func TestLobbyValidation(t *testing.T) {
 func TestCallBannersAndTiles(t *testing.T) {
 	test.NewTempApp(t)
 	ui := func(fn func()) { fn() }
-	v := newCallView("Grace", ui, callActions{func() {}, func() {}, func() {}, func() {}})
+	nop := func() {}
+	v := newCallView("Grace", ui, callActions{toggleMic: nop, toggleCam: nop, copyInvite: nop, leave: nop})
+	if v.endAll.Visible() {
+		t.Error("End call for everyone shown to someone who does not host")
+	}
 	routes := newRouter()
 	steps := []struct {
 		ev     app.Event
@@ -214,6 +218,79 @@ func TestCallBannersAndTiles(t *testing.T) {
 	v.onEvent(app.UserLeft{UserID: "ada"}, ui, routes)
 	if len(v.tiles) != 0 || v.count.Text != "Only you so far" {
 		t.Errorf("after Ada left: %d tiles, count %q", len(v.tiles), v.count.Text)
+	}
+}
+
+func TestHostRemovesSomeoneAndEndsTheCall(t *testing.T) {
+	capture.RegisterFakeDevices()
+	livekit.SetLibraryLogger(testenv.QuietLog())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the host's keys
+	a := test.NewTempApp(t)
+	loop := startUILoop()
+	defer loop.stop()
+	var c *controller
+	loop.sync(func() {
+		w := a.NewWindow("Confer")
+		c = newController(a, w, Options{Room: "r2", Name: "Host", HostBind: "127.0.0.1", Log: testenv.QuietLog()}, &bridge{run: loop.post})
+		c.start()
+		c.lobby.mode.SetSelected(modeHost)
+		test.Tap(c.lobby.join)
+	})
+	waitFor(t, loop, "the hosted call", func() bool { return c.view != nil })
+	var url string
+	loop.sync(func() {
+		url = c.host.URL()
+		if !c.view.endAll.Visible() {
+			t.Error("the host has no End call for everyone")
+		}
+	})
+	guest := quietCall()
+	defer guest.call.Close()
+	if err := guest.call.Join(context.Background(), app.JoinParams{ServerURL: url, RoomID: "r2", UserID: "guest", Name: "Guest", Microphone: true}); err != nil {
+		t.Fatalf("guest join: %v", err)
+	}
+	waitFor(t, loop, "the guest's tile", func() bool { return c.view != nil && c.view.tiles["guest"] != nil })
+	loop.sync(func() { c.view.remove("guest") })
+	guest.wait(t, func(ev app.Event) bool { e, ok := ev.(app.KickedOut); return ok && e.Reason == app.KickRemoved })
+
+	loop.sync(func() { test.Tap(c.view.endAll) })
+	waitFor(t, loop, "the room-closed message", func() bool { return c.view == nil && c.dialog == "Removed from the call" })
+	loop.sync(c.quit)
+	<-c.quitDone
+	loop.sync(func() {})
+}
+
+// quietCall is an engine with no devices, its events on a channel.
+type eventedCall struct {
+	call   *app.Call
+	events chan app.Event
+}
+
+func quietCall() *eventedCall {
+	e := &eventedCall{call: app.New(livekit.New(livekit.Options{Log: testenv.QuietLog()}), testenv.QuietLog()), events: make(chan app.Event, 64)}
+	go func() {
+		for ev := range e.call.Events() {
+			select {
+			case e.events <- ev:
+			default:
+			}
+		}
+	}()
+	return e
+}
+
+func (e *eventedCall) wait(t *testing.T, match func(app.Event) bool) {
+	t.Helper()
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case ev := <-e.events:
+			if match(ev) {
+				return
+			}
+		case <-timeout:
+			t.Fatal("event never came")
+		}
 	}
 }
 

@@ -16,7 +16,10 @@ type Options struct {
 	// StatePath, when set, receives the UI's model as JSON after every
 	// change; window tests read it beside their screenshots.
 	StatePath string
-	Log       *slog.Logger
+	// HostBind is where "Host on this computer" listens; default 0.0.0.0
+	// (the LAN). Tests keep it on loopback.
+	HostBind string
+	Log      *slog.Logger
 }
 
 // AppID is Confer's application ID (preferences, desktop integration).

@@ -35,6 +35,10 @@ type VideoTile struct {
 	schedule func(func()) // runs a function on the UI goroutine (the bridge)
 	pending  atomic.Bool  // a refresh is scheduled and not yet run
 
+	// OnMenu, when set, is called on a right click with the click's
+	// absolute position (UI goroutine): the host's "Remove from call".
+	OnMenu func(at fyne.Position)
+
 	// UI goroutine state.
 	info     TileInfo
 	hasFrame bool
@@ -139,6 +143,13 @@ func (t *VideoTile) showLatest() {
 	t.hasFrame = true
 	t.showVideo(t.info.VideoOn)
 	t.img.Refresh()
+}
+
+// TappedSecondary opens the tile's menu, when it has one.
+func (t *VideoTile) TappedSecondary(e *fyne.PointEvent) {
+	if t.OnMenu != nil {
+		t.OnMenu(e.AbsolutePosition)
+	}
 }
 
 // Resize tells the mailbox the size in pixels to convert frames to.
