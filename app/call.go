@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // Call is one participant's engine: create it once, join and leave as often
@@ -134,6 +135,12 @@ func (c *Call) SetMicrophone(on bool) error {
 	err := c.t.SetMicrophone(on)
 	c.reportDevice(SourceMicrophone, err)
 	return err
+}
+
+// EnableAudioLevels reports AudioLevels every interval (100–2000 ms is
+// sensible), or stops the reports with 0. It holds across joins.
+func (c *Call) EnableAudioLevels(interval time.Duration) {
+	c.t.SetLevelInterval(interval)
 }
 
 // MuteRemoteAudio stops or resumes playing one user's audio, locally only.

@@ -30,6 +30,7 @@ func (s *scripted) SetCamera(bool) error             { return nil }
 func (s *scripted) SetMicrophone(bool) error         { return ErrNoMicrophone }
 func (s *scripted) SetRemoteAudioMuted(string, bool) {}
 func (s *scripted) Disconnect()                      { s.disconnects++ }
+func (s *scripted) SetLevelInterval(time.Duration)   {}
 
 var params = JoinParams{ServerURL: "127.0.0.1:7880", RoomID: "8888", UserID: "me", Name: "Me"}
 
@@ -218,5 +219,42 @@ func TestLeaveAndClose(t *testing.T) {
 	}
 	if err := c.Join(context.Background(), params); !errors.Is(err, ErrClosed) {
 		t.Fatalf("join after close: %v", err)
+	}
+}
+
+func TestSpeakingHasHysteresis(t *testing.T) {
+	var s speakingState
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	steps := []struct {
+		ms    int
+		level float64
+		want  bool
+	}{
+		{0, 0.01, false},   // quiet
+		{200, 0.02, false}, // between the thresholds: not yet
+		{400, 0.1, true},   // speaks
+		{600, 0.02, true},  // a softer syllable
+		{800, 0.005, true}, // a pause between words...
+		{1200, 0.005, true},
+		{1400, 0.005, false}, // ...held 600 ms: stopped
+		{1600, 0.02, false},
+	}
+	for _, st := range steps {
+		if got := s.update(st.level, at(st.ms)); got != st.want {
+			t.Errorf("at %d ms, level %.3f: speaking %v, want %v", st.ms, st.level, got, st.want)
+		}
+	}
+}
+
+func TestLevelReportsCarrySpeakingFlags(t *testing.T) {
+	tr := &scripted{onConnect: []Signal{RosterChanged{Participants: []Participant{ana(mic)}}}}
+	c := joined(t, tr)
+	collect(t, c, 4)
+	now := time.Now()
+	tr.post(LevelsMeasured{Levels: AudioLevels{Local: 0.2, Remote: map[string]float64{"ana": 0.001}}, At: now})
+	ev := collect(t, c, 1)[0].(AudioLevels)
+	if !ev.LocalSpeaking || ev.Speaking["ana"] || ev.Local != 0.2 {
+		t.Fatalf("levels event %+v", ev)
 	}
 }

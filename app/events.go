@@ -46,11 +46,15 @@ type KickedOut struct {
 	Reason KickReason
 }
 
-// AudioLevels is a periodic report of the local level (from captured PCM)
-// and each remote user's level (from decoded PCM), 0–1.
+// AudioLevels is a periodic report (see Call.EnableAudioLevels) of the local
+// level, measured from captured PCM, and each remote user's level, measured
+// from decoded PCM: RMS over the interval, 0–1 of full scale. The speaking
+// flags have hysteresis, so highlights do not flicker.
 type AudioLevels struct {
-	Local  float64
-	Remote map[string]float64
+	Local         float64
+	Remote        map[string]float64
+	LocalSpeaking bool
+	Speaking      map[string]bool
 }
 
 // DeviceError reports a local camera or microphone that could not start or
@@ -60,11 +64,30 @@ type DeviceError struct {
 	Err    error
 }
 
-func (StateChanged) isEvent() {}
-func (DeviceError) isEvent()  {}
-func (UserJoined) isEvent()   {}
-func (UserLeft) isEvent()     {}
-func (RemoteVideo) isEvent()  {}
-func (RemoteAudio) isEvent()  {}
-func (KickedOut) isEvent()    {}
-func (AudioLevels) isEvent()  {}
+// NetworkQuality reports the server's view of a participant's connection;
+// UserID "" is this participant.
+type NetworkQuality struct {
+	UserID  string
+	Quality Quality
+}
+
+// Quality of a connection, worst to best.
+type Quality int
+
+const (
+	QualityUnknown Quality = iota
+	QualityLost
+	QualityPoor
+	QualityGood
+	QualityExcellent
+)
+
+func (StateChanged) isEvent()   {}
+func (NetworkQuality) isEvent() {}
+func (DeviceError) isEvent()    {}
+func (UserJoined) isEvent()     {}
+func (UserLeft) isEvent()       {}
+func (RemoteVideo) isEvent()    {}
+func (RemoteAudio) isEvent()    {}
+func (KickedOut) isEvent()      {}
+func (AudioLevels) isEvent()    {}

@@ -7,9 +7,10 @@ import (
 
 // loopState is owned by the loop goroutine alone.
 type loopState struct {
-	conn   ConnectionState
-	latest []Participant // newest roster from the transport
-	roster *roster       // what has been reported
+	conn     ConnectionState
+	latest   []Participant // newest roster from the transport
+	roster   *roster       // what has been reported
+	speakers speakers
 }
 
 func (c *Call) run() {
@@ -67,13 +68,17 @@ func (st *loopState) handle(m any, out []Event) []Event {
 		}
 	case LinkLost:
 		return st.end(m.Kick, m.Err, out)
+	case NetworkQuality:
+		if st.conn == Connected {
+			out = append(out, m)
+		}
 	case DeviceError:
 		if st.conn == Connected || st.conn == Reconnecting {
 			out = append(out, m)
 		}
 	case LevelsMeasured:
 		if st.conn == Connected {
-			out = append(out, m.Levels)
+			out = append(out, st.speakers.apply(m))
 		}
 	}
 	return out
@@ -97,6 +102,7 @@ func (st *loopState) end(kick *KickReason, err error, out []Event) []Event {
 	}
 	st.roster.reset()
 	st.latest = nil
+	st.speakers = speakers{}
 	return st.setConn(Disconnected, err, out)
 }
 

@@ -1,6 +1,9 @@
 package app
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Transport is the network side of a call: signalling, publishing,
 // subscribing. app/livekit implements it. Its methods are safe to call from
@@ -17,6 +20,9 @@ type Transport interface {
 	SetMicrophone(on bool) error
 	// SetRemoteAudioMuted stops or resumes playing one user's audio locally.
 	SetRemoteAudioMuted(userID string, muted bool)
+	// SetLevelInterval turns level reports (LevelsMeasured) on at an
+	// interval, or off with 0.
+	SetLevelInterval(d time.Duration)
 	// Disconnect leaves the room and returns when every goroutine the
 	// transport started for this connection has ended. Safe to call twice.
 	Disconnect()
@@ -73,9 +79,11 @@ type LinkLost struct {
 	Err  error
 }
 
-// LevelsMeasured carries audio levels measured by the media pipelines.
+// LevelsMeasured carries audio levels measured by the media pipelines over
+// the interval that ended at At. Speaking flags are the call's to set.
 type LevelsMeasured struct {
 	Levels AudioLevels
+	At     time.Time
 }
 
 func (RosterChanged) isSignal()  {}
@@ -84,3 +92,4 @@ func (LinkChanged) isSignal()    {}
 func (LinkLost) isSignal()       {}
 func (LevelsMeasured) isSignal() {}
 func (DeviceError) isSignal()    {}
+func (NetworkQuality) isSignal() {}

@@ -175,7 +175,46 @@ func (v *callView) onEvent(ev app.Event, schedule func(func()), routes *router) 
 		}
 	case app.DeviceError:
 		v.showBanner(deviceMessage(e))
+	case app.AudioLevels:
+		v.setSpeaking(e)
+	case app.NetworkQuality:
+		q := qualityBars(e.Quality)
+		if e.UserID == "" {
+			info := v.self.Info()
+			info.Quality = q
+			v.self.SetInfo(info)
+		} else {
+			v.updateTile(e.UserID, func(i *widgets.TileInfo) { i.Quality = q })
+		}
 	}
+}
+
+// setSpeaking lights the tiles of those speaking; a tile changes only when
+// its flag does, so a report does not redraw every tile.
+func (v *callView) setSpeaking(l app.AudioLevels) {
+	if info := v.self.Info(); info.Speaking != l.LocalSpeaking {
+		info.Speaking = l.LocalSpeaking
+		v.self.SetInfo(info)
+	}
+	for id, t := range v.tiles {
+		if info := t.Info(); info.Speaking != l.Speaking[id] {
+			info.Speaking = l.Speaking[id]
+			t.SetInfo(info)
+		}
+	}
+}
+
+// qualityBars maps a connection quality to the tile's 0–3 bars.
+func qualityBars(q app.Quality) int {
+	switch q {
+	case app.QualityExcellent:
+		return 3
+	case app.QualityGood:
+		return 2
+	case app.QualityPoor, app.QualityLost:
+		return 1
+	}
+	return 0
 }
 
 func deviceMessage(e app.DeviceError) string {

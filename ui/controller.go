@@ -183,6 +183,7 @@ func (c *controller) newSession(p app.JoinParams) *session {
 		AudioSink: func(string, app.Source) media.PCMSink { return s.mixer.NewInput() },
 	})
 	s.call = app.New(tr, c.log)
+	s.call.EnableAudioLevels(200 * time.Millisecond) // speaking highlights
 	go func() {
 		defer close(s.pumpDone)
 		for ev := range s.call.Events() {

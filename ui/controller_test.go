@@ -205,6 +205,8 @@ func TestCallBannersAndTiles(t *testing.T) {
 		{app.StateChanged{State: app.Reconnecting}, "reconnecting"},
 		{app.StateChanged{State: app.Connected}, ""},
 		{app.DeviceError{Source: app.SourceCamera, Err: app.ErrNoCamera}, "Camera not available"},
+		{app.AudioLevels{Speaking: map[string]bool{"ada": true}}, "Camera not available"},
+		{app.NetworkQuality{UserID: "ada", Quality: app.QualityPoor}, "Camera not available"},
 	}
 	for _, s := range steps {
 		v.onEvent(s.ev, ui, routes)
@@ -212,8 +214,12 @@ func TestCallBannersAndTiles(t *testing.T) {
 			t.Errorf("after %#v: banner %q (visible %v), want %q", s.ev, got, v.banner.Visible(), s.banner)
 		}
 	}
-	if v.count.Text != "2 people" || !v.tiles["ada"].Info().VideoOn {
-		t.Errorf("count %q, Ada %+v", v.count.Text, v.tiles["ada"].Info())
+	if ada := v.tiles["ada"].Info(); v.count.Text != "2 people" || !ada.VideoOn || !ada.Speaking || ada.Quality != 1 {
+		t.Errorf("count %q, Ada %+v", v.count.Text, ada)
+	}
+	v.onEvent(app.AudioLevels{LocalSpeaking: true}, ui, routes)
+	if !v.self.Info().Speaking || v.tiles["ada"].Info().Speaking {
+		t.Error("speaking highlight did not move from Ada to me")
 	}
 	v.onEvent(app.UserLeft{UserID: "ada"}, ui, routes)
 	if len(v.tiles) != 0 || v.count.Text != "Only you so far" {

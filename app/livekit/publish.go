@@ -158,7 +158,13 @@ func (s *session) publishMicrophone() (*publishedAudio, error) {
 		mic.Close()
 		return nil, err
 	}
-	snd, err := audio.StartSender(mic, trackWriter{track}, audio.SenderConfig{Level: s.opts.LocalLevel, Log: s.opts.Log})
+	level := func(rms float64) {
+		s.levels.local.addRMS(rms, media.FrameSamples)
+		if s.opts.LocalLevel != nil {
+			s.opts.LocalLevel(rms)
+		}
+	}
+	snd, err := audio.StartSender(mic, trackWriter{track}, audio.SenderConfig{Level: level, Log: s.opts.Log})
 	if err != nil {
 		mic.Close()
 		s.unpublish(pub)

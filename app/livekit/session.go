@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -15,10 +16,13 @@ import (
 // session is one connection to a room. Every goroutine it starts is counted
 // in wg, and close waits for them all.
 type session struct {
-	opts    Options
-	post    func(app.Signal)
-	isMuted func(userID string) bool
-	room    *lksdk.Room
+	opts          Options
+	post          func(app.Signal)
+	isMuted       func(userID string) bool
+	levelInterval func() time.Duration
+	room          *lksdk.Room
+	levels        levels
+	levelPoke     chan struct{} // capacity 1: the level interval changed
 
 	dirty  chan struct{} // capacity 1: the roster may have changed
 	quit   chan struct{}
@@ -34,18 +38,29 @@ type session struct {
 	mic *publishedAudio
 }
 
-func newSession(opts Options, post func(app.Signal), isMuted func(string) bool) *session {
+func newSession(opts Options, post func(app.Signal), isMuted func(string) bool, levelInterval func() time.Duration) *session {
 	s := &session{
-		opts:    opts,
-		post:    post,
-		isMuted: isMuted,
-		dirty:   make(chan struct{}, 1),
-		quit:    make(chan struct{}),
+		opts:          opts,
+		post:          post,
+		isMuted:       isMuted,
+		levelInterval: levelInterval,
+		levelPoke:     make(chan struct{}, 1),
+		dirty:         make(chan struct{}, 1),
+		quit:          make(chan struct{}),
 	}
 	s.room = lksdk.NewRoom(s.callbacks())
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.rosterLoop()
+	go s.levelLoop()
 	return s
+}
+
+// pokeLevels makes levelLoop read the interval again.
+func (s *session) pokeLevels() {
+	select {
+	case s.levelPoke <- struct{}{}:
+	default:
+	}
 }
 
 func (s *session) join(ctx context.Context, url, token string) error {
@@ -103,14 +118,34 @@ func (s *session) callbacks() *lksdk.RoomCallback {
 		},
 		OnDisconnectedWithReason: func(lksdk.DisconnectionReason) { s.onLost() },
 		ParticipantCallback: lksdk.ParticipantCallback{
-			OnTrackMuted:        dirty,
-			OnTrackUnmuted:      dirty,
-			OnTrackPublished:    func(*lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
-			OnTrackUnpublished:  func(*lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
-			OnTrackSubscribed:   s.onTrackSubscribed,
-			OnTrackUnsubscribed: func(*webrtc.TrackRemote, *lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
+			OnConnectionQualityChanged: s.onQuality,
+			OnTrackMuted:               dirty,
+			OnTrackUnmuted:             dirty,
+			OnTrackPublished:           func(*lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
+			OnTrackUnpublished:         func(*lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
+			OnTrackSubscribed:          s.onTrackSubscribed,
+			OnTrackUnsubscribed:        func(*webrtc.TrackRemote, *lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
 		},
 	}
+}
+
+func (s *session) onQuality(q *livekit.ConnectionQualityInfo, p lksdk.Participant) {
+	user := ""
+	if _, local := p.(*lksdk.LocalParticipant); !local {
+		user = p.Identity()
+	}
+	quality := app.QualityUnknown
+	switch q.GetQuality() {
+	case livekit.ConnectionQuality_EXCELLENT:
+		quality = app.QualityExcellent
+	case livekit.ConnectionQuality_GOOD:
+		quality = app.QualityGood
+	case livekit.ConnectionQuality_POOR:
+		quality = app.QualityPoor
+	case livekit.ConnectionQuality_LOST:
+		quality = app.QualityLost
+	}
+	s.emit(app.NetworkQuality{UserID: user, Quality: quality})
 }
 
 // rosterLoop posts a fresh roster whenever something may have changed.

@@ -39,6 +39,9 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 			sink := s.audioSink(user, source)
 			err = audio.Receive(packetReader{track}, sink)
 			sink.Close()
+			if source == app.SourceMicrophone {
+				s.levels.dropRemote(user)
+			}
 		}
 		if err != nil {
 			s.opts.Log.Debug("remote track ended", "user", user, "source", source, "err", err)
@@ -64,15 +67,25 @@ func (s *session) audioSink(user string, source app.Source) *mutableSink {
 			sink = x
 		}
 	}
-	return &mutableSink{sink: sink, muted: func() bool { return s.isMuted(user) }}
+	m := &mutableSink{sink: sink, muted: func() bool { return s.isMuted(user) }}
+	if source == app.SourceMicrophone {
+		m.level = s.levels.remoteMeter(user)
+	}
+	return m
 }
 
+// mutableSink measures the level of what it receives (a locally muted
+// person still speaks) and passes it on unless muted.
 type mutableSink struct {
 	sink  media.PCMSink
 	muted func() bool
+	level *meter
 }
 
 func (m *mutableSink) WritePCM(pcm []int16) {
+	if m.level != nil {
+		m.level.addPCM(pcm)
+	}
 	if !m.muted() {
 		m.sink.WritePCM(pcm)
 	}

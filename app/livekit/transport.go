@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -50,6 +51,8 @@ type Options struct {
 type Transport struct {
 	opts Options
 
+	levelInterval atomic.Int64 // time.Duration between level reports; 0: off
+
 	mu    sync.Mutex
 	cur   *session        // the connection, nil when not connected
 	muted map[string]bool // remote users whose audio is not played
@@ -77,7 +80,7 @@ func (t *Transport) Connect(ctx context.Context, p app.JoinParams, post func(app
 	if err != nil {
 		return err
 	}
-	s := newSession(t.opts, post, t.isMuted)
+	s := newSession(t.opts, post, t.isMuted, func() time.Duration { return time.Duration(t.levelInterval.Load()) })
 	if err := s.join(ctx, url, token); err != nil {
 		s.close()
 		return joinError(ctx, url, err)
@@ -126,6 +129,14 @@ func (t *Transport) SetRemoteAudioMuted(userID string, muted bool) {
 		t.muted[userID] = true
 	} else {
 		delete(t.muted, userID)
+	}
+}
+
+// SetLevelInterval implements app.Transport.
+func (t *Transport) SetLevelInterval(d time.Duration) {
+	t.levelInterval.Store(int64(max(d, 0)))
+	if s := t.session(); s != nil {
+		s.pokeLevels()
 	}
 }
 

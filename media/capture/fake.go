@@ -55,11 +55,15 @@ type FakePair struct {
 // AddFakePair registers one more synthetic camera and tone microphone, with
 // IDs ending in name. Like real hardware, a device is opened by one user at a
 // time, so each participant in one process needs its own pair.
-func AddFakePair(name string) FakePair {
+func AddFakePair(name string) FakePair { return AddFakePairWithTone(name, FakeTone) }
+
+// AddFakePairWithTone is AddFakePair with a microphone of another signal; a
+// zero Tone is a silent microphone.
+func AddFakePairWithTone(name string, tone synth.Tone) FakePair {
 	p := FakePair{CameraID: FakeCameraID + "-" + name, MicrophoneID: FakeMicrophoneID + "-" + name}
 	m := driver.GetManager()
 	_ = m.Register(&fakeCamera{}, driver.Info{Label: p.CameraID, Name: "Test pattern camera " + name, DeviceType: driver.Camera})
-	_ = m.Register(&fakeMic{tone: FakeTone}, driver.Info{Label: p.MicrophoneID, Name: "Test tone microphone " + name, DeviceType: driver.Microphone})
+	_ = m.Register(&fakeMic{tone: tone}, driver.Info{Label: p.MicrophoneID, Name: "Test microphone " + name, DeviceType: driver.Microphone})
 	return p
 }
 
