@@ -8,6 +8,7 @@ packages=(
   libvpx-dev libopus-dev libyuv-dev        # codecs and conversion (cgo)
   libgl1-mesa-dev xorg-dev                 # Fyne's OpenGL window
   xvfb x11-apps imagemagick xdotool        # window tests: virtual display, screenshots, input
+  iproute2                                 # outage tests: network namespaces and veth pairs
 )
 [ "${CONFER_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$CONFER_DEPS_EXTRA" && packages+=("${extra[@]}")
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"log/slog"
 	"sync"
@@ -415,11 +416,16 @@ func (c *controller) toLobby(s *session) {
 }
 
 func (c *controller) showDisconnected(p app.JoinParams, err error) {
-	msg := "The connection to the call was lost."
-	if err != nil {
+	title, msg := "Disconnected", "The connection to the call was lost."
+	switch {
+	case errors.Is(err, livekit.ErrServerGone):
+		title, msg = "The call ended", "The room server stopped: the host may have quit Confer."
+	case errors.Is(err, livekit.ErrConnectionLost):
+		msg = "The network stayed down too long, so the call was left. Rejoin when you are back online."
+	case err != nil:
 		msg = "The connection to the call was lost: " + err.Error() + "."
 	}
-	c.showDialog("Disconnected", msg, func() {
+	c.showDialog(title, msg, func() {
 		c.lobby.setBusy(false)
 		c.submit()
 	})

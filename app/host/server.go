@@ -215,9 +215,10 @@ func freeUDPPort(host string) (int, error) {
 }
 
 func newLiveKit(cfg Config, bind string, ports portSet) (*service.LivekitServer, error) {
+	// Bound to one address: advertise only that one. Bound to all: the LAN's.
 	nodeIP := bind
-	loopbackOnly := net.ParseIP(bind).IsLoopback()
-	if !loopbackOnly {
+	ip := net.ParseIP(bind)
+	if ip == nil || ip.IsUnspecified() {
 		nodeIP = lanIPv4()
 	}
 	level := cfg.LogLevel
@@ -245,6 +246,11 @@ func newLiveKit(cfg Config, bind string, ports portSet) (*service.LivekitServer,
 			"max_participants": cfg.MaxParticipants,
 			"empty_timeout":    300,
 		},
+	}
+	if ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
+		// Media candidates on the bound address only, so a server bound to
+		// one interface is reached through that interface.
+		doc["rtc"].(map[string]any)["ips"] = map[string]any{"includes": []string{bind + "/32"}}
 	}
 	if cfg.Redis != "" {
 		doc["redis"] = map[string]any{"address": cfg.Redis}

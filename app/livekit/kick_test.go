@@ -122,3 +122,22 @@ func TestAdminWithWrongKeys(t *testing.T) {
 		t.Fatalf("got %v, want %v", err, livekit.ErrAdminKeys)
 	}
 }
+
+func TestServerGoingAwayEndsTheCallWithItsOwnMessage(t *testing.T) {
+	srv := testenv.StartServer(t)
+	ana := quietParticipant("ana")
+	ana.join(t, "ana", srv.URL(), "r", "ana")
+	start := time.Now()
+	srv.Close()
+	ev := ana.waitEvent(t, "disconnected", func(ev app.Event) bool {
+		e, ok := ev.(app.StateChanged)
+		return ok && e.State == app.Disconnected
+	})
+	if err := ev.(app.StateChanged).Err; !errors.Is(err, livekit.ErrServerGone) {
+		t.Errorf("disconnected with %v, want %v", err, livekit.ErrServerGone)
+	}
+	t.Logf("told %v after the server stopped", time.Since(start))
+	ana.call.Close()
+	<-ana.done
+	testenv.CheckNoGoroutines(t, "ana", 5*time.Second)
+}

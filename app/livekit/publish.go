@@ -77,6 +77,7 @@ func (s *session) publishCamera() (*publishedVideo, error) {
 	track, err := lksdk.NewLocalTrack(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000},
 		lksdk.WithRTCPHandler(func(p rtcp.Packet) {
+			s.live.noteRx()
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				askKeyframe()
@@ -146,7 +147,7 @@ func (s *session) publishMicrophone() (*publishedAudio, error) {
 	track, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
 		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 		SDPFmtpLine: "minptime=10;useinbandfec=1",
-	})
+	}, lksdk.WithRTCPHandler(func(rtcp.Packet) { s.live.noteRx() }))
 	if err != nil {
 		mic.Close()
 		return nil, err

@@ -22,6 +22,8 @@ type session struct {
 	levelInterval func() time.Duration
 	room          *lksdk.Room
 	levels        levels
+	live          liveness
+	joined        atomic.Bool   // Join returned successfully
 	levelPoke     chan struct{} // capacity 1: the level interval changed
 
 	dirty  chan struct{} // capacity 1: the roster may have changed
@@ -49,9 +51,10 @@ func newSession(opts Options, post func(app.Signal), isMuted func(string) bool, 
 		quit:          make(chan struct{}),
 	}
 	s.room = lksdk.NewRoom(s.callbacks())
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go s.rosterLoop()
 	go s.levelLoop()
+	go s.livenessLoop()
 	return s
 }
 
@@ -68,6 +71,8 @@ func (s *session) join(ctx context.Context, url, token string) error {
 	if err != nil {
 		return err
 	}
+	s.live.noteRx()
+	s.joined.Store(true)
 	s.markDirty()
 	return nil
 }
@@ -164,13 +169,20 @@ func (s *session) rosterLoop() {
 func (s *session) roster() []app.Participant {
 	rps := s.room.GetRemoteParticipants()
 	out := make([]app.Participant, 0, len(rps))
+	unmuted := 0
 	for _, rp := range rps {
 		p := app.Participant{UserID: rp.Identity(), Name: rp.Name()}
 		for _, pub := range rp.TrackPublications() {
 			p.Tracks = append(p.Tracks, app.Track{Source: sourceOf(pub), Muted: pub.IsMuted()})
+			// Everything is subscribed (auto-subscribe). The SDK's
+			// IsSubscribed reads without its lock: a race, so not asked.
+			if !pub.IsMuted() {
+				unmuted++
+			}
 		}
 		out = append(out, p)
 	}
+	s.live.unmutedRemote.Store(int32(unmuted))
 	return out
 }
 

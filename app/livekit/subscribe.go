@@ -29,15 +29,16 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 	go func() {
 		defer s.wg.Done()
 		var err error
+		reader := packetReader{track, &s.live}
 		if track.Kind() == webrtc.RTPCodecTypeVideo {
-			err = video.Receive(packetReader{track}, video.ReceiverConfig{
+			err = video.Receive(reader, video.ReceiverConfig{
 				Sink:            s.videoSink(user, source),
 				RequestKeyframe: func() { rp.WritePLI(track.SSRC()) },
 				Log:             s.opts.Log,
 			})
 		} else {
 			sink := s.audioSink(user, source)
-			err = audio.Receive(packetReader{track}, sink)
+			err = audio.Receive(reader, sink)
 			sink.Close()
 			if source == app.SourceMicrophone {
 				s.levels.dropRemote(user)
@@ -97,10 +98,17 @@ func (m *mutableSink) Close() {
 	}
 }
 
-// packetReader adapts a remote track to media.PacketReader.
-type packetReader struct{ t *webrtc.TrackRemote }
+// packetReader adapts a remote track to media.PacketReader, noting each
+// packet as evidence that the link is alive.
+type packetReader struct {
+	t    *webrtc.TrackRemote
+	live *liveness
+}
 
 func (r packetReader) Read(b []byte) (int, error) {
 	n, _, err := r.t.Read(b)
+	if err == nil {
+		r.live.noteRx()
+	}
 	return n, err
 }

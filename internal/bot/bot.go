@@ -79,14 +79,15 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		return st, err
 	}
 	st.Joined = true
-	st.End = stay(ctx, call, cfg.Duration)
+	st.End = stay(ctx, call, cfg.Duration, st)
 	call.Leave()
 	finish(st, rs)
 	return st, nil
 }
 
-// stay reads events until the call should end and says why it ended.
-func stay(ctx context.Context, call *app.Call, d time.Duration) string {
+// stay reads events until the call should end and says why it ended. It
+// records the events that tell a call's story in st.
+func stay(ctx context.Context, call *app.Call, d time.Duration, st *Stats) string {
 	var timeout <-chan time.Time
 	if d > 0 {
 		t := time.NewTimer(d)
@@ -103,6 +104,9 @@ func stay(ctx context.Context, call *app.Call, d time.Duration) string {
 			if !ok {
 				return EndLeft
 			}
+			if rec, ok := record(ev); ok && len(st.Events) < 1000 {
+				st.Events = append(st.Events, rec)
+			}
 			switch e := ev.(type) {
 			case app.KickedOut:
 				return e.Reason.String()
@@ -113,6 +117,26 @@ func stay(ctx context.Context, call *app.Call, d time.Duration) string {
 			}
 		}
 	}
+}
+
+func record(ev app.Event) (EventRecord, bool) {
+	r := EventRecord{UnixMS: time.Now().UnixMilli()}
+	switch e := ev.(type) {
+	case app.StateChanged:
+		r.Kind, r.Detail = "state", e.State.String()
+		if e.Err != nil {
+			r.Detail += ": " + e.Err.Error()
+		}
+	case app.UserJoined:
+		r.Kind, r.User = "joined", e.UserID
+	case app.UserLeft:
+		r.Kind, r.User, r.Detail = "left", e.UserID, e.Reason.String()
+	case app.KickedOut:
+		r.Kind, r.Detail = "kicked", e.Reason.String()
+	default:
+		return r, false
+	}
+	return r, true
 }
 
 func finish(st *Stats, rs *remotes) {
@@ -148,6 +172,7 @@ func merge(a, b *RemoteStats) *RemoteStats {
 	if b.FramesDecoded > 0 {
 		a.FramesDecoded, a.FirstFrameMS, a.FPS = b.FramesDecoded, b.FirstFrameMS, b.FPS
 		a.VideoLatencyMS, a.Width, a.Height, a.LongestFreezeMS = b.VideoLatencyMS, b.Width, b.Height, b.LongestFreezeMS
+		a.Freezes = b.Freezes
 	}
 	if b.AudioFramesDecoded > 0 {
 		a.AudioFramesDecoded, a.AudioLevel, a.AudioFrequencyHz = b.AudioFramesDecoded, b.AudioLevel, b.AudioFrequencyHz

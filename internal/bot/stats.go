@@ -19,6 +19,7 @@ type Stats struct {
 	End        string                  `json:"end"`
 	Error      string                  `json:"error,omitempty"`
 	Remotes    map[string]*RemoteStats `json:"remotes"`
+	Events     []EventRecord           `json:"events"`
 	CPUSeconds float64                 `json:"cpu_seconds"`
 	MaxRSSMB   float64                 `json:"max_rss_mb"`
 }
@@ -32,11 +33,28 @@ type RemoteStats struct {
 	Width              int          `json:"width,omitempty"`
 	Height             int          `json:"height,omitempty"`
 	LongestFreezeMS    float64      `json:"longest_freeze_ms"`
+	Freezes            []Freeze     `json:"freezes,omitempty"`
 	AudioFramesDecoded int          `json:"audio_frames_decoded"`
 	AudioLevel         float64      `json:"audio_level"`
 	AudioFrequencyHz   float64      `json:"audio_frequency_hz,omitempty"`
 	Screen             *RemoteStats `json:"screen,omitempty"`
 }
+
+// EventRecord is one call event, at a wall-clock time (unix milliseconds).
+type EventRecord struct {
+	UnixMS int64  `json:"unix_ms"`
+	Kind   string `json:"kind"` // state, joined, left, kicked
+	User   string `json:"user,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Freeze is a gap of more than freezeGap between two decoded frames.
+type Freeze struct {
+	FromUnixMS int64 `json:"from_unix_ms"`
+	ToUnixMS   int64 `json:"to_unix_ms"`
+}
+
+const freezeGap = 300 * time.Millisecond
 
 // Percentiles of a distribution, in milliseconds.
 type Percentiles struct {
@@ -54,6 +72,7 @@ type remote struct {
 	first      time.Time
 	last       time.Time
 	freeze     time.Duration
+	freezes    []Freeze
 	latencies  []float64 // ms, from the time strip
 	width      int
 	height     int
@@ -72,8 +91,12 @@ func (r *remote) WriteFrame(f *media.VideoFrame) {
 	defer r.mu.Unlock()
 	if r.frames == 0 {
 		r.first = now
-	} else if gap := now.Sub(r.last); gap > r.freeze {
-		r.freeze = gap
+	} else {
+		gap := now.Sub(r.last)
+		r.freeze = max(r.freeze, gap)
+		if gap > freezeGap && len(r.freezes) < 100 {
+			r.freezes = append(r.freezes, Freeze{FromUnixMS: r.last.UnixMilli(), ToUnixMS: now.UnixMilli()})
+		}
 	}
 	r.last = now
 	r.frames++
@@ -109,6 +132,7 @@ func (r *remote) stats() *RemoteStats {
 		Width:              r.width,
 		Height:             r.height,
 		LongestFreezeMS:    ms(r.freeze),
+		Freezes:            r.freezes,
 		AudioFramesDecoded: r.audio,
 		VideoLatencyMS:     percentiles(r.latencies),
 	}

@@ -1,0 +1,85 @@
+package livekit
+
+import (
+	"sync/atomic"
+	"time"
+
+	"confer/app"
+)
+
+// How a dead link is noticed and when the call gives up on it. LiveKit's Go
+// SDK sends no signal pings and declares ICE failed only after 15 s, then
+// retries for over a minute; a person wants to see at once that the call
+// froze, and a clear end when it will not come back.
+const (
+	// stallAfter without any packet while media is expected: reconnecting.
+	stallAfter = 2500 * time.Millisecond
+	// giveUpAfter reconnecting (ours or the SDK's): disconnected.
+	giveUpAfter  = 15 * time.Second
+	livenessTick = 250 * time.Millisecond
+)
+
+// liveness is the evidence that the link works: when the last RTP packet on
+// a subscribed track or RTCP packet for a published one arrived.
+type liveness struct {
+	lastRx          atomic.Int64 // unix nanoseconds
+	unmutedRemote   atomic.Int32 // remote tracks that should be sending
+	sdkReconnecting atomic.Bool
+}
+
+func (l *liveness) noteRx() { l.lastRx.Store(time.Now().UnixNano()) }
+
+// expectsMedia tells whether silence means trouble: someone should be
+// sending to us, or we publish and the server reports on it.
+func (s *session) expectsMedia() bool {
+	if s.live.unmutedRemote.Load() > 0 {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cam != nil || s.mic != nil
+}
+
+// livenessLoop turns evidence into connected/reconnecting, and gives up.
+func (s *session) livenessLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(livenessTick)
+	defer tick.Stop()
+	reconnecting := false
+	var since time.Time // when reconnecting began
+	for {
+		select {
+		case <-s.quit:
+			return
+		case now := <-tick.C:
+			if !s.joined.Load() || s.isLost.Load() {
+				continue
+			}
+			last := time.Unix(0, s.live.lastRx.Load())
+			stalled := s.expectsMedia() && now.Sub(last) > stallAfter
+			want := stalled || s.live.sdkReconnecting.Load()
+			if want != reconnecting {
+				reconnecting, since = want, now
+				state := app.Connected
+				if want {
+					state = app.Reconnecting
+				}
+				s.emit(app.LinkChanged{State: state})
+			}
+			if reconnecting && now.Sub(since) > giveUpAfter {
+				s.giveUp()
+				return
+			}
+		}
+	}
+}
+
+// giveUp ends a session whose link stayed dead, as if the server had.
+func (s *session) giveUp() {
+	s.lost.Do(func() {
+		s.isLost.Store(true)
+		s.stopPublishing()
+		s.room.Disconnect()
+		s.emit(app.LinkLost{Err: ErrConnectionLost})
+	})
+}
