@@ -2,8 +2,8 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
