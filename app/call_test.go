@@ -41,14 +41,22 @@ var (
 	mic = Track{Source: SourceMicrophone}
 )
 
-// collect reads n events, failing if they do not come.
+// collect reads n events other than RemoteTrack (TestTrackChanges checks
+// those), failing if they do not come.
 func collect(t *testing.T, c *Call, n int) []Event {
+	t.Helper()
+	return collectEvents(t, c, n, func(ev Event) bool { _, track := ev.(RemoteTrack); return !track })
+}
+
+func collectEvents(t *testing.T, c *Call, n int, keep func(Event) bool) []Event {
 	t.Helper()
 	var out []Event
 	for len(out) < n {
 		select {
 		case ev := <-c.Events():
-			out = append(out, ev)
+			if keep(ev) {
+				out = append(out, ev)
+			}
 		case <-time.After(2 * time.Second):
 			t.Fatalf("got %d events, want %d: %#v", len(out), n, out)
 		}
@@ -58,11 +66,34 @@ func collect(t *testing.T, c *Call, n int) []Event {
 
 func expectNone(t *testing.T, c *Call) {
 	t.Helper()
-	select {
-	case ev := <-c.Events():
-		t.Fatalf("unexpected event %#v", ev)
-	case <-time.After(100 * time.Millisecond):
+	timeout := time.After(100 * time.Millisecond)
+	for {
+		select {
+		case ev := <-c.Events():
+			if _, track := ev.(RemoteTrack); !track {
+				t.Fatalf("unexpected event %#v", ev)
+			}
+		case <-timeout:
+			return
+		}
 	}
+}
+
+func TestTrackChanges(t *testing.T) {
+	tr := &scripted{onConnect: []Signal{RosterChanged{Participants: []Participant{ana(mic)}}}}
+	c := joined(t, tr)
+	only := func(ev Event) bool { _, ok := ev.(RemoteTrack); return ok }
+	same(t, collectEvents(t, c, 1, only), []Event{RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackPublished}})
+	tr.post(RosterChanged{Participants: []Participant{ana(Track{Source: SourceMicrophone, Muted: true}, cam)}})
+	same(t, collectEvents(t, c, 2, only), []Event{
+		RemoteTrack{UserID: "ana", Source: SourceCamera, Change: TrackPublished},
+		RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackMuted},
+	})
+	tr.post(RosterChanged{Participants: []Participant{ana(mic)}})
+	same(t, collectEvents(t, c, 2, only), []Event{
+		RemoteTrack{UserID: "ana", Source: SourceCamera, Change: TrackUnpublished},
+		RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackUnmuted},
+	})
 }
 
 func same(t *testing.T, got, want []Event) {

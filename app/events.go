@@ -40,6 +40,28 @@ type RemoteAudio struct {
 	Available bool
 }
 
+// RemoteTrack reports one remote source being published, unpublished,
+// muted or unmuted (the availability events summarise these).
+type RemoteTrack struct {
+	UserID string
+	Source Source
+	Change TrackChange
+}
+
+// TrackChange is what happened to a remote source.
+type TrackChange int
+
+const (
+	TrackPublished TrackChange = iota
+	TrackUnpublished
+	TrackMuted
+	TrackUnmuted
+)
+
+func (c TrackChange) String() string {
+	return [...]string{"published", "unpublished", "muted", "unmuted"}[c]
+}
+
 // KickedOut reports that the server removed this participant. The call is
 // over; no automatic rejoin follows.
 type KickedOut struct {
@@ -83,6 +105,7 @@ const (
 )
 
 func (StateChanged) isEvent()   {}
+func (RemoteTrack) isEvent()    {}
 func (NetworkQuality) isEvent() {}
 func (DeviceError) isEvent()    {}
 func (UserJoined) isEvent()     {}

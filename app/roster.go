@@ -58,6 +58,7 @@ func (r *roster) reset() {
 }
 
 func appendAvailability(out []Event, old, now Participant) []Event {
+	out = appendTrackChanges(out, old, now)
 	for _, s := range allSources {
 		was, is := old.available(s), now.available(s)
 		if was == is {
@@ -67,6 +68,30 @@ func appendAvailability(out []Event, old, now Participant) []Event {
 			out = append(out, RemoteVideo{UserID: now.UserID, Source: s, Available: is})
 		} else {
 			out = append(out, RemoteAudio{UserID: now.UserID, Source: s, Available: is})
+		}
+	}
+	return out
+}
+
+// appendTrackChanges reports what happened to each source: published or
+// unpublished, muted or unmuted.
+func appendTrackChanges(out []Event, old, now Participant) []Event {
+	for _, s := range allSources {
+		was, hadIt := old.track(s)
+		is, hasIt := now.track(s)
+		change := -1
+		switch {
+		case !hadIt && hasIt:
+			change = int(TrackPublished)
+		case hadIt && !hasIt:
+			change = int(TrackUnpublished)
+		case hadIt && was.Muted != is.Muted && is.Muted:
+			change = int(TrackMuted)
+		case hadIt && was.Muted != is.Muted:
+			change = int(TrackUnmuted)
+		}
+		if change >= 0 {
+			out = append(out, RemoteTrack{UserID: now.UserID, Source: s, Change: TrackChange(change)})
 		}
 	}
 	return out

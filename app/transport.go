@@ -46,6 +46,16 @@ type Track struct {
 	Muted  bool
 }
 
+// track returns the published track of a source, if any.
+func (p Participant) track(s Source) (Track, bool) {
+	for _, t := range p.Tracks {
+		if t.Source == s {
+			return t, true
+		}
+	}
+	return Track{}, false
+}
+
 // available tells whether a source is published and not muted.
 func (p Participant) available(s Source) bool {
 	for _, t := range p.Tracks {
