@@ -240,6 +240,11 @@ func newLiveKit(cfg Config, bind string, ports portSet) (*service.LivekitServer,
 			// servers for their address. On a LAN that is useless, and it
 			// sends traffic off the machine; point it at our own UDP port.
 			"stun_servers": []string{net.JoinHostPort(nodeIP, strconv.Itoa(ports.udp))},
+			// A newcomer's first picture waits for a keyframe, and LiveKit
+			// lets a publisher be asked for one at most once a second (per
+			// layer). In the small calls Confer hosts, a prompt first frame
+			// is worth more than the odd extra keyframe.
+			"pli_throttle": map[string]any{"low_quality": "100ms", "mid_quality": "100ms", "high_quality": "100ms"},
 		},
 		"room": map[string]any{
 			"auto_create":      true,

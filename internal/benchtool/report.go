@@ -29,6 +29,11 @@ func (r *report) markdown() string {
 	row("video capture → decoded (per join: its p95)", r.latencyP95, "p95 ≤ 40 ms (to screen)")
 	b.WriteString("\nCapture → decoded is read from the time strip the synthetic camera burns into each frame, ")
 	b.WriteString("so it includes encoding, packetisation, the server and decoding, but not drawing on screen.\n\n")
+	b.WriteString("Where join → first frame goes: livekit-server v1.13.5 debounces a subscriber's renegotiation by 150 ms ")
+	b.WriteString("(`negotiationFrequency`, a constant), so the joiner's tracks arrive no sooner than that after the join's first ")
+	b.WriteString("negotiation; then the picture waits for a keyframe. Confer's embedded server lets a publisher be asked for a ")
+	b.WriteString("keyframe every 100 ms (LiveKit's default is once a second per layer), and a joiner re-asks after 120 ms while ")
+	b.WriteString("its tile is empty. Closing the rest of the gap to 150 ms needs the tracks in the join's first offer.\n\n")
 	b.WriteString("## Per-frame costs (Go benchmarks, one core)\n\n| benchmark | ms/op | allocs/op |\n|---|---|---|\n")
 	for _, m := range r.micro {
 		fmt.Fprintf(&b, "| %s | %.3f | %s |\n", m.name, m.msOp, m.allocs)

@@ -19,9 +19,14 @@ type ReceiverConfig struct {
 	Log             *slog.Logger
 }
 
-// keyframeRetry is how long to wait for an unanswered keyframe request
-// before asking again.
-const keyframeRetry = 250 * time.Millisecond
+// How long to wait for an unanswered keyframe request before asking again.
+// Before the first picture the wait is short: a newcomer's request often
+// lands inside the server's throttle window of the request the server made
+// for it, and the person is looking at an empty tile.
+const (
+	keyframeRetry      = 250 * time.Millisecond
+	firstKeyframeRetry = 120 * time.Millisecond
+)
 
 // Receive reads a VP8 track until it ends, decoding every complete frame into
 // cfg.Sink. It returns nil when the track ends normally.
@@ -59,12 +64,17 @@ type receiver struct {
 	dec     *codec.VP8Decoder
 	asm     *assembler
 	askedAt time.Time
+	shown   bool // a frame has reached the sink
 }
 
 func (r *receiver) handle(p *rtp.Packet) {
 	frame, key, _ := r.asm.push(p)
 	now := time.Now()
-	if r.asm.needKey && now.Sub(r.askedAt) >= keyframeRetry {
+	retry := keyframeRetry
+	if !r.shown {
+		retry = firstKeyframeRetry
+	}
+	if r.asm.needKey && now.Sub(r.askedAt) >= retry {
 		r.askKeyframe(now)
 	}
 	if frame == nil {
@@ -81,6 +91,7 @@ func (r *receiver) handle(p *rtp.Packet) {
 		// The request is answered: the next loss may ask again at once.
 		r.askedAt = time.Time{}
 	}
+	r.shown = true
 	r.cfg.Sink.WriteFrame(f)
 }
 
