@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"confer/ui"
 )
 
 // display is a virtual X server for window tests.
@@ -80,39 +82,9 @@ func (d *display) screenshot(t *testing.T, save string) image.Image {
 	return img
 }
 
-// uiState mirrors the app's --state-file.
-type uiState struct {
-	Screen  string            `json:"screen"`
-	Message string            `json:"message"`
-	Banner  string            `json:"banner"`
-	Dialog  string            `json:"dialog"`
-	Errors  map[string]string `json:"field_errors"`
-	Self    *tile             `json:"self"`
-	Tiles   []tile            `json:"tiles"`
-}
-
-type tile struct {
-	User       string `json:"user"`
-	Name       string `json:"name"`
-	VideoOn    bool   `json:"video_on"`
-	ShowsVideo bool   `json:"shows_video"`
-	MicMuted   bool   `json:"mic_muted"`
-	Frames     int64  `json:"frames"`
-	X, Y, W, H int
-}
-
-func (u uiState) tile(user string) *tile {
-	for i := range u.Tiles {
-		if u.Tiles[i].User == user {
-			return &u.Tiles[i]
-		}
-	}
-	return nil
-}
-
 // startApp runs the desktop app on d with a state file, and returns a
 // function that waits for a state matching ok.
-func startApp(t *testing.T, d *display, args ...string) func(what string, ok func(uiState) bool) uiState {
+func startApp(t *testing.T, d *display, args ...string) func(what string, ok func(ui.State) bool) ui.State {
 	t.Helper()
 	state := filepath.Join(t.TempDir(), "ui.json")
 	cmd := exec.Command(conferBin, append(args, "--fake-devices", "--state-file", state)...)
@@ -129,10 +101,10 @@ func startApp(t *testing.T, d *display, args ...string) func(what string, ok fun
 			t.Logf("app output:\n%s", logs.String())
 		}
 	})
-	return func(what string, ok func(uiState) bool) uiState {
+	return func(what string, ok func(ui.State) bool) ui.State {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
-		var st uiState
+		var st ui.State
 		for time.Now().Before(deadline) {
 			if data, err := os.ReadFile(state); err == nil && json.Unmarshal(data, &st) == nil && ok(st) {
 				return st
@@ -189,11 +161,11 @@ func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
 	}
 	bot("ada", "Ada Lovelace")
 	wait := startApp(t, d, "--server", url, "--room", "8888", "--name", "Grace Hopper", "--join")
-	st := wait("Ada's video", func(s uiState) bool {
-		a := s.tile("ada")
+	st := wait("Ada's video", func(s ui.State) bool {
+		a := s.Tile("ada")
 		return s.Screen == "call" && a != nil && a.ShowsVideo && a.Frames > 15 && s.Self != nil && s.Self.ShowsVideo
 	})
-	ada := st.tile("ada")
+	ada := st.Tile("ada")
 	if ada.Name != "Ada Lovelace" || ada.MicMuted {
 		t.Errorf("Ada's tile: %+v", ada)
 	}
@@ -216,11 +188,11 @@ func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
 	// Two more people: one with a camera, one without (initials).
 	bot("bo", "Bo Chen")
 	bot("cy", "Cy Rivera", "--video", "none")
-	st = wait("four tiles", func(s uiState) bool {
-		b, c := s.tile("bo"), s.tile("cy")
+	st = wait("four tiles", func(s ui.State) bool {
+		b, c := s.Tile("bo"), s.Tile("cy")
 		return len(s.Tiles) == 3 && b != nil && b.ShowsVideo && c != nil && !c.VideoOn
 	})
-	if cy := st.tile("cy"); cy.ShowsVideo {
+	if cy := st.Tile("cy"); cy.ShowsVideo {
 		t.Errorf("Cy has no camera but the tile shows video: %+v", cy)
 	}
 	d.screenshot(t, filepath.Join(shots, "call-4.png"))
@@ -230,12 +202,12 @@ func TestLobbyShowsPreviewAndRejectsABadRoomID(t *testing.T) {
 	d := startDisplay(t)
 	shots := screenshotDir(t)
 	wait := startApp(t, d, "--server", "127.0.0.1:7880", "--room", "team standup", "--name", "Grace Hopper", "--join")
-	st := wait("the room ID error", func(s uiState) bool { return s.Errors["room"] != "" })
-	if st.Screen != "lobby" || !strings.Contains(st.Errors["room"], "letters, digits, _ and -") {
+	st := wait("the room ID error", func(s ui.State) bool { return s.FieldErrors["room"] != "" })
+	if st.Screen != "lobby" || !strings.Contains(st.FieldErrors["room"], "letters, digits, _ and -") {
 		t.Fatalf("lobby state for an invalid room ID: %+v", st)
 	}
-	if len(st.Errors) != 1 {
-		t.Errorf("errors beside fields that are fine: %v", st.Errors)
+	if len(st.FieldErrors) != 1 {
+		t.Errorf("errors beside fields that are fine: %v", st.FieldErrors)
 	}
 	time.Sleep(time.Second) // let the preview draw
 	d.screenshot(t, filepath.Join(shots, "lobby.png"))

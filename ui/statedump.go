@@ -11,19 +11,30 @@ import (
 	"confer/ui/widgets"
 )
 
-// uiState is the UI's model as window tests see it.
-type uiState struct {
+// State is the UI's model as --state-file writes it, for window tests.
+type State struct {
 	Screen  string `json:"screen"` // lobby or call
 	Message string `json:"message,omitempty"`
 	// FieldErrors are the lobby's messages next to its fields.
 	FieldErrors map[string]string `json:"field_errors,omitempty"`
 	Banner      string            `json:"banner,omitempty"`
 	Dialog      string            `json:"dialog,omitempty"`
-	Self        *tileState        `json:"self,omitempty"`
-	Tiles       []tileState       `json:"tiles,omitempty"`
+	Self        *TileState        `json:"self,omitempty"`
+	Tiles       []TileState       `json:"tiles,omitempty"`
 }
 
-type tileState struct {
+// Tile returns the tile of a user, or nil.
+func (s State) Tile(user string) *TileState {
+	for i := range s.Tiles {
+		if s.Tiles[i].User == user {
+			return &s.Tiles[i]
+		}
+	}
+	return nil
+}
+
+// TileState is one tile in State.
+type TileState struct {
 	User       string `json:"user"`
 	Name       string `json:"name"`
 	VideoOn    bool   `json:"video_on"`
@@ -37,9 +48,9 @@ type tileState struct {
 	H int `json:"h"`
 }
 
-func (c *controller) tileState(id string, t *widgets.VideoTile) tileState {
+func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
 	i := t.Info()
-	ts := tileState{User: id, Name: i.Name, VideoOn: i.VideoOn, ShowsVideo: t.ShowsVideo(), MicMuted: i.MicMuted, Frames: t.Frames()}
+	ts := TileState{User: id, Name: i.Name, VideoOn: i.VideoOn, ShowsVideo: t.ShowsVideo(), MicMuted: i.MicMuted, Frames: t.Frames()}
 	pos := c.app.Driver().AbsolutePositionForObject(t)
 	scale := c.w.Canvas().Scale()
 	ts.X, ts.Y = int(pos.X*scale), int(pos.Y*scale)
@@ -68,7 +79,7 @@ func (c *controller) dumpState() {
 	if c.opts.StatePath == "" {
 		return
 	}
-	st := uiState{Screen: "lobby", Dialog: c.dialog}
+	st := State{Screen: "lobby", Dialog: c.dialog}
 	if c.lobby.message.Visible() {
 		st.Message = c.lobby.message.Text
 	}

@@ -69,19 +69,13 @@ type participant struct {
 	done   chan struct{}
 }
 
-func newParticipant(owner string) *participant {
-	p := &participant{got: &received{}, events: make(chan app.Event, 256), done: make(chan struct{})}
-	devices := capture.AddFakePair(owner)
+// startParticipant makes an engine whose goroutines carry the owner label,
+// with its events on a channel.
+func startParticipant(owner string, opts livekit.Options) *participant {
+	p := &participant{got: &received{}, events: make(chan app.Event, 1024), done: make(chan struct{})}
 	testenv.Labelled(owner, func() {
-		tr := livekit.New(livekit.Options{
-			Log:          testenv.QuietLog(),
-			CameraID:     devices.CameraID,
-			MicrophoneID: devices.MicrophoneID,
-			Video:        livekit.VideoProfile{Width: 320, Height: 240, FPS: 30, BitrateKbps: 400},
-			VideoSink:    func(string, app.Source) media.FrameSink { return p.got },
-			AudioSink:    func(string, app.Source) media.PCMSink { return p.got },
-		})
-		p.call = app.New(tr, testenv.QuietLog())
+		opts.Log = testenv.QuietLog()
+		p.call = app.New(livekit.New(opts), testenv.QuietLog())
 		go func() {
 			defer close(p.done)
 			for ev := range p.call.Events() {
@@ -91,6 +85,21 @@ func newParticipant(owner string) *participant {
 				}
 			}
 		}()
+	})
+	return p
+}
+
+// newParticipant publishes its own synthetic camera and microphone and
+// records what it receives.
+func newParticipant(owner string) *participant {
+	devices := capture.AddFakePair(owner)
+	var p *participant
+	p = startParticipant(owner, livekit.Options{
+		CameraID:     devices.CameraID,
+		MicrophoneID: devices.MicrophoneID,
+		Video:        livekit.VideoProfile{Width: 320, Height: 240, FPS: 30, BitrateKbps: 400},
+		VideoSink:    func(string, app.Source) media.FrameSink { return p.got },
+		AudioSink:    func(string, app.Source) media.PCMSink { return p.got },
 	})
 	return p
 }

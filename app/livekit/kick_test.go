@@ -11,21 +11,9 @@ import (
 	"confer/internal/testenv"
 )
 
+// quietParticipant has no devices and records nothing but its events.
 func quietParticipant(owner string) *participant {
-	p := &participant{got: &received{}, events: make(chan app.Event, 256), done: make(chan struct{})}
-	testenv.Labelled(owner, func() {
-		p.call = app.New(livekit.New(livekit.Options{Log: testenv.QuietLog()}), testenv.QuietLog())
-		go func() {
-			defer close(p.done)
-			for ev := range p.call.Events() {
-				select {
-				case p.events <- ev:
-				default:
-				}
-			}
-		}()
-	})
-	return p
+	return startParticipant(owner, livekit.Options{})
 }
 
 func (p *participant) join(t *testing.T, owner, url, room, user string) {

@@ -16,17 +16,7 @@ import (
 func levelsOf(t *testing.T, url, user string, tone synth.Tone) *participant {
 	t.Helper()
 	pair := capture.AddFakePairWithTone("levels-"+user, tone)
-	p := &participant{got: &received{}, events: make(chan app.Event, 1024), done: make(chan struct{})}
-	p.call = app.New(livekit.New(livekit.Options{Log: testenv.QuietLog(), MicrophoneID: pair.MicrophoneID}), testenv.QuietLog())
-	go func() {
-		defer close(p.done)
-		for ev := range p.call.Events() {
-			select {
-			case p.events <- ev:
-			default:
-			}
-		}
-	}()
+	p := startParticipant("levels-"+user, livekit.Options{MicrophoneID: pair.MicrophoneID})
 	p.call.EnableAudioLevels(200 * time.Millisecond)
 	if err := p.call.Join(context.Background(), app.JoinParams{ServerURL: url, RoomID: "levels", UserID: user, Name: user, Microphone: true}); err != nil {
 		t.Fatalf("%s join: %v", user, err)

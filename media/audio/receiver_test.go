@@ -1,7 +1,6 @@
 package audio
 
 import (
-	"io"
 	"math"
 	"testing"
 	"time"
@@ -10,19 +9,9 @@ import (
 
 	"confer/media"
 	"confer/media/codec"
+	"confer/media/mediatest"
 	"confer/media/synth"
 )
-
-type feed struct{ pkts [][]byte }
-
-func (f *feed) Read(b []byte) (int, error) {
-	if len(f.pkts) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(b, f.pkts[0])
-	f.pkts = f.pkts[1:]
-	return n, nil
-}
 
 func TestReceiveConcealsLossAndKeepsPitch(t *testing.T) {
 	enc, err := codec.NewOpusEncoder(1, codec.OpusVoIP, 32000)
@@ -33,7 +22,7 @@ func TestReceiveConcealsLossAndKeepsPitch(t *testing.T) {
 	tone := synth.Tone{Freq: 440, Amplitude: 0.3}
 	pcm := make([]int16, media.FrameSamples)
 	start := time.Unix(1000, 0)
-	f := &feed{}
+	f := &mediatest.Feed{}
 	const frames = 50
 	for i := 0; i < frames; i++ {
 		tone.Fill(pcm, start.Add(time.Duration(i)*media.FrameTime))
@@ -45,10 +34,9 @@ func TestReceiveConcealsLossAndKeepsPitch(t *testing.T) {
 			continue // lost
 		}
 		p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: uint16(65530 + i), Timestamp: uint32(i * 960)}, Payload: data}
-		b, _ := p.Marshal()
-		f.pkts = append(f.pkts, b)
+		f.Add(&p)
 		if i == 10 {
-			f.pkts = append(f.pkts, b) // duplicate
+			f.Add(&p) // duplicate
 		}
 	}
 	var got []int16

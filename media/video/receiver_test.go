@@ -1,7 +1,6 @@
 package video
 
 import (
-	"io"
 	"testing"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 
 	"confer/media"
 	"confer/media/codec"
+	"confer/media/mediatest"
 	"confer/media/synth"
 )
 
@@ -39,24 +39,7 @@ func packets(t *testing.T, n int, keyAt map[int]bool) [][]*rtp.Packet {
 	return out
 }
 
-// feed is a PacketReader over marshalled packets.
-type feed struct{ pkts [][]byte }
-
-func (f *feed) Read(b []byte) (int, error) {
-	if len(f.pkts) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(b, f.pkts[0])
-	f.pkts = f.pkts[1:]
-	return n, nil
-}
-
-func (f *feed) add(p *rtp.Packet) {
-	b, _ := p.Marshal()
-	f.pkts = append(f.pkts, b)
-}
-
-func run(t *testing.T, f *feed) (decoded int, strips int, plis int) {
+func run(t *testing.T, f *mediatest.Feed) (decoded int, strips int, plis int) {
 	t.Helper()
 	sink := media.FrameSinkFunc(func(fr *media.VideoFrame) {
 		decoded++
@@ -73,16 +56,16 @@ func run(t *testing.T, f *feed) (decoded int, strips int, plis int) {
 
 func TestReceiveDecodesEveryFrame(t *testing.T) {
 	frames := packets(t, 20, map[int]bool{0: true})
-	f := &feed{}
+	f := &mediatest.Feed{}
 	for _, fr := range frames {
 		if len(fr) < 2 {
 			t.Fatalf("frame in %d packet(s); want several to test reassembly", len(fr))
 		}
 		for _, p := range fr {
-			f.add(p)
+			f.Add(p)
 		}
 	}
-	f.pkts = append(f.pkts[:3], append([][]byte{{0x80, 0x60}}, f.pkts[3:]...)...) // a malformed packet
+	f.InsertRaw(3, []byte{0x80, 0x60}) // a malformed packet
 	decoded, strips, plis := run(t, f)
 	if decoded != 20 || strips != 20 {
 		t.Fatalf("decoded %d frames, %d with a readable strip; want 20", decoded, strips)
@@ -94,15 +77,15 @@ func TestReceiveDecodesEveryFrame(t *testing.T) {
 
 func TestReceiveSkipsToTheNextKeyframeAfterLoss(t *testing.T) {
 	frames := packets(t, 20, map[int]bool{0: true, 12: true})
-	f := &feed{}
+	f := &mediatest.Feed{}
 	for i, fr := range frames {
 		for j, p := range fr {
 			if i == 5 && j == 1 {
 				continue // lost
 			}
-			f.add(p)
+			f.Add(p)
 			if i == 8 && j == 0 {
-				f.add(p) // duplicate
+				f.Add(p) // duplicate
 			}
 		}
 	}
@@ -118,10 +101,10 @@ func TestReceiveSkipsToTheNextKeyframeAfterLoss(t *testing.T) {
 
 func TestReceiveWaitsForAKeyframe(t *testing.T) {
 	frames := packets(t, 10, map[int]bool{0: true, 6: true})
-	f := &feed{}
+	f := &mediatest.Feed{}
 	for _, fr := range frames[2:] { // joined late: the first keyframe was missed
 		for _, p := range fr {
-			f.add(p)
+			f.Add(p)
 		}
 	}
 	decoded, _, _ := run(t, f)
