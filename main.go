@@ -34,6 +34,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, rest = args[0], args[1:]
 	}
+	if len(args) == 1 {
+		switch args[0] {
+		case "--version", "-version":
+			cmd = "version"
+		case "--help", "-help", "-h":
+			cmd = "help"
+		}
+	}
 	env := cli.Env{Args: rest, Stdout: stdout, Stderr: stderr}
 	var err error
 	switch cmd {
