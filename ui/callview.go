@@ -73,18 +73,18 @@ func (v *callView) setDevices(micOn, camOn bool) {
 	v.micOn, v.camOn = micOn, camOn
 	if micOn {
 		v.mic.SetIcon(theme.VolumeUpIcon())
-		v.mic.SetText("Mute")
+		v.mic.SetText("Mute (Ctrl+D)")
 		v.mic.Importance = widget.MediumImportance
 	} else {
 		v.mic.SetIcon(theme.VolumeMuteIcon())
-		v.mic.SetText("Unmute")
+		v.mic.SetText("Unmute (Ctrl+D)")
 		v.mic.Importance = widget.DangerImportance
 	}
 	if camOn {
-		v.cam.SetText("Stop video")
+		v.cam.SetText("Stop video (Ctrl+E)")
 		v.cam.Importance = widget.MediumImportance
 	} else {
-		v.cam.SetText("Start video")
+		v.cam.SetText("Start video (Ctrl+E)")
 		v.cam.Importance = widget.DangerImportance
 	}
 	v.mic.Refresh()

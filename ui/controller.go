@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"confer/app"
 	"confer/app/host"
@@ -61,6 +62,7 @@ type session struct {
 func newController(a fyne.App, w fyne.Window, opts Options, b *bridge) *controller {
 	c := &controller{app: a, w: w, b: b, opts: opts, log: opts.Log, routes: newRouter(), quitDone: make(chan struct{})}
 	c.lobby = newLobby(c.b.do, c.submit, c.restartPreview)
+	c.lobby.onHostMode = c.prepareHost
 	return c
 }
 
@@ -91,7 +93,12 @@ func (c *controller) fillLobby() {
 	l.mode.SetSelected(mode)
 	l.camOn.SetChecked(p.BoolWithFallback("camera-on", true))
 	l.micOn.SetChecked(p.BoolWithFallback("mic-on", true))
+	selectByID(l.camSel, l.camIDs, p.String("camera"))
+	selectByID(l.micSel, l.micIDs, p.String("microphone"))
 	l.showMode()
+	if mode == modeHost {
+		c.prepareHost()
+	}
 }
 
 func first(a, b string) string {
@@ -99,6 +106,26 @@ func first(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// prepareHost starts the room server as soon as "Host on this computer" is
+// chosen, so the lobby can show the address others type.
+func (c *controller) prepareHost() {
+	l := c.lobby
+	go func() {
+		srv, err := c.ensureHost()
+		c.b.do(func() {
+			if err != nil {
+				l.hostInfo.SetText("Could not start hosting here: " + err.Error())
+				return
+			}
+			room := l.room.Text
+			l.hostInfo.SetText("Others join at " + srv.URL() + ", room " + first(room, "(your room ID)"))
+			l.hostCopy.OnTapped = func() { c.w.Clipboard().SetContent(InviteLink(srv.URL(), l.room.Text)) }
+			l.hostCopy.Show()
+			c.dumpState()
+		})
+	}()
 }
 
 func (c *controller) savePrefs() {
@@ -110,6 +137,18 @@ func (c *controller) savePrefs() {
 	p.SetString("mode", l.mode.Selected)
 	p.SetBool("camera-on", l.camOn.Checked)
 	p.SetBool("mic-on", l.micOn.Checked)
+	p.SetString("camera", l.cameraID())
+	p.SetString("microphone", l.microphoneID())
+}
+
+// selectByID selects the device with this ID when it is connected.
+func selectByID(sel *widget.Select, ids []string, id string) {
+	for i, x := range ids {
+		if x == id && id != "" {
+			sel.SetSelectedIndex(i)
+			return
+		}
+	}
 }
 
 // userSuffix makes user IDs unique per installation: the same person joining
@@ -133,7 +172,7 @@ func (c *controller) showLobby() {
 func (c *controller) restartPreview() {
 	c.prev.stop()
 	c.prev = nil
-	if c.view != nil || c.sess != nil {
+	if c.view != nil || c.sess != nil || c.lobby.previewOn.Visible() {
 		return
 	}
 	l := c.lobby
@@ -408,6 +447,7 @@ func (c *controller) toLobby(s *session) {
 	if c.sess != s {
 		return
 	}
+	c.lobby.previewOn.Show() // the camera stays off after a call
 	c.sess = nil
 	c.view = nil
 	c.routes.set(selfKey, nil)

@@ -108,7 +108,12 @@ func TestJoinLeaveThreeTimesLeavesNothingBehind(t *testing.T) {
 		}
 		loop.sync(func() { test.Tap(c.view.leave) })
 		waitFor(t, loop, "the lobby", func() bool { return c.view == nil && c.sess == nil })
-		waitFor(t, loop, "the preview again", func() bool { return c.lobby.preview.Frames() > 0 })
+		if open := windowDevices(); len(open) != 0 {
+			t.Errorf("round %d: devices open in the lobby after leaving: %v", round, open)
+		}
+		// The person turns the preview back on: back to where we started.
+		loop.sync(func() { test.Tap(c.lobby.previewOn) })
+		waitFor(t, loop, "the preview again", func() bool { return len(windowDevices()) == 2 })
 		testenv.WaitGoroutines(t, "ui", baseline, 5*time.Second)
 	}
 
@@ -228,6 +233,9 @@ func TestCallBannersAndTiles(t *testing.T) {
 }
 
 func TestHostRemovesSomeoneAndEndsTheCall(t *testing.T) {
+	if testenv.RaceEnabled {
+		t.Skip("hosting runs livekit-server in this process, and it has data races of its own; this test runs in the pass without -race")
+	}
 	capture.RegisterFakeDevices()
 	livekit.SetLibraryLogger(testenv.QuietLog())
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the host's keys

@@ -30,6 +30,10 @@ type lobby struct {
 	join                         *widget.Button
 	joinBox                      *fyne.Container
 	hostInfo                     *widget.Label
+	hostCopy                     *widget.Button
+	hostBox                      *fyne.Container
+	previewOn                    *widget.Button
+	onHostMode                   func()
 
 	preview         *widgets.VideoTile
 	meter           *widgets.LevelMeter
@@ -59,12 +63,24 @@ func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
 	l.hostInfo = widget.NewLabel("Others join with this computer's address, shown once the call starts.")
 	l.hostInfo.Wrapping = fyne.TextWrapWord
 	l.hostInfo.Importance = widget.LowImportance
-	l.mode = widget.NewRadioGroup([]string{modeHost, modeJoin}, func(string) { l.showMode() })
+	l.hostCopy = widget.NewButton("Copy", nil)
+	l.hostCopy.Hide()
+	l.hostBox = container.NewBorder(nil, nil, nil, l.hostCopy, l.hostInfo)
+	l.mode = widget.NewRadioGroup([]string{modeHost, modeJoin}, func(string) {
+		l.showMode()
+		if l.mode.Selected == modeHost && l.onHostMode != nil {
+			l.onHostMode()
+		}
+	})
 	l.mode.Horizontal = true
 	l.join = widget.NewButton("Join", l.submit)
 	l.join.Importance = widget.HighImportance
 
 	l.preview = widgets.NewVideoTile(widgets.TileInfo{Name: "You"}, true, schedule)
+	// After a call the camera stays off until asked for: leaving should
+	// turn the camera light off.
+	l.previewOn = widget.NewButton("Show my camera", func() { l.previewOn.Hide(); l.devicesChanged() })
+	l.previewOn.Hide()
 	l.meter = widgets.NewLevelMeter()
 	l.camOn = widget.NewCheck("Camera", nil)
 	l.micOn = widget.NewCheck("Microphone", nil)
@@ -80,7 +96,7 @@ func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
 
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Join a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		l.name, l.nameErr, l.room, l.roomErr, l.mode, l.hostInfo, l.server, l.serverErr, l.password,
+		l.name, l.nameErr, l.room, l.roomErr, l.mode, l.hostBox, l.server, l.serverErr, l.password,
 		l.message, l.progress,
 	)
 	l.joinBox = container.NewHBox(layout.NewSpacer(), l.join)
@@ -89,7 +105,8 @@ func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
 		container.NewGridWithColumns(2, l.micOn, l.micSel),
 		l.meter,
 	)
-	previewBox := container.NewBorder(nil, devices, nil, nil, container.NewGridWrap(fyne.NewSize(400, 225), l.preview))
+	previewBox := container.NewBorder(nil, devices, nil, nil, container.NewStack(
+		container.NewGridWrap(fyne.NewSize(400, 225), l.preview), container.NewCenter(l.previewOn)))
 	l.root = container.NewPadded(container.NewGridWithColumns(2,
 		container.NewCenter(previewBox),
 		container.NewBorder(nil, l.joinBox, nil, nil, container.NewVScroll(form)),
@@ -115,12 +132,12 @@ func (l *lobby) showMode() {
 	if l.mode.Selected == modeJoin {
 		l.server.Show()
 		l.password.Show()
-		l.hostInfo.Hide()
+		l.hostBox.Hide()
 	} else {
 		l.server.Hide()
 		l.serverErr.Hide()
 		l.password.Hide()
-		l.hostInfo.Show()
+		l.hostBox.Show()
 	}
 }
 

@@ -3,13 +3,14 @@ package livekit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"confer/app"
-	"confer/app/host"
 	"confer/app/livekit"
 	"confer/internal/testenv"
 	"confer/media"
@@ -63,16 +64,20 @@ func (r *received) snapshot() (frames int, pcm []int16) {
 
 // participant is one engine with its event log.
 type participant struct {
+	owner  string // goroutine label, unique in the test process
 	call   *app.Call
 	got    *received
 	events chan app.Event
 	done   chan struct{}
 }
 
+var ownerSeq atomic.Int64
+
 // startParticipant makes an engine whose goroutines carry the owner label,
 // with its events on a channel.
 func startParticipant(owner string, opts livekit.Options) *participant {
-	p := &participant{got: &received{}, events: make(chan app.Event, 1024), done: make(chan struct{})}
+	owner = fmt.Sprintf("%s#%d", owner, ownerSeq.Add(1))
+	p := &participant{owner: owner, got: &received{}, events: make(chan app.Event, 1024), done: make(chan struct{})}
 	testenv.Labelled(owner, func() {
 		opts.Log = testenv.QuietLog()
 		p.call = app.New(livekit.New(opts), testenv.QuietLog())
@@ -121,7 +126,7 @@ func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event)
 	}
 }
 
-func joinParams(s *host.Server, user string) app.JoinParams {
+func joinParams(s testenv.Server, user string) app.JoinParams {
 	return app.JoinParams{ServerURL: s.URL(), RoomID: "8888", UserID: user, Name: "User " + user, Camera: true, Microphone: true}
 }
 
@@ -130,12 +135,12 @@ func TestTwoParticipantsSeeAndHearEachOther(t *testing.T) {
 	a, b := newParticipant("alice"), newParticipant("bob")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	testenv.Labelled("alice", func() {
+	testenv.Labelled(a.owner, func() {
 		if err := a.call.Join(ctx, joinParams(srv, "alice")); err != nil {
 			t.Fatalf("alice join: %v", err)
 		}
 	})
-	testenv.Labelled("bob", func() {
+	testenv.Labelled(b.owner, func() {
 		if err := b.call.Join(ctx, joinParams(srv, "bob")); err != nil {
 			t.Fatalf("bob join: %v", err)
 		}
@@ -156,8 +161,8 @@ func TestTwoParticipantsSeeAndHearEachOther(t *testing.T) {
 	b.call.Close()
 	<-a.done
 	<-b.done
-	testenv.CheckNoGoroutines(t, "alice", 5*time.Second)
-	testenv.CheckNoGoroutines(t, "bob", 5*time.Second)
+	testenv.CheckNoGoroutines(t, a.owner, 5*time.Second)
+	testenv.CheckNoGoroutines(t, b.owner, 5*time.Second)
 }
 
 // waitMedia waits for 60 frames with a readable strip and 1 s of audio, then

@@ -16,9 +16,9 @@ func quietParticipant(owner string) *participant {
 	return startParticipant(owner, livekit.Options{})
 }
 
-func (p *participant) join(t *testing.T, owner, url, room, user string) {
+func (p *participant) join(t *testing.T, url, room, user string) {
 	t.Helper()
-	testenv.Labelled(owner, func() {
+	testenv.Labelled(p.owner, func() {
 		if err := p.call.Join(context.Background(), app.JoinParams{ServerURL: url, RoomID: room, UserID: user, Name: user}); err != nil {
 			t.Fatalf("%s join: %v", user, err)
 		}
@@ -27,7 +27,8 @@ func (p *participant) join(t *testing.T, owner, url, room, user string) {
 
 // expectKick waits for KickedOut with the reason, then Disconnected, and
 // checks the engine let go of everything it had started.
-func (p *participant) expectKick(t *testing.T, owner string, want app.KickReason) {
+func (p *participant) expectKick(t *testing.T, want app.KickReason) {
+	owner := p.owner
 	t.Helper()
 	ev := p.waitEvent(t, "kicked out", func(ev app.Event) bool { _, ok := ev.(app.KickedOut); return ok })
 	if got := ev.(app.KickedOut).Reason; got != want {
@@ -48,9 +49,9 @@ func (p *participant) expectKick(t *testing.T, owner string, want app.KickReason
 func TestSameUserJoiningElsewhereRemovesTheEarlierOne(t *testing.T) {
 	srv := testenv.StartServer(t)
 	first, second := quietParticipant("first"), quietParticipant("second")
-	first.join(t, "first", srv.URL(), "r", "ana")
-	second.join(t, "second", srv.URL(), "r", "ana")
-	first.expectKick(t, "first", app.KickDuplicate)
+	first.join(t, srv.URL(), "r", "ana")
+	second.join(t, srv.URL(), "r", "ana")
+	first.expectKick(t, app.KickDuplicate)
 	if s := second.call.Snapshot(); s.State != app.Connected {
 		t.Fatalf("the newer session is %v", s.State)
 	}
@@ -60,8 +61,8 @@ func TestSameUserJoiningElsewhereRemovesTheEarlierOne(t *testing.T) {
 func TestAdminRemovesAUser(t *testing.T) {
 	srv := testenv.StartServer(t)
 	ana, bo := quietParticipant("ana"), quietParticipant("bo")
-	ana.join(t, "ana", srv.URL(), "r", "ana")
-	bo.join(t, "bo", srv.URL(), "r", "bo")
+	ana.join(t, srv.URL(), "r", "ana")
+	bo.join(t, srv.URL(), "r", "bo")
 	// LiveKit announces people who publish nothing in batches, every 3 s.
 	ana.waitEvent(t, "bo joined", func(ev app.Event) bool { e, ok := ev.(app.UserJoined); return ok && e.UserID == "bo" })
 	admin, err := livekit.NewAdmin(srv.URL(), testenv.Keys.APIKey, testenv.Keys.APISecret)
@@ -79,7 +80,7 @@ func TestAdminRemovesAUser(t *testing.T) {
 	if err := admin.Remove(ctx, "r", "bo"); err != nil {
 		t.Fatalf("remove: %v", err)
 	}
-	bo.expectKick(t, "bo", app.KickRemoved)
+	bo.expectKick(t, app.KickRemoved)
 	ev := ana.waitEvent(t, "bo left", func(ev app.Event) bool { e, ok := ev.(app.UserLeft); return ok && e.UserID == "bo" })
 	if r := ev.(app.UserLeft).Reason; r != app.LeftRemoved {
 		t.Errorf("ana sees bo leave for %v, want removed", r)
@@ -90,8 +91,8 @@ func TestAdminRemovesAUser(t *testing.T) {
 func TestAdminClosesTheRoomForEveryone(t *testing.T) {
 	srv := testenv.StartServer(t)
 	ana, bo := quietParticipant("ana"), quietParticipant("bo")
-	ana.join(t, "ana", srv.URL(), "r", "ana")
-	bo.join(t, "bo", srv.URL(), "r", "bo")
+	ana.join(t, srv.URL(), "r", "ana")
+	bo.join(t, srv.URL(), "r", "bo")
 	admin, _ := livekit.NewAdmin(srv.URL(), testenv.Keys.APIKey, testenv.Keys.APISecret)
 	if err := admin.Close(context.Background(), "elsewhere"); !errors.Is(err, livekit.ErrNoSuchRoom) {
 		t.Fatalf("closing a room that does not exist: %v", err)
@@ -99,8 +100,8 @@ func TestAdminClosesTheRoomForEveryone(t *testing.T) {
 	if err := admin.Close(context.Background(), "r"); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	ana.expectKick(t, "ana", app.KickRoomClosed)
-	bo.expectKick(t, "bo", app.KickRoomClosed)
+	ana.expectKick(t, app.KickRoomClosed)
+	bo.expectKick(t, app.KickRoomClosed)
 }
 
 func TestAdminWithWrongKeys(t *testing.T) {
@@ -114,7 +115,7 @@ func TestAdminWithWrongKeys(t *testing.T) {
 func TestServerGoingAwayEndsTheCallWithItsOwnMessage(t *testing.T) {
 	srv := testenv.StartServer(t)
 	ana := quietParticipant("ana")
-	ana.join(t, "ana", srv.URL(), "r", "ana")
+	ana.join(t, srv.URL(), "r", "ana")
 	start := time.Now()
 	srv.Close()
 	ev := ana.waitEvent(t, "disconnected", func(ev app.Event) bool {
@@ -127,5 +128,5 @@ func TestServerGoingAwayEndsTheCallWithItsOwnMessage(t *testing.T) {
 	t.Logf("told %v after the server stopped", time.Since(start))
 	ana.call.Close()
 	<-ana.done
-	testenv.CheckNoGoroutines(t, "ana", 5*time.Second)
+	testenv.CheckNoGoroutines(t, ana.owner, 5*time.Second)
 }

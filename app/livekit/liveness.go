@@ -1,7 +1,10 @@
 package livekit
 
 import (
+	"errors"
+	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"confer/app"
@@ -17,6 +20,12 @@ const (
 	// giveUpAfter reconnecting (ours or the SDK's): disconnected.
 	giveUpAfter  = 15 * time.Second
 	livenessTick = 250 * time.Millisecond
+	// While reconnecting, the server's port is probed this often; refused
+	// twice means nothing listens there any more: the server is gone (a
+	// dead network times out instead). LiveKit may ask clients to reconnect
+	// when it shuts down, which is right in a cluster and futile alone.
+	probeEvery   = time.Second
+	probeTimeout = 500 * time.Millisecond
 )
 
 // liveness is the evidence that the link works: when the last RTP packet on
@@ -46,7 +55,8 @@ func (s *session) livenessLoop() {
 	tick := time.NewTicker(livenessTick)
 	defer tick.Stop()
 	reconnecting := false
-	var since time.Time // when reconnecting began
+	var since, probed time.Time // when reconnecting began, when last probed
+	refused := 0
 	for {
 		select {
 		case <-s.quit:
@@ -66,20 +76,49 @@ func (s *session) livenessLoop() {
 				}
 				s.emit(app.LinkChanged{State: state})
 			}
-			if reconnecting && now.Sub(since) > giveUpAfter {
-				s.giveUp()
+			if !reconnecting {
+				refused = 0
+				continue
+			}
+			if now.Sub(probed) >= probeEvery {
+				probed = now
+				if s.serverRefuses() {
+					refused++
+				} else {
+					refused = 0
+				}
+			}
+			switch {
+			case refused >= 2:
+				s.giveUp(ErrServerGone)
+				return
+			case now.Sub(since) > giveUpAfter:
+				s.giveUp(ErrConnectionLost)
 				return
 			}
 		}
 	}
 }
 
-// giveUp ends a session whose link stayed dead, as if the server had.
-func (s *session) giveUp() {
+// serverRefuses tells whether the server's host answers that nothing
+// listens on its port.
+func (s *session) serverRefuses() bool {
+	c, err := net.DialTimeout("tcp", app.HostPort(s.url), probeTimeout)
+	if err == nil {
+		c.Close()
+		return false
+	}
+	return errors.Is(err, syscall.ECONNREFUSED)
+}
+
+// giveUp ends a session whose link stayed dead, as if the server had. The
+// call hears it first: the SDK's Disconnect can wait behind its own
+// reconnect attempts.
+func (s *session) giveUp(why error) {
 	s.lost.Do(func() {
 		s.isLost.Store(true)
+		s.emit(app.LinkLost{Err: why})
 		s.stopPublishing()
 		s.room.Disconnect()
-		s.emit(app.LinkLost{Err: ErrConnectionLost})
 	})
 }

@@ -21,6 +21,7 @@ type session struct {
 	isMuted       func(userID string) bool
 	levelInterval func() time.Duration
 	room          *lksdk.Room
+	url           string // the server's, set before joining
 	levels        levels
 	live          liveness
 	joined        atomic.Bool   // Join returned successfully
@@ -67,6 +68,7 @@ func (s *session) pokeLevels() {
 }
 
 func (s *session) join(ctx context.Context, url, token string) error {
+	s.url = url
 	err := s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true))
 	if err != nil {
 		return err
