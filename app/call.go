@@ -137,6 +137,12 @@ func (c *Call) SetMicrophone(on bool) error {
 	return err
 }
 
+// UseDevices switches to another camera and microphone during the call (or
+// for the next join). Others see the track restart, not you leaving.
+func (c *Call) UseDevices(cameraID, microphoneID string) error {
+	return c.t.UseDevices(cameraID, microphoneID)
+}
+
 // EnableAudioLevels reports AudioLevels every interval (100–2000 ms is
 // sensible), or stops the reports with 0. It holds across joins.
 func (c *Call) EnableAudioLevels(interval time.Duration) {

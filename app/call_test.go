@@ -31,6 +31,7 @@ func (s *scripted) SetMicrophone(bool) error         { return ErrNoMicrophone }
 func (s *scripted) SetRemoteAudioMuted(string, bool) {}
 func (s *scripted) Disconnect()                      { s.disconnects++ }
 func (s *scripted) SetLevelInterval(time.Duration)   {}
+func (s *scripted) UseDevices(string, string) error  { return nil }
 
 var params = JoinParams{ServerURL: "127.0.0.1:7880", RoomID: "8888", UserID: "me", Name: "Me"}
 

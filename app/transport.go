@@ -20,6 +20,9 @@ type Transport interface {
 	SetMicrophone(on bool) error
 	// SetRemoteAudioMuted stops or resumes playing one user's audio locally.
 	SetRemoteAudioMuted(userID string, muted bool)
+	// UseDevices switches camera and microphone (IDs from capture's lists);
+	// what is on restarts on the new device, without leaving the call.
+	UseDevices(cameraID, microphoneID string) error
 	// SetLevelInterval turns level reports (LevelsMeasured) on at an
 	// interval, or off with 0.
 	SetLevelInterval(d time.Duration)

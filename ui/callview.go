@@ -27,12 +27,14 @@ type callView struct {
 	count  *widget.Label
 
 	mic, cam, invite, leave, endAll *widget.Button
+	devices                         *widget.Button
 	micOn, camOn                    bool
 	remove                          func(userID string) // nil unless this computer hosts
 }
 
 type callActions struct {
 	toggleMic, toggleCam, copyInvite, leave func()
+	devices                                 func()
 	// For the host only: end the call for everyone, remove one person.
 	endForAll func()
 	remove    func(userID string)
@@ -50,6 +52,10 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	v.mic = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), act.toggleMic)
 	v.cam = widget.NewButtonWithIcon("", theme.MediaVideoIcon(), act.toggleCam)
 	v.invite = widget.NewButtonWithIcon("Copy invite", theme.ContentCopyIcon(), act.copyInvite)
+	v.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), act.devices)
+	if act.devices == nil {
+		v.devices.Hide()
+	}
 	v.leave = widget.NewButtonWithIcon("Leave", theme.LogoutIcon(), act.leave)
 	v.leave.Importance = widget.DangerImportance
 	v.endAll = widget.NewButton("End call for everyone", act.endForAll)
@@ -58,7 +64,7 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 		v.endAll.Hide()
 	}
 	v.remove = act.remove
-	toolbar := container.NewHBox(v.mic, v.cam, widget.NewSeparator(), v.count, layout.NewSpacer(), v.invite, v.endAll, v.leave)
+	toolbar := container.NewHBox(v.mic, v.cam, v.devices, widget.NewSeparator(), v.count, layout.NewSpacer(), v.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
 	v.root = container.NewBorder(v.banner, container.NewStack(bg, container.NewPadded(toolbar)), nil, nil,
 		container.NewPadded(v.grid))

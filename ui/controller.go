@@ -46,9 +46,12 @@ type controller struct {
 // session is one call, from join to leave: its engine, its audio output and
 // the goroutine that pumps its events to the UI.
 type session struct {
-	call     *app.Call
-	mixer    *audio.Mixer
-	player   *audio.Player // set by the join goroutine before the call shows
+	call    *app.Call
+	mixer   *audio.Mixer
+	speaker string // output chosen in the lobby or the Devices dialog
+
+	playerMu sync.Mutex // guards player: set by the join goroutine, swapped by a device change
+	player   *audio.Player
 	params   app.JoinParams
 	invite   string
 	pumpDone chan struct{}
@@ -95,6 +98,7 @@ func (c *controller) fillLobby() {
 	l.micOn.SetChecked(p.BoolWithFallback("mic-on", true))
 	selectByID(l.camSel, l.camIDs, p.String("camera"))
 	selectByID(l.micSel, l.micIDs, p.String("microphone"))
+	selectByID(l.spkSel, l.spkIDs, p.String("speaker"))
 	l.showMode()
 	if mode == modeHost {
 		c.prepareHost()
@@ -139,6 +143,7 @@ func (c *controller) savePrefs() {
 	p.SetBool("mic-on", l.micOn.Checked)
 	p.SetString("camera", l.cameraID())
 	p.SetString("microphone", l.microphoneID())
+	p.SetString("speaker", l.speakerID())
 }
 
 // selectByID selects the device with this ID when it is connected.
@@ -208,7 +213,7 @@ func (c *controller) submit() {
 }
 
 func (c *controller) newSession(p app.JoinParams) *session {
-	s := &session{mixer: audio.NewMixer(), params: p, pumpDone: make(chan struct{})}
+	s := &session{mixer: audio.NewMixer(), params: p, pumpDone: make(chan struct{}), speaker: c.lobby.speakerID()}
 	tr := livekit.New(livekit.Options{
 		Log:          c.log,
 		CameraID:     c.lobby.cameraID(),
@@ -246,11 +251,7 @@ func (c *controller) join(s *session, hosting bool) {
 		p.ServerURL = srv.URL()
 	}
 	s.invite = InviteLink(p.ServerURL, p.RoomID)
-	player, err := audio.NewPlayer(s.mixer, c.log)
-	if err != nil {
-		c.log.Warn("no audio output", "err", err)
-	}
-	s.player = player
+	s.setSpeaker(s.speaker, c.log)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := s.call.Join(ctx, *p); err != nil {
@@ -330,6 +331,7 @@ func (c *controller) enterCall(s *session) {
 	act := callActions{
 		toggleMic:  c.toggleMic,
 		toggleCam:  c.toggleCam,
+		devices:    c.showDevices,
 		copyInvite: func() { c.w.Clipboard().SetContent(s.invite) },
 		leave:      c.leave,
 	}
@@ -409,6 +411,40 @@ func (c *controller) toggleCam() {
 			c.b.do(func() { v.setDevices(v.micOn, on); c.dumpState() })
 		}
 	}()
+}
+
+// showDevices lets the person switch camera, microphone and speaker during
+// the call; the lobby's pickers are the dialog's, so the choice sticks.
+func (c *controller) showDevices() {
+	s := c.sess
+	if s == nil {
+		return
+	}
+	l := c.lobby
+	l.refreshDevices()
+	form := dialog.NewForm("Devices", "Use these", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Camera", l.camSel),
+		widget.NewFormItem("Microphone", l.micSel),
+		widget.NewFormItem("Speaker", l.spkSel),
+	}, func(ok bool) {
+		if !ok {
+			return
+		}
+		c.savePrefs()
+		cam, mic, spk := l.cameraID(), l.microphoneID(), l.speakerID()
+		newSpeaker := spk != s.speaker
+		s.speaker = spk
+		go func() {
+			if err := s.call.UseDevices(cam, mic); err != nil {
+				c.log.Warn("switching devices", "err", err)
+			}
+			if newSpeaker {
+				s.setSpeaker(spk, c.log)
+			}
+		}()
+	}, c.w)
+	form.Resize(fyne.NewSize(460, 260))
+	form.Show()
 }
 
 func (c *controller) addShortcuts() {
@@ -492,12 +528,30 @@ func (c *controller) showDialog(title, msg string, rejoin func()) {
 	d.Show()
 }
 
+// setSpeaker plays the call through an output, closing the one before.
+func (s *session) setSpeaker(id string, log *slog.Logger) {
+	player, err := audio.NewPlayerOn(s.mixer, id, log)
+	if err != nil {
+		log.Warn("no audio output", "err", err)
+	}
+	s.playerMu.Lock()
+	old := s.player
+	s.player = player
+	s.playerMu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+}
+
 // close ends the session and waits for everything it started.
 func (s *session) close() {
 	s.call.Close()
 	<-s.pumpDone
+	s.playerMu.Lock()
+	defer s.playerMu.Unlock()
 	if s.player != nil {
 		s.player.Close()
+		s.player = nil
 	}
 }
 

@@ -106,6 +106,14 @@ func TestJoinLeaveThreeTimesLeavesNothingBehind(t *testing.T) {
 		if open := windowDevices(); len(open) != 2 {
 			t.Errorf("round %d: open devices in the call %v, want the camera and the microphone", round, open)
 		}
+		if round == 1 {
+			loop.sync(func() {
+				if !c.view.devices.Visible() {
+					t.Error("no Devices button in the call")
+				}
+				c.showDevices() // the dialog opens over the call
+			})
+		}
 		loop.sync(func() { test.Tap(c.view.leave) })
 		waitFor(t, loop, "the lobby", func() bool { return c.view == nil && c.sess == nil })
 		if open := windowDevices(); len(open) != 0 {

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"confer/app"
+	"confer/media/audio"
 	"confer/media/capture"
 	"confer/ui/widgets"
 )
@@ -39,7 +40,9 @@ type lobby struct {
 	meter           *widgets.LevelMeter
 	camOn, micOn    *widget.Check
 	camSel, micSel  *widget.Select
+	spkSel          *widget.Select
 	camIDs, micIDs  []string
+	spkIDs          []string
 	onSubmit        func()
 	onDevicesChange func()
 }
@@ -86,6 +89,7 @@ func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
 	l.micOn = widget.NewCheck("Microphone", nil)
 	l.camSel = widget.NewSelect(nil, nil)
 	l.micSel = widget.NewSelect(nil, nil)
+	l.spkSel = widget.NewSelect(nil, nil)
 	l.refreshDevices()
 	// Hooked up last: setting the initial values must not restart a preview
 	// that does not exist yet.
@@ -104,6 +108,7 @@ func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
 		container.NewGridWithColumns(2, l.camOn, l.camSel),
 		container.NewGridWithColumns(2, l.micOn, l.micSel),
 		l.meter,
+		container.NewGridWithColumns(2, widget.NewLabel("Speaker"), l.spkSel),
 	)
 	previewBox := container.NewBorder(nil, devices, nil, nil, container.NewStack(
 		container.NewGridWrap(fyne.NewSize(400, 225), l.preview), container.NewCenter(l.previewOn)))
@@ -163,8 +168,17 @@ func (l *lobby) refreshDevices() {
 	if l.micSel.SelectedIndex() < 0 && len(l.micIDs) > 0 {
 		l.micSel.SetSelectedIndex(0)
 	}
+	l.spkIDs, l.spkSel.Options = nil, nil
+	for _, sp := range audio.Speakers() {
+		l.spkIDs = append(l.spkIDs, sp.ID)
+		l.spkSel.Options = append(l.spkSel.Options, sp.Name)
+	}
+	if l.spkSel.SelectedIndex() < 0 && len(l.spkIDs) > 0 {
+		l.spkSel.SetSelectedIndex(0)
+	}
 	l.camSel.Refresh()
 	l.micSel.Refresh()
+	l.spkSel.Refresh()
 }
 
 func names(ds []capture.Device) (ids, labels []string) {
@@ -177,6 +191,7 @@ func names(ds []capture.Device) (ids, labels []string) {
 
 func (l *lobby) cameraID() string     { return pick(l.camIDs, l.camSel.SelectedIndex()) }
 func (l *lobby) microphoneID() string { return pick(l.micIDs, l.micSel.SelectedIndex()) }
+func (l *lobby) speakerID() string    { return pick(l.spkIDs, l.spkSel.SelectedIndex()) }
 
 func pick(ids []string, i int) string {
 	if i < 0 || i >= len(ids) {

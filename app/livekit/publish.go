@@ -60,8 +60,10 @@ func (s *session) setCamera(on bool) error {
 }
 
 func (s *session) publishCamera() (*publishedVideo, error) {
-	v := s.opts.Video
-	cam, err := capture.OpenCamera(s.opts.CameraID, capture.VideoRequest{Width: v.Width, Height: v.Height, FPS: v.FPS})
+	s.mu.Lock()
+	v, camID := s.opts.Video, s.opts.CameraID
+	s.mu.Unlock()
+	cam, err := capture.OpenCamera(camID, capture.VideoRequest{Width: v.Width, Height: v.Height, FPS: v.FPS})
 	if err != nil {
 		if errors.Is(err, capture.ErrNoCamera) {
 			return nil, app.ErrNoCamera
@@ -105,6 +107,27 @@ func (s *session) publishCamera() (*publishedVideo, error) {
 	return &publishedVideo{sender: snd, pub: pub}, nil
 }
 
+// useDevices restarts what is on with other devices. The track is
+// republished: others see it go and come back, never the person leave.
+func (s *session) useDevices(cameraID, microphoneID string) error {
+	s.mu.Lock()
+	camOn, micOn := s.cam != nil, s.mic != nil
+	camChanged := cameraID != s.opts.CameraID
+	micChanged := microphoneID != s.opts.MicrophoneID
+	s.opts.CameraID, s.opts.MicrophoneID = cameraID, microphoneID
+	s.mu.Unlock()
+	var errs []error
+	if camOn && camChanged {
+		_ = s.setCamera(false)
+		errs = append(errs, s.setCamera(true))
+	}
+	if micOn && micChanged {
+		_ = s.setMicrophone(false)
+		errs = append(errs, s.setMicrophone(true))
+	}
+	return errors.Join(errs...)
+}
+
 // setMicrophone starts or stops the microphone.
 func (s *session) setMicrophone(on bool) error {
 	s.opMu.Lock()
@@ -137,7 +160,10 @@ func (s *session) setMicrophone(on bool) error {
 }
 
 func (s *session) publishMicrophone() (*publishedAudio, error) {
-	mic, err := capture.OpenMicrophone(s.opts.MicrophoneID)
+	s.mu.Lock()
+	micID := s.opts.MicrophoneID
+	s.mu.Unlock()
+	mic, err := capture.OpenMicrophone(micID)
 	if err != nil {
 		if errors.Is(err, capture.ErrNoMicrophone) {
 			return nil, app.ErrNoMicrophone

@@ -80,7 +80,10 @@ func (t *Transport) Connect(ctx context.Context, p app.JoinParams, post func(app
 	if err != nil {
 		return err
 	}
-	s := newSession(t.opts, post, t.isMuted, func() time.Duration { return time.Duration(t.levelInterval.Load()) })
+	t.mu.Lock()
+	opts := t.opts // device choices may have changed since New
+	t.mu.Unlock()
+	s := newSession(opts, post, t.isMuted, func() time.Duration { return time.Duration(t.levelInterval.Load()) })
 	if err := s.join(ctx, url, token); err != nil {
 		s.close()
 		return joinError(ctx, url, err)
@@ -130,6 +133,18 @@ func (t *Transport) SetRemoteAudioMuted(userID string, muted bool) {
 	} else {
 		delete(t.muted, userID)
 	}
+}
+
+// UseDevices implements app.Transport.
+func (t *Transport) UseDevices(cameraID, microphoneID string) error {
+	t.mu.Lock()
+	t.opts.CameraID, t.opts.MicrophoneID = cameraID, microphoneID
+	s := t.cur
+	t.mu.Unlock()
+	if s == nil {
+		return nil
+	}
+	return s.useDevices(cameraID, microphoneID)
 }
 
 // SetLevelInterval implements app.Transport.

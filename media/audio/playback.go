@@ -15,10 +15,11 @@ import (
 // sound card (a server, CI) it falls back to miniaudio's null device, which
 // consumes audio at the real rate, so the rest of the app behaves the same.
 type Player struct {
-	mixer  *Mixer
-	ctx    *malgo.AllocatedContext
-	dev    *malgo.Device
-	isNull bool
+	mixer     *Mixer
+	speakerID string
+	ctx       *malgo.AllocatedContext
+	dev       *malgo.Device
+	isNull    bool
 }
 
 // backendNull is miniaudio's ma_backend_null. malgo v0.11.24's BackendNull
@@ -32,10 +33,16 @@ var ErrNoPlayback = errors.New("no audio output could be opened")
 // NewPlayer opens the default playback device (or the null device) and
 // starts playing m.
 func NewPlayer(m *Mixer, log *slog.Logger) (*Player, error) {
+	return NewPlayerOn(m, "", log)
+}
+
+// NewPlayerOn is NewPlayer on a chosen output (an ID from Speakers; "" for
+// the system's default). An output that is gone falls back to the default.
+func NewPlayerOn(m *Mixer, speakerID string, log *slog.Logger) (*Player, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	p := &Player{mixer: m}
+	p := &Player{mixer: m, speakerID: speakerID}
 	err := errors.New("no sound device on this machine")
 	if media.SoundSystemPresent() {
 		err = p.open(nil)
@@ -57,6 +64,9 @@ func (p *Player) open(backends []malgo.Backend) error {
 		return err
 	}
 	cfg := malgo.DefaultDeviceConfig(malgo.Playback)
+	if id, ok := findSpeaker(ctx, p.speakerID); ok {
+		cfg.Playback.DeviceID = id.Pointer()
+	}
 	cfg.Playback.Format = malgo.FormatS16
 	cfg.Playback.Channels = media.Channels
 	cfg.SampleRate = media.SampleRate
@@ -84,6 +94,51 @@ func (p *Player) open(backends []malgo.Backend) error {
 	}
 	p.ctx, p.dev = ctx, dev
 	return nil
+}
+
+// Speaker is an audio output, for pickers.
+type Speaker struct {
+	ID   string
+	Name string
+}
+
+// Speakers lists the audio outputs, the default first. With no sound system
+// there is one: the null device, which plays nowhere.
+func Speakers() []Speaker {
+	if !media.SoundSystemPresent() {
+		return []Speaker{{ID: "", Name: "No sound device"}}
+	}
+	ctx, err := malgo.InitContext(nil, malgo.ContextConfig{}, nil)
+	if err != nil {
+		return []Speaker{{ID: "", Name: "Default output"}}
+	}
+	defer func() { _ = ctx.Uninit(); ctx.Free() }()
+	infos, err := ctx.Devices(malgo.Playback)
+	if err != nil {
+		return []Speaker{{ID: "", Name: "Default output"}}
+	}
+	out := []Speaker{{ID: "", Name: "Default output"}}
+	for _, d := range infos {
+		out = append(out, Speaker{ID: d.ID.String(), Name: d.Name()})
+	}
+	return out
+}
+
+// findSpeaker finds an output by the ID Speakers gave.
+func findSpeaker(ctx *malgo.AllocatedContext, id string) (malgo.DeviceID, bool) {
+	if id == "" {
+		return malgo.DeviceID{}, false
+	}
+	infos, err := ctx.Devices(malgo.Playback)
+	if err != nil {
+		return malgo.DeviceID{}, false
+	}
+	for _, d := range infos {
+		if d.ID.String() == id {
+			return d.ID, true
+		}
+	}
+	return malgo.DeviceID{}, false
 }
 
 // IsNull tells whether audio goes to the null device (no sound card).

@@ -1,0 +1,66 @@
+package livekit_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"confer/app"
+	"confer/app/livekit"
+	"confer/internal/testenv"
+	"confer/media/capture"
+)
+
+func TestSwitchingCameraMidCallKeepsThePictureComing(t *testing.T) {
+	srv := testenv.StartServer(t)
+	first, second := capture.AddFakePair("switch-1"), capture.AddFakePair("switch-2")
+	ana := startParticipant("ana", livekit.Options{
+		CameraID: first.CameraID, MicrophoneID: first.MicrophoneID,
+		Video: livekit.VideoProfile{Width: 320, Height: 240, FPS: 30, BitrateKbps: 300},
+	})
+	bo := newParticipant("bo")
+	ctx := context.Background()
+	if err := ana.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "sw", UserID: "ana", Name: "Ana", Camera: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bo.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "sw", UserID: "bo", Name: "Bo"}); err != nil {
+		t.Fatal(err)
+	}
+	defer ana.call.Close()
+	defer bo.call.Close()
+	framesAfter := func(min int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if n, _ := bo.got.snapshot(); n >= min {
+				return
+			}
+			if time.Now().After(deadline) {
+				n, _ := bo.got.snapshot()
+				t.Fatalf("Bo decoded %d frames, want %d", n, min)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	framesAfter(30)
+	if err := ana.call.UseDevices(second.CameraID, second.MicrophoneID); err != nil {
+		t.Fatalf("switch: %v", err)
+	}
+	open := capture.OpenDevices()
+	if slices.Contains(open, first.CameraID) || !slices.Contains(open, second.CameraID) {
+		t.Fatalf("open devices after switching: %v", open)
+	}
+	n, _ := bo.got.snapshot()
+	framesAfter(n + 30)
+	for {
+		select {
+		case ev := <-bo.events:
+			if e, ok := ev.(app.UserLeft); ok {
+				t.Fatalf("Bo saw Ana leave when she switched cameras: %+v", e)
+			}
+		default:
+			return
+		}
+	}
+}
