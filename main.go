@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"confer/internal/cli"
 )
@@ -31,7 +32,7 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	cmd, rest := "", args
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' && !strings.Contains(args[0], "://") {
 		cmd, rest = args[0], args[1:]
 	}
 	if len(args) == 1 {

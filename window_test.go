@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"confer/app"
 	"confer/ui"
 )
 
@@ -196,6 +197,20 @@ func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
 		t.Errorf("Cy has no camera but the tile shows video: %+v", cy)
 	}
 	d.screenshot(t, filepath.Join(shots, "call-4.png"))
+}
+
+func TestInviteLinkOpensTheRoom(t *testing.T) {
+	d := startDisplay(t)
+	_, url := startServe(t)
+	bot := exec.Command(conferBin, "bot", "--server", url, "--room", "invited", "--name", "Ada", "--user", "ada",
+		"--duration", "30s", "--play=false", "--width", "320", "--height", "240")
+	if err := bot.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = bot.Process.Kill(); _ = bot.Wait() })
+	link := app.InviteLink(url, "invited")
+	wait := startApp(t, d, link, "--name", "Grace", "--join")
+	wait("Ada through the invite", func(s ui.State) bool { a := s.Tile("ada"); return a != nil && a.ShowsVideo })
 }
 
 func TestLobbyShowsPreviewAndRejectsABadRoomID(t *testing.T) {

@@ -52,3 +52,16 @@ func TestNormalizeServerURL(t *testing.T) {
 		t.Error("wss default port")
 	}
 }
+
+func TestInviteLinksRoundTrip(t *testing.T) {
+	link := InviteLink("ws://192.168.1.20:7880", "team-standup")
+	server, room, err := ParseInvite(link)
+	if err != nil || server != "ws://192.168.1.20:7880" || room != "team-standup" {
+		t.Fatalf("%s → %q %q %v", link, server, room, err)
+	}
+	for _, bad := range []string{"https://example.org/join?room=a", "confer://join?server=h:1&room=no%20spaces", "confer://join?room=a", "confer://leave?server=h:1&room=a"} {
+		if _, _, err := ParseInvite(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

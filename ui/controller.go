@@ -125,7 +125,7 @@ func (c *controller) prepareHost() {
 			}
 			room := l.room.Text
 			l.hostInfo.SetText("Others join at " + srv.URL() + ", room " + first(room, "(your room ID)"))
-			l.hostCopy.OnTapped = func() { c.w.Clipboard().SetContent(InviteLink(srv.URL(), l.room.Text)) }
+			l.hostCopy.OnTapped = func() { c.w.Clipboard().SetContent(app.InviteLink(srv.URL(), l.room.Text)) }
 			l.hostCopy.Show()
 			c.dumpState()
 		})
@@ -250,7 +250,7 @@ func (c *controller) join(s *session, hosting bool) {
 		}
 		p.ServerURL = srv.URL()
 	}
-	s.invite = InviteLink(p.ServerURL, p.RoomID)
+	s.invite = app.InviteLink(p.ServerURL, p.RoomID)
 	s.setSpeaker(s.speaker, c.log)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

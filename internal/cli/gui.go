@@ -2,6 +2,9 @@ package cli
 
 import (
 	"io"
+	"strings"
+
+	"confer/app"
 	"log/slog"
 
 	"confer/ui"
@@ -9,9 +12,17 @@ import (
 
 // GUIFlags reads the desktop app's flags.
 func GUIFlags(env Env) (opts ui.Options, logLevel string, fake bool, err error) {
-	fs := newFlags(env, "", "[--server URL] [--room R] [--name N] [--password P] [--join] [--fake-devices]")
-	fs.StringVar(&opts.Server, "server", "", "server to join (pre-fills the lobby)")
-	fs.StringVar(&opts.Room, "room", "", "room ID")
+	// An invite link first (how the desktop opens them), flags after it.
+	args := env.Args
+	if len(args) > 0 && strings.HasPrefix(args[0], app.InviteScheme+"://") {
+		if opts.Server, opts.Room, err = app.ParseInvite(args[0]); err != nil {
+			return opts, "", false, err
+		}
+		args = args[1:]
+	}
+	fs := newFlags(env, "", "[confer://join?server=…&room=…] [--server URL] [--room R] [--name N] [--password P] [--join] [--fake-devices]")
+	fs.StringVar(&opts.Server, "server", opts.Server, "server to join (pre-fills the lobby)")
+	fs.StringVar(&opts.Room, "room", opts.Room, "room ID")
 	fs.StringVar(&opts.Name, "name", "", "your name")
 	fs.StringVar(&opts.Password, "password", "", "the server's join password")
 	fs.StringVar(&opts.Token, "token", "", "an access token instead of a password")
@@ -19,7 +30,7 @@ func GUIFlags(env Env) (opts ui.Options, logLevel string, fake bool, err error) 
 	fs.BoolVar(&fake, "fake-devices", false, "use a synthetic camera and microphone")
 	fs.StringVar(&opts.StatePath, "state-file", "", "write the window's state here as JSON (for tests)")
 	fs.StringVar(&logLevel, "log-level", "", "debug, info, warn or error")
-	err = parse(fs, env.Args)
+	err = parse(fs, args)
 	return opts, logLevel, fake, err
 }
 
