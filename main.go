@@ -65,6 +65,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	switch {
+	case errors.Is(err, cli.ErrChecked):
+		return 0
 	case errors.Is(err, cli.ErrUsage):
 		return 2
 	case err != nil:

@@ -21,6 +21,9 @@ func Admin(env Env) error {
 		return ErrUsage
 	}
 	verb := env.Args[0]
+	if verb != "list" && verb != "remove" && verb != "close" {
+		return fmt.Errorf("unknown admin command %q (list, remove or close)", verb)
+	}
 	fs := newFlags(env, "admin "+verb, "[flags]")
 	url := fs.String("url", envOr("LIVEKIT_URL", "ws://127.0.0.1:7880"), "server URL")
 	key := fs.String("api-key", os.Getenv("LIVEKIT_API_KEY"), "API key")
@@ -59,8 +62,6 @@ func Admin(env Env) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "closed %s\n", *room)
-	default:
-		return fmt.Errorf("unknown admin command %q (list, remove or close)", verb)
 	}
 	return nil
 }

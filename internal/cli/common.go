@@ -19,6 +19,11 @@ import (
 // ErrUsage means the command line was wrong; the message is already printed.
 var ErrUsage = errors.New("usage")
 
+// ErrChecked ends a command after its arguments parsed, when
+// CONFER_CHECK_ARGS is set: the docs test runs every documented command
+// line this way, so an example with a flag that no longer exists fails.
+var ErrChecked = errors.New("arguments checked")
+
 // Env is what a subcommand gets from main.
 type Env struct {
 	Args   []string
@@ -47,6 +52,9 @@ func parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
 		return ErrUsage
+	}
+	if os.Getenv("CONFER_CHECK_ARGS") != "" {
+		return ErrChecked
 	}
 	return nil
 }
