@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"time"
 
+	lksdk "github.com/livekit/server-sdk-go/v2"
+
 	"confer/app"
 )
 
@@ -31,9 +33,8 @@ const (
 // liveness is the evidence that the link works: when the last RTP packet on
 // a subscribed track or RTCP packet for a published one arrived.
 type liveness struct {
-	lastRx          atomic.Int64 // unix nanoseconds
-	unmutedRemote   atomic.Int32 // remote tracks that should be sending
-	sdkReconnecting atomic.Bool
+	lastRx        atomic.Int64 // unix nanoseconds
+	unmutedRemote atomic.Int32 // remote tracks that should be sending
 }
 
 func (l *liveness) noteRx() { l.lastRx.Store(time.Now().UnixNano()) }
@@ -67,7 +68,10 @@ func (s *session) livenessLoop() {
 			}
 			last := time.Unix(0, s.live.lastRx.Load())
 			stalled := s.expectsMedia() && now.Sub(last) > stallAfter
-			want := stalled || s.live.sdkReconnecting.Load()
+			// The SDK's own state, read rather than trusted to callbacks:
+			// its reconnecting callback was seen not to come.
+			sdkReconnecting := s.room.ConnectionState() == lksdk.ConnectionStateReconnecting
+			want := stalled || sdkReconnecting
 			if want != reconnecting {
 				reconnecting, since = want, now
 				state := app.Connected
@@ -75,6 +79,9 @@ func (s *session) livenessLoop() {
 					state = app.Reconnecting
 				}
 				s.emit(app.LinkChanged{State: state})
+				if !want {
+					s.markDirty() // report who came and went meanwhile
+				}
 			}
 			if !reconnecting {
 				refused = 0

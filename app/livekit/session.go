@@ -163,6 +163,11 @@ func (s *session) rosterLoop() {
 		case <-s.quit:
 			return
 		case <-s.dirty:
+			// While the SDK reconnects it forgets everyone and re-adds them;
+			// that is no news. The liveness loop marks dirty on recovery.
+			if s.room.ConnectionState() == lksdk.ConnectionStateReconnecting {
+				continue
+			}
 			s.emit(app.RosterChanged{Participants: s.roster()})
 		}
 	}
