@@ -202,6 +202,17 @@ func (c *controller) submit() {
 		return
 	}
 	p.UserID = app.UserIDFromName(p.Name, c.userSuffix())
+	if p.Token != "" {
+		// A pasted token names its user (and room): use them, or the
+		// server would refuse the token as someone else's.
+		if claims, err := app.ReadToken(p.Token); err == nil && claims.Identity != "" {
+			p.UserID = claims.Identity
+			if claims.Room != "" && p.RoomID != claims.Room {
+				c.lobby.room.SetText(claims.Room)
+				p.RoomID = claims.Room
+			}
+		}
+	}
 	c.savePrefs()
 	c.lobby.setBusy(true)
 	c.prev.stop()

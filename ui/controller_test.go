@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"confer/app"
+	"confer/app/host"
 	"confer/app/livekit"
 	"confer/internal/bot"
 	"confer/internal/testenv"
@@ -160,6 +161,38 @@ func windowDevices() []string {
 		}
 	}
 	return out
+}
+
+func TestPastedTokenDecidesUserAndRoom(t *testing.T) {
+	capture.RegisterFakeDevices()
+	srv := testenv.StartServer(t)
+	token, err := host.MintToken(testenv.Keys, host.TokenRequest{Room: "from-token", User: "bo-token", Name: "Bo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	loop := startUILoop()
+	defer loop.stop()
+	var c *controller
+	loop.sync(func() {
+		c = newController(a, a.NewWindow("Confer"), Options{Server: srv.URL(), Room: "typed-room", Name: "Bo", Token: token, Log: testenv.QuietLog()}, &bridge{run: loop.post})
+		c.start()
+		c.lobby.camOn.SetChecked(false)
+		c.lobby.micOn.SetChecked(false)
+		test.Tap(c.lobby.join)
+	})
+	waitFor(t, loop, "the call", func() bool { return c.view != nil || c.lobby.message.Visible() })
+	loop.sync(func() {
+		if c.view == nil {
+			t.Fatalf("join with a pasted token failed: %s", c.lobby.message.Text)
+		}
+		if p := c.sess.params; p.UserID != "bo-token" || p.RoomID != "from-token" {
+			t.Errorf("joined as %q in %q; want the token's user and room", p.UserID, p.RoomID)
+		}
+	})
+	loop.sync(c.quit)
+	<-c.quitDone
+	loop.sync(func() {})
 }
 
 func TestLobbyValidation(t *testing.T) {

@@ -3,7 +3,6 @@ package livekit
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,36 +81,18 @@ func tokenEndpointError(res app.TokenResponse) error {
 	return errors.New("token endpoint: " + res.Error)
 }
 
-// claims are the parts of a LiveKit token checked before dialling.
-type claims struct {
-	Exp   int64  `json:"exp"`
-	Sub   string `json:"sub"`
-	Video struct {
-		Room string `json:"room"`
-	} `json:"video"`
-}
-
 // checkClaims reads the token without verifying it (only the server can) to
 // catch the mistakes a person can fix: expired, another room, another user.
 func checkClaims(token string, p app.JoinParams, now time.Time) error {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return app.ErrTokenInvalid
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return app.ErrTokenInvalid
-	}
-	var c claims
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return app.ErrTokenInvalid
-	}
+	c, err := app.ReadToken(token)
 	switch {
-	case c.Exp != 0 && now.Unix() >= c.Exp:
+	case err != nil:
+		return err
+	case !c.Expires.IsZero() && !now.Before(c.Expires):
 		return app.ErrTokenExpired
-	case c.Video.Room != "" && c.Video.Room != p.RoomID:
+	case c.Room != "" && c.Room != p.RoomID:
 		return app.ErrTokenWrongRoom
-	case c.Sub != "" && c.Sub != p.UserID:
+	case c.Identity != "" && c.Identity != p.UserID:
 		return app.ErrTokenWrongUser
 	}
 	return nil
