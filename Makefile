@@ -40,3 +40,29 @@ bench: build
 
 clean:
 	rm -rf bin
+
+# Packages in dist/: confer_$(VERSION)_amd64.deb and, made with Fyne's packager,
+# confer_$(VERSION)_linux_amd64.tar.xz. `make package VERSION=0.1.0` for a release.
+PKG_DEPS          := desktop-file-utils appstream xz-utils
+FYNE_TOOL_VERSION := v1.7.0
+FYNE              := bin/tools/fyne
+
+.PHONY: package package-lint fyne-tool
+
+package: deps package-lint fyne-tool
+	packaging/deb.sh $(VERSION)
+	packaging/archive.sh $(VERSION) dist/build/confer $(FYNE)
+
+package-lint:
+	@CONFER_DEPS_EXTRA="$(PKG_DEPS)" scripts/deps.sh
+	desktop-file-validate packaging/confer.desktop
+	appstreamcli validate --no-net packaging/app.confer.Confer.metainfo.xml
+
+# Built from packaging/tools (go.mod pins the version); skipped when already there.
+fyne-tool:
+	@if ! $(FYNE) version 2>/dev/null | grep -q 'cli version: $(FYNE_TOOL_VERSION)$$'; then \
+		echo "building fyne $(FYNE_TOOL_VERSION) into bin/tools"; \
+		cd packaging/tools && $(GO) build -o ../../$(FYNE) fyne.io/tools/cmd/fyne; \
+	fi
+	@$(FYNE) version | grep -q 'cli version: $(FYNE_TOOL_VERSION)$$' || \
+		{ echo "$(FYNE) is not fyne $(FYNE_TOOL_VERSION): packaging/tools/go.mod and FYNE_TOOL_VERSION disagree"; exit 1; }
