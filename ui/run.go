@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+
+	"confer/assets"
 )
 
 // Options come from the command line (and invite links).
@@ -31,6 +33,7 @@ func Run(opts Options) error {
 		opts.Log = slog.Default()
 	}
 	a := app.NewWithID(AppID)
+	a.SetIcon(assets.Icon)
 	w := a.NewWindow("Confer")
 	w.Resize(fyne.NewSize(1024, 700))
 	c := newController(a, w, opts, newBridge())
