@@ -398,29 +398,33 @@ func (c *controller) onEvent(s *session, ev app.Event) {
 	c.dumpState()
 }
 
-func (c *controller) toggleMic() {
-	s, v := c.sess, c.view
-	if s == nil || v == nil {
-		return
-	}
-	on := !v.micOn
-	go func() {
-		if err := s.call.SetMicrophone(on); err == nil {
-			c.b.do(func() { v.setDevices(on, v.camOn); c.dumpState() })
-		}
-	}()
-}
+func (c *controller) toggleMic() { c.toggle(app.SourceMicrophone) }
+func (c *controller) toggleCam() { c.toggle(app.SourceCamera) }
 
-func (c *controller) toggleCam() {
+// toggle switches the microphone or camera off the UI goroutine, and shows
+// the new state once the engine has done it.
+func (c *controller) toggle(src app.Source) {
 	s, v := c.sess, c.view
 	if s == nil || v == nil {
 		return
 	}
-	on := !v.camOn
+	mic := src == app.SourceMicrophone
+	on, set := !v.camOn, s.call.SetCamera
+	if mic {
+		on, set = !v.micOn, s.call.SetMicrophone
+	}
 	go func() {
-		if err := s.call.SetCamera(on); err == nil {
-			c.b.do(func() { v.setDevices(v.micOn, on); c.dumpState() })
+		if set(on) != nil {
+			return // the engine reports why as a DeviceError
 		}
+		c.b.do(func() {
+			if mic {
+				v.setDevices(on, v.camOn)
+			} else {
+				v.setDevices(v.micOn, on)
+			}
+			c.dumpState()
+		})
 	}()
 }
 
