@@ -107,6 +107,12 @@ func TestJoinLeaveThreeTimesLeavesNothingBehind(t *testing.T) {
 		if open := windowDevices(); len(open) != 2 {
 			t.Errorf("round %d: open devices in the call %v, want the camera and the microphone", round, open)
 		}
+		if round == 2 {
+			loop.sync(func() { test.Tap(c.view.mic) })
+			waitFor(t, loop, "the microphone off and released", func() bool { return !c.view.micOn && len(windowDevices()) == 1 })
+			loop.sync(func() { test.Tap(c.view.mic) })
+			waitFor(t, loop, "the microphone back", func() bool { return c.view.micOn && len(windowDevices()) == 2 })
+		}
 		if round == 1 {
 			loop.sync(func() {
 				if !c.view.devices.Visible() {
