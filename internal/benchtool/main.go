@@ -43,6 +43,14 @@ func run(bin, out string, joins int) error {
 	if err := measureJoins(bin, url, work, joins, r); err != nil {
 		return err
 	}
+	fmt.Fprintln(os.Stderr, "bench: CPU of one 720p stream, sent and received,", streamSeconds, "s")
+	if err := measureStreams(bin, url, work, &r.calls); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "bench: a 4-party 720p call,", partySeconds, "s")
+	if err := measureParty(bin, url, work, srv.Process.Pid, &r.calls); err != nil {
+		return err
+	}
 	fmt.Fprintln(os.Stderr, "bench: Go micro-benchmarks")
 	if r.micro, err = microBenchmarks(); err != nil {
 		return err

@@ -11,6 +11,7 @@ type report struct {
 	joinMS, firstFrameMS   []float64
 	latencyP50, latencyP95 []float64
 	micro                  []microResult
+	calls                  callFigures
 }
 
 func (r *report) markdown() string {
@@ -34,6 +35,24 @@ func (r *report) markdown() string {
 	b.WriteString("negotiation; then the picture waits for a keyframe. Confer's embedded server lets a publisher be asked for a ")
 	b.WriteString("keyframe every 100 ms (LiveKit's default is once a second per layer), and a joiner re-asks after 120 ms while ")
 	b.WriteString("its tile is empty. Closing the rest of the gap to 150 ms needs the tracks in the join's first offer.\n\n")
+	c := r.calls
+	b.WriteString("## CPU and memory of calls\n\n")
+	b.WriteString("Bots publish the synthetic 1280×720 camera at 30 fps (1.5 Mbit/s) and decode everything; they draw nothing, ")
+	b.WriteString("so the window's conversion (libyuv, see below) is not included. CPU is % of one core over the run.\n\n")
+	b.WriteString("| what | measured | target |\n|---|---|---|\n")
+	fmt.Fprintf(&b, "| one received 720p30 stream (decode; the receiving bot's whole process) | %.1f %% | ≤ 7 %% (with drawing) |\n", c.recvCPU)
+	fmt.Fprintf(&b, "| one sent 720p30 stream (synthetic capture + VP8 encode; the sending bot's whole process) | %.1f %% | — |\n", c.sendCPU)
+	p := c.party
+	fmt.Fprintf(&b, "| 4-party 720p30 call, %.0f s: four clients | %.0f %% | — |\n", p.seconds, p.clientsCPU)
+	fmt.Fprintf(&b, "| 4-party 720p30 call: the server | %.0f %% | — |\n", p.serverCPU)
+	fmt.Fprintf(&b, "| 4-party 720p30 call: clients and server together | %.0f %% | ≤ 160 %% |\n", p.clientsCPU+p.serverCPU)
+	fmt.Fprintf(&b, "| 4-party call: largest client RSS | %.0f MB | ≤ 120 MB |\n", p.maxRSSMB)
+	fmt.Fprintf(&b, "| 4-party call: longest gap between two decoded frames, any stream | %.0f ms | no freeze over 200 ms |\n\n", p.longestFreeze)
+	if p.maxRSSMB > 120 {
+		b.WriteString("Client RSS is over its target and not yet broken down. Likely parts: the Go heap growing to twice ")
+		b.WriteString("its live size (GOGC=100), pion's per-track receive buffers and NACK histories, three 720p decoders with ")
+		b.WriteString("their frame copies. `GODEBUG=gctrace=1` and a heap profile of a bot in a 4-party call are the next step.\n\n")
+	}
 	b.WriteString("## Per-frame costs (Go benchmarks, one core)\n\n| benchmark | ms/op | allocs/op |\n|---|---|---|\n")
 	for _, m := range r.micro {
 		fmt.Fprintf(&b, "| %s | %.3f | %s |\n", m.name, m.msOp, m.allocs)

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// callFigures are the CPU, memory and smoothness of real calls.
+type callFigures struct {
+	recvCPU, sendCPU float64 // % of one core for one 720p30 stream
+	party            partyFigures
+}
+
+type partyFigures struct {
+	seconds       float64
+	clientsCPU    float64 // % of one core, all four clients
+	serverCPU     float64
+	maxRSSMB      float64
+	longestFreeze float64 // ms, worst over every received stream
+}
+
+const (
+	streamSeconds = 15
+	partySeconds  = 60
+)
+
+func botArgs(url, room, user, dur string, extra ...string) []string {
+	return append([]string{"bot", "--server", url, "--room", room, "--name", user, "--user", user,
+		"--duration", dur, "--width", "1280", "--height", "720", "--bitrate", "1500", "--play=false"}, extra...)
+}
+
+// measureStreams: one publisher and one receive-only bot for streamSeconds.
+// Each bot's CPU over its run, divided by the run, is its cost; the
+// publisher's is a sent stream (capture, encode), the receiver's a received
+// one (decode, no drawing).
+func measureStreams(bin, url, work string, f *callFigures) error {
+	pubStats, recvStats := filepath.Join(work, "pub.json"), filepath.Join(work, "recv.json")
+	dur := fmt.Sprintf("%ds", streamSeconds)
+	pub := exec.Command(bin, botArgs(url, "cpu", "sender", dur, "--audio", "none", "--stats", pubStats)...)
+	recv := exec.Command(bin, botArgs(url, "cpu", "receiver", dur, "--video", "none", "--audio", "none", "--stats", recvStats)...)
+	for _, c := range []*exec.Cmd{pub, recv} {
+		c.Env = append(os.Environ(), "XDG_CONFIG_HOME="+work)
+		if err := c.Start(); err != nil {
+			return err
+		}
+	}
+	for _, c := range []*exec.Cmd{pub, recv} {
+		if err := c.Wait(); err != nil {
+			return fmt.Errorf("stream bot: %v", err)
+		}
+	}
+	ps, err := readStats(pubStats)
+	if err != nil {
+		return err
+	}
+	rs, err := readStats(recvStats)
+	if err != nil {
+		return err
+	}
+	if r := rs.Remotes["sender"]; r == nil || r.FramesDecoded < streamSeconds*20 {
+		return fmt.Errorf("the receiver decoded too little: %+v", r)
+	}
+	f.sendCPU = 100 * ps.CPUSeconds / streamSeconds
+	f.recvCPU = 100 * rs.CPUSeconds / streamSeconds
+	return nil
+}
+
+// measureParty: four bots, each sending 720p30 and receiving the other
+// three, for partySeconds, with the server's CPU read from /proc.
+func measureParty(bin, url, work string, serverPID int, f *callFigures) error {
+	before, err := procCPUSeconds(serverPID)
+	if err != nil {
+		return err
+	}
+	dur := fmt.Sprintf("%ds", partySeconds)
+	var bots []*exec.Cmd
+	for i := 0; i < 4; i++ {
+		user := fmt.Sprintf("p%d", i)
+		c := exec.Command(bin, botArgs(url, "four", user, dur, "--stats", filepath.Join(work, user+".json"))...)
+		c.Env = append(os.Environ(), "XDG_CONFIG_HOME="+work)
+		if err := c.Start(); err != nil {
+			return err
+		}
+		bots = append(bots, c)
+	}
+	start := time.Now()
+	for _, c := range bots {
+		if err := c.Wait(); err != nil {
+			return fmt.Errorf("party bot: %v", err)
+		}
+	}
+	wall := time.Since(start).Seconds()
+	after, err := procCPUSeconds(serverPID)
+	if err != nil {
+		return err
+	}
+	p := &f.party
+	p.seconds = wall
+	p.serverCPU = 100 * (after - before) / wall
+	for i := 0; i < 4; i++ {
+		st, err := readStats(filepath.Join(work, fmt.Sprintf("p%d.json", i)))
+		if err != nil {
+			return err
+		}
+		p.clientsCPU += 100 * st.CPUSeconds / wall
+		p.maxRSSMB = max(p.maxRSSMB, st.MaxRSSMB)
+		if len(st.Remotes) != 3 {
+			return fmt.Errorf("p%d received from %d others, want 3", i, len(st.Remotes))
+		}
+		for _, r := range st.Remotes {
+			p.longestFreeze = max(p.longestFreeze, r.LongestFreezeMS)
+		}
+	}
+	return nil
+}
+
+// procCPUSeconds reads a process's user+system CPU time.
+func procCPUSeconds(pid int) (float64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name (which may hold spaces) start after ')'.
+	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+2:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	const ticks = 100 // USER_HZ on Linux
+	return (utime + stime) / ticks, nil
+}
