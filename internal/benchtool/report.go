@@ -49,10 +49,11 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "| 4-party call: largest client RSS | %.0f MB | ≤ 120 MB |\n", p.maxRSSMB)
 	fmt.Fprintf(&b, "| 4-party call: longest gap between two decoded frames, any stream | %.0f ms | no freeze over 200 ms |\n\n", p.longestFreeze)
 	if p.maxRSSMB > 120 {
-		b.WriteString("Client RSS is over its target. See the notes in docs/BENCHMARKS.md's history: most of a client's ")
-		b.WriteString("base is the one large binary (`/usr/bin/time -v bin/confer version` peaks near 54 MB while package ")
-		b.WriteString("initialisation allocates about 6.5 MB of heap, `GODEBUG=inittrace=1`); a 4-party 720p call adds ")
-		b.WriteString("about 70 MB; GOGC=50 barely changes it.\n\n")
+		b.WriteString("Client RSS is over its target. Most of a client's base is the one large binary: ")
+		b.WriteString("`/usr/bin/time -v bin/confer version` peaks near 54 MB while package initialisation allocates about ")
+		b.WriteString("6.5 MB of heap (`GODEBUG=inittrace=1 bin/confer version`). A 4-party 720p call adds about 70 MB, and ")
+		b.WriteString("GOGC=50 barely changes it (checked on 2026-11-21). Next: `/proc/PID/smaps` of a bot in the call, and a ")
+		b.WriteString("client build without the server linked in.\n\n")
 	}
 	b.WriteString("## Per-frame costs (Go benchmarks, one core)\n\n| benchmark | ms/op | allocs/op |\n|---|---|---|\n")
 	for _, m := range r.micro {
