@@ -171,6 +171,7 @@ func TestTokenCommandMakesTokensTheServerAccepts(t *testing.T) {
 	// A server started with the same config dir shares the keys.
 	serve := exec.Command(conferBin, "serve", "--port", "0", "--rtc-udp-port", "0", "--rtc-tcp-port", "0")
 	serve.Env = cmd.Env
+	serve.Stderr = os.Stderr
 	stdout, _ := serve.StdoutPipe()
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,7 +67,20 @@ type Server struct {
 var ErrStartTimeout = errors.New("room server did not start in time")
 
 // Start runs a LiveKit node and the front listener, returning when both serve.
+// Ports left at 0 are picked free; since another process can take a picked
+// port before LiveKit binds it, a start that finds one in use tries again
+// with new ones.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
+	auto := cfg.Port == 0 || cfg.RTCUDPPort == 0 || cfg.RTCTCPPort == 0
+	for attempt := 1; ; attempt++ {
+		s, err := start(ctx, cfg)
+		if err == nil || !auto || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return s, err
+		}
+	}
+}
+
+func start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
