@@ -109,12 +109,3 @@ func (r LeaveReason) String() string {
 	}
 	return "unknown"
 }
-
-// EndReason says how a call ended for this participant.
-type EndReason int
-
-const (
-	EndLeft         EndReason = iota // Leave was called
-	EndKicked                        // see the KickedOut event for the reason
-	EndDisconnected                  // the connection was lost for good, or the server went away
-)
