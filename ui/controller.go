@@ -589,7 +589,9 @@ func (c *controller) quit() {
 			c.host.Close()
 		}
 		c.hostMu.Unlock()
-		close(c.quitDone)
+		// Post Quit before announcing the end: whoever waits on quitDone
+		// may stop the UI goroutine right after.
 		c.b.do(c.app.Quit)
+		close(c.quitDone)
 	}()
 }
