@@ -137,6 +137,41 @@ func (c *Call) SetMicrophone(on bool) error {
 	return err
 }
 
+// ShareScreen starts sharing a screen ("" for the first one) beside the
+// camera. Others get it as a separate source (RemoteVideo with
+// SourceScreen).
+func (c *Call) ShareScreen(screenID string) error {
+	if !c.isActive() {
+		return ErrNotJoined
+	}
+	err := c.t.SetScreenShare(true, screenID)
+	c.reportDevice(SourceScreen, err)
+	return err
+}
+
+// StopScreenShare stops sharing; others see the screen go.
+func (c *Call) StopScreenShare() error {
+	if !c.isActive() {
+		return ErrNotJoined
+	}
+	return c.t.SetScreenShare(false, "")
+}
+
+// SetVideoQuality changes the camera's quality, now if it is on, and for
+// the next joins.
+func (c *Call) SetVideoQuality(q VideoQuality) error {
+	err := c.t.SetVideoQuality(q)
+	c.reportDevice(SourceCamera, err)
+	return err
+}
+
+// SetAudioProfile changes how the microphone is coded, now and later.
+func (c *Call) SetAudioProfile(p AudioProfile) error {
+	err := c.t.SetAudioProfile(p)
+	c.reportDevice(SourceMicrophone, err)
+	return err
+}
+
 // UseDevices switches to another camera and microphone during the call (or
 // for the next join). Others see the track restart, not you leaving.
 func (c *Call) UseDevices(cameraID, microphoneID string) error {

@@ -26,6 +26,8 @@ var (
 	ErrClosed         = errors.New("the call engine is closed")
 	ErrNoCamera       = errors.New("no camera found")
 	ErrNoMicrophone   = errors.New("no microphone found")
+	ErrNoScreen       = errors.New("no screen to share found")
+	ErrDeviceLost     = errors.New("it stopped working or was unplugged")
 )
 
 // UnreachableError says the server could not be reached at all.

@@ -24,8 +24,9 @@ type UserLeft struct {
 	Reason LeaveReason
 }
 
-// RemoteVideo reports a remote camera or screen becoming available (published
-// and not muted) or unavailable.
+// RemoteVideo reports a remote camera or shared screen becoming available
+// (published and not muted) or unavailable. Source tells them apart: a
+// person's screen comes and goes on its own, beside their camera.
 type RemoteVideo struct {
 	UserID    string
 	Source    Source
@@ -79,8 +80,9 @@ type AudioLevels struct {
 	Speaking      map[string]bool
 }
 
-// DeviceError reports a local camera or microphone that could not start or
-// stopped working. The call goes on without it.
+// DeviceError reports a local camera, microphone or shared screen that
+// could not start or stopped working (Err is ErrDeviceLost when it went
+// away mid-call). That source is then off; the call goes on without it.
 type DeviceError struct {
 	Source Source
 	Err    error

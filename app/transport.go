@@ -18,10 +18,19 @@ type Transport interface {
 	SetCamera(on bool) error
 	// SetMicrophone starts or stops the microphone.
 	SetMicrophone(on bool) error
+	// SetScreenShare starts sharing a screen (an ID from capture's list, ""
+	// for the first) as a second video source, or stops sharing.
+	SetScreenShare(on bool, screenID string) error
+	// SetVideoQuality changes the camera's size, frame rate and bitrate;
+	// a camera that is on restarts on the same track.
+	SetVideoQuality(q VideoQuality) error
+	// SetAudioProfile changes how the microphone is coded, the same way.
+	SetAudioProfile(p AudioProfile) error
 	// SetRemoteAudioMuted stops or resumes playing one user's audio locally.
 	SetRemoteAudioMuted(userID string, muted bool)
 	// UseDevices switches camera and microphone (IDs from capture's lists);
-	// what is on restarts on the new device, without leaving the call.
+	// what is on restarts on the new device, on the same track: others see
+	// the picture change, not the track go.
 	UseDevices(cameraID, microphoneID string) error
 	// SetLevelInterval turns level reports (LevelsMeasured) on at an
 	// interval, or off with 0.

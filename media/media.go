@@ -29,6 +29,9 @@ type VideoFrame struct {
 	VStride       int
 	// Timestamp is when the frame was captured, where the producer knows it.
 	Timestamp time.Time
+	// EncodedSize is the size in bytes of the compressed frame this one was
+	// decoded from, where known: receivers measure bitrate with it.
+	EncodedSize int
 }
 
 // ChromaSize returns the width and height of the U and V planes.

@@ -24,6 +24,8 @@ type received struct {
 	frames     int // decoded frames whose time strip reads back
 	badStrips  int
 	width      int
+	height     int
+	bytes      int // compressed video, from the frames' EncodedSize
 	pcm        []int16
 	firstFrame time.Time
 	maxLatency time.Duration
@@ -45,7 +47,8 @@ func (r *received) WriteFrame(f *media.VideoFrame) {
 		r.firstFrame = time.Now()
 	}
 	r.frames++
-	r.width = f.Width
+	r.width, r.height = f.Width, f.Height
+	r.bytes += f.EncodedSize
 }
 
 func (r *received) WritePCM(pcm []int16) {

@@ -45,9 +45,7 @@ func (s *session) expectsMedia() bool {
 	if s.live.unmutedRemote.Load() > 0 {
 		return true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cam != nil || s.mic != nil
+	return s.publishing()
 }
 
 // livenessLoop turns evidence into connected/reconnecting, and gives up.

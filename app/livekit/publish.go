@@ -12,33 +12,34 @@ import (
 
 	"confer/app"
 	"confer/media"
-	"confer/media/audio"
-	"confer/media/capture"
-	"confer/media/video"
 )
 
-type publishedVideo struct {
-	sender *video.Sender
-	pub    *lksdk.LocalTrackPublication
+// published is one local source on the air: a track and the sender
+// feeding it. A restart (another device, another quality) keeps the track
+// and replaces the sender, so others see the picture change, not the
+// track go and come back.
+type published struct {
+	track *lksdk.LocalTrack
+	pub   *lksdk.LocalTrackPublication
+	// keyframe points at the current video sender's keyframe request;
+	// the track's RTCP handler calls it on PLI or FIR.
+	keyframe *atomic.Pointer[func()]
+	stop     func()          // stops the sender, releasing the device
+	done     <-chan struct{} // closed when the sender ends, by stop or by itself
 }
 
-type publishedAudio struct {
-	sender *audio.Sender
-	pub    *lksdk.LocalTrackPublication
-}
-
-// setCamera starts or stops the camera. opMu keeps two toggles from
-// interleaving; it is never taken by a callback.
-func (s *session) setCamera(on bool) error {
+// setSource starts or stops one local source. opMu keeps two toggles from
+// interleaving; it is never taken by a library callback.
+func (s *session) setSource(src app.Source, on bool) error {
 	s.opMu.Lock()
 	defer s.opMu.Unlock()
 	if on && (s.isLost.Load() || s.closed.Load()) {
 		return app.ErrNotJoined
 	}
 	s.mu.Lock()
-	cur := s.cam
+	cur := s.pubs[src]
 	if !on {
-		s.cam = nil
+		s.pubs[src] = nil
 	}
 	s.mu.Unlock()
 	if on == (cur != nil) {
@@ -46,34 +47,115 @@ func (s *session) setCamera(on bool) error {
 	}
 	if !on {
 		s.unpublish(cur.pub)
-		cur.sender.Stop()
+		cur.stop()
 		return nil
 	}
-	pv, err := s.publishCamera()
+	p, err := s.publish(src)
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	s.cam = pv
-	s.mu.Unlock()
+	s.install(src, p)
 	return nil
 }
 
-func (s *session) publishCamera() (*publishedVideo, error) {
+// restartSource restarts a source that is on with the current options
+// (device, quality, profile), on the same track. A source that is off
+// stays off; the options apply when it is turned on.
+func (s *session) restartSource(src app.Source) error {
+	s.opMu.Lock()
+	defer s.opMu.Unlock()
 	s.mu.Lock()
-	v, camID := s.opts.Video, s.opts.CameraID
+	cur := s.pubs[src]
+	s.pubs[src] = nil
 	s.mu.Unlock()
-	cam, err := capture.OpenCamera(camID, capture.VideoRequest{Width: v.Width, Height: v.Height, FPS: v.FPS})
+	if cur == nil {
+		return nil
+	}
+	// The device is free only once the old sender has stopped.
+	cur.stop()
+	p, err := s.start(src, cur.track, cur.keyframe)
 	if err != nil {
-		if errors.Is(err, capture.ErrNoCamera) {
-			return nil, app.ErrNoCamera
-		}
+		s.unpublish(cur.pub)
+		return err
+	}
+	p.pub = cur.pub
+	s.install(src, p)
+	return nil
+}
+
+// install makes p the source's current publication and watches it, unless
+// the session closed meanwhile: close takes the sources under mu after
+// setting closed, so a source is either seen by close or stopped here.
+func (s *session) install(src app.Source, p *published) {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		p.stop()
+		return
+	}
+	s.pubs[src] = p
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.watch(src, p)
+}
+
+// watch turns a sender that ended by itself (device unplugged, display
+// gone) into that source being off and a DeviceError for the owner.
+func (s *session) watch(src app.Source, p *published) {
+	defer s.wg.Done()
+	select {
+	case <-p.done:
+	case <-s.quit:
+		return
+	}
+	s.opMu.Lock()
+	s.mu.Lock()
+	lost := s.pubs[src] == p && !s.closed.Load()
+	if lost {
+		s.pubs[src] = nil
+	}
+	s.mu.Unlock()
+	if lost {
+		s.unpublish(p.pub)
+	}
+	s.opMu.Unlock()
+	if lost {
+		s.emit(app.DeviceError{Source: src, Err: app.ErrDeviceLost})
+	}
+}
+
+// publish creates a track for src, publishes it and starts its sender.
+func (s *session) publish(src app.Source) (*published, error) {
+	kf := new(atomic.Pointer[func()])
+	track, err := s.newTrack(src, kf)
+	if err != nil {
 		return nil, err
 	}
-	var sender atomic.Pointer[video.Sender]
+	// The sender starts first: a device that cannot open must not leave
+	// a published track behind.
+	p, err := s.start(src, track, kf)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := s.room.LocalParticipant.PublishTrack(track, s.publicationOptions(src))
+	if err != nil {
+		p.stop()
+		return nil, err
+	}
+	p.pub = pub
+	return p, nil
+}
+
+func (s *session) newTrack(src app.Source, kf *atomic.Pointer[func()]) (*lksdk.LocalTrack, error) {
+	if src == app.SourceMicrophone {
+		return lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
+			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1",
+		}, lksdk.WithRTCPHandler(func(rtcp.Packet) { s.live.noteRx() }))
+	}
 	askKeyframe := func() {
-		if x := sender.Load(); x != nil {
-			x.RequestKeyframe()
+		if f := kf.Load(); f != nil {
+			(*f)()
 		}
 	}
 	track, err := lksdk.NewLocalTrack(
@@ -86,118 +168,27 @@ func (s *session) publishCamera() (*publishedVideo, error) {
 			}
 		}))
 	if err != nil {
-		cam.Close()
 		return nil, err
 	}
 	// Frames written before the track is bound are dropped by the SDK; the
 	// first one after binding must be a keyframe.
 	track.OnBind(askKeyframe)
-	pub, err := s.room.LocalParticipant.PublishTrack(track, &lksdk.TrackPublicationOptions{
-		Name: "camera", Source: livekit.TrackSource_CAMERA,
-		VideoWidth: v.Width, VideoHeight: v.Height,
-	})
-	if err != nil {
-		cam.Close()
-		return nil, err
-	}
-	snd := video.StartSender(cam, trackWriter{track}, video.SenderConfig{
-		BitrateKbps: v.BitrateKbps, FPS: v.FPS, Preview: s.opts.Preview, Log: s.opts.Log,
-	})
-	sender.Store(snd)
-	return &publishedVideo{sender: snd, pub: pub}, nil
+	return track, nil
 }
 
-// useDevices restarts what is on with other devices. The track is
-// republished: others see it go and come back, never the person leave.
-func (s *session) useDevices(cameraID, microphoneID string) error {
+func (s *session) publicationOptions(src app.Source) *lksdk.TrackPublicationOptions {
 	s.mu.Lock()
-	camOn, micOn := s.cam != nil, s.mic != nil
-	camChanged := cameraID != s.opts.CameraID
-	micChanged := microphoneID != s.opts.MicrophoneID
-	s.opts.CameraID, s.opts.MicrophoneID = cameraID, microphoneID
+	v, scr := s.opts.Video, s.opts.Screen
 	s.mu.Unlock()
-	var errs []error
-	if camOn && camChanged {
-		_ = s.setCamera(false)
-		errs = append(errs, s.setCamera(true))
+	switch src {
+	case app.SourceMicrophone:
+		return &lksdk.TrackPublicationOptions{Name: "microphone", Source: livekit.TrackSource_MICROPHONE}
+	case app.SourceScreen:
+		return &lksdk.TrackPublicationOptions{Name: "screen", Source: livekit.TrackSource_SCREEN_SHARE,
+			VideoWidth: scr.MaxWidth, VideoHeight: scr.MaxHeight}
 	}
-	if micOn && micChanged {
-		_ = s.setMicrophone(false)
-		errs = append(errs, s.setMicrophone(true))
-	}
-	return errors.Join(errs...)
-}
-
-// setMicrophone starts or stops the microphone.
-func (s *session) setMicrophone(on bool) error {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
-	if on && (s.isLost.Load() || s.closed.Load()) {
-		return app.ErrNotJoined
-	}
-	s.mu.Lock()
-	cur := s.mic
-	if !on {
-		s.mic = nil
-	}
-	s.mu.Unlock()
-	if on == (cur != nil) {
-		return nil
-	}
-	if !on {
-		s.unpublish(cur.pub)
-		cur.sender.Stop()
-		return nil
-	}
-	pa, err := s.publishMicrophone()
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.mic = pa
-	s.mu.Unlock()
-	return nil
-}
-
-func (s *session) publishMicrophone() (*publishedAudio, error) {
-	s.mu.Lock()
-	micID := s.opts.MicrophoneID
-	s.mu.Unlock()
-	mic, err := capture.OpenMicrophone(micID)
-	if err != nil {
-		if errors.Is(err, capture.ErrNoMicrophone) {
-			return nil, app.ErrNoMicrophone
-		}
-		return nil, err
-	}
-	track, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1",
-	}, lksdk.WithRTCPHandler(func(rtcp.Packet) { s.live.noteRx() }))
-	if err != nil {
-		mic.Close()
-		return nil, err
-	}
-	pub, err := s.room.LocalParticipant.PublishTrack(track, &lksdk.TrackPublicationOptions{
-		Name: "microphone", Source: livekit.TrackSource_MICROPHONE,
-	})
-	if err != nil {
-		mic.Close()
-		return nil, err
-	}
-	level := func(rms float64) {
-		s.levels.local.addRMS(rms, media.FrameSamples)
-		if s.opts.LocalLevel != nil {
-			s.opts.LocalLevel(rms)
-		}
-	}
-	snd, err := audio.StartSender(mic, trackWriter{track}, audio.SenderConfig{Level: level, Log: s.opts.Log})
-	if err != nil {
-		mic.Close()
-		s.unpublish(pub)
-		return nil, err
-	}
-	return &publishedAudio{sender: snd, pub: pub}, nil
+	return &lksdk.TrackPublicationOptions{Name: "camera", Source: livekit.TrackSource_CAMERA,
+		VideoWidth: v.Width, VideoHeight: v.Height}
 }
 
 func (s *session) unpublish(pub *lksdk.LocalTrackPublication) {
@@ -206,18 +197,46 @@ func (s *session) unpublish(pub *lksdk.LocalTrackPublication) {
 	}
 }
 
-// stopPublishing ends both senders, releasing the devices.
+// useDevices restarts what is on with other devices, on the same tracks.
+func (s *session) useDevices(cameraID, microphoneID string) error {
+	s.mu.Lock()
+	camChanged := cameraID != s.opts.CameraID
+	micChanged := microphoneID != s.opts.MicrophoneID
+	s.opts.CameraID, s.opts.MicrophoneID = cameraID, microphoneID
+	s.mu.Unlock()
+	var errs []error
+	if camChanged {
+		errs = append(errs, s.restartSource(app.SourceCamera))
+	}
+	if micChanged {
+		errs = append(errs, s.restartSource(app.SourceMicrophone))
+	}
+	return errors.Join(errs...)
+}
+
+// stopPublishing ends every sender, releasing the devices.
 func (s *session) stopPublishing() {
 	s.mu.Lock()
-	cam, mic := s.cam, s.mic
-	s.cam, s.mic = nil, nil
+	pubs := s.pubs
+	s.pubs = [sourceCount]*published{}
 	s.mu.Unlock()
-	if cam != nil {
-		cam.sender.Stop()
+	for _, p := range pubs {
+		if p != nil {
+			p.stop()
+		}
 	}
-	if mic != nil {
-		mic.sender.Stop()
+}
+
+// publishing tells whether anything local is on the air.
+func (s *session) publishing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.pubs {
+		if p != nil {
+			return true
+		}
 	}
+	return false
 }
 
 // trackWriter adapts an SDK track to media.SampleWriter.

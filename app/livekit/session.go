@@ -34,11 +34,10 @@ type session struct {
 	isLost atomic.Bool // set once lost: no more publishing
 	wg     sync.WaitGroup
 
-	opMu sync.Mutex // serialises camera and microphone toggles
+	opMu sync.Mutex // serialises starting, stopping and restarting sources
 
-	mu  sync.Mutex // guards cam and mic, and wg.Add against close
-	cam *publishedVideo
-	mic *publishedAudio
+	mu   sync.Mutex // guards pubs and opts, and wg.Add against close
+	pubs [sourceCount]*published
 }
 
 func newSession(opts Options, post func(app.Signal), isMuted func(string) bool, levelInterval func() time.Duration) *session {
@@ -57,6 +56,13 @@ func newSession(opts Options, post func(app.Signal), isMuted func(string) bool, 
 	go s.levelLoop()
 	go s.livenessLoop()
 	return s
+}
+
+// update changes the options the next start of a source uses.
+func (s *session) update(change func(*Options)) {
+	s.mu.Lock()
+	change(&s.opts)
+	s.mu.Unlock()
 }
 
 // pokeLevels makes levelLoop read the interval again.

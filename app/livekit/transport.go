@@ -28,6 +28,29 @@ type VideoProfile struct {
 // DefaultVideo is 640×480 at 30 fps, a good default for a small call.
 var DefaultVideo = VideoProfile{Width: 640, Height: 480, FPS: 30, BitrateKbps: 800}
 
+// ProfileFor is the camera profile of a video quality. The bitrates are
+// what VP8 needs for a clean picture of a person at that size and rate.
+func ProfileFor(q app.VideoQuality) VideoProfile {
+	switch q {
+	case app.VideoLow:
+		return VideoProfile{Width: 640, Height: 360, FPS: 24, BitrateKbps: 500}
+	case app.VideoHigh:
+		return VideoProfile{Width: 1920, Height: 1080, FPS: 30, BitrateKbps: 3000}
+	}
+	return VideoProfile{Width: 1280, Height: 720, FPS: 30, BitrateKbps: 1500}
+}
+
+// ScreenProfile bounds a shared screen. Text must stay sharp, so it keeps
+// resolution and gives up frame rate.
+type ScreenProfile struct {
+	MaxWidth, MaxHeight int
+	FPS                 int
+	BitrateKbps         int
+}
+
+// DefaultScreen shares up to 1920×1080 at 15 fps.
+var DefaultScreen = ScreenProfile{MaxWidth: 1920, MaxHeight: 1080, FPS: 15, BitrateKbps: 2500}
+
 // Options wire the transport to devices and to whatever shows and plays the
 // remote media. Nil sinks mean "decode and drop".
 type Options struct {
@@ -35,6 +58,9 @@ type Options struct {
 	CameraID       string // "" for the preferred camera
 	MicrophoneID   string // "" for the preferred microphone
 	Video          VideoProfile
+	Audio          app.AudioProfile
+	ScreenID       string // the screen to share; "" for the first
+	Screen         ScreenProfile
 	ConnectTimeout time.Duration
 
 	// Preview gets the local camera frames (self-view).
@@ -65,6 +91,9 @@ func New(opts Options) *Transport {
 	}
 	if opts.Video.Width == 0 {
 		opts.Video = DefaultVideo
+	}
+	if opts.Screen.MaxWidth == 0 {
+		opts.Screen = DefaultScreen
 	}
 	if opts.ConnectTimeout == 0 {
 		opts.ConnectTimeout = 10 * time.Second
@@ -111,7 +140,7 @@ func (t *Transport) SetCamera(on bool) error {
 	if s == nil {
 		return app.ErrNotJoined
 	}
-	return s.setCamera(on)
+	return s.setSource(app.SourceCamera, on)
 }
 
 // SetMicrophone implements app.Transport.
@@ -120,7 +149,49 @@ func (t *Transport) SetMicrophone(on bool) error {
 	if s == nil {
 		return app.ErrNotJoined
 	}
-	return s.setMicrophone(on)
+	return s.setSource(app.SourceMicrophone, on)
+}
+
+// SetScreenShare implements app.Transport.
+func (t *Transport) SetScreenShare(on bool, screenID string) error {
+	s := t.session()
+	if s == nil {
+		return app.ErrNotJoined
+	}
+	if on {
+		t.update(func(o *Options) { o.ScreenID = screenID })
+		s.update(func(o *Options) { o.ScreenID = screenID })
+	}
+	return s.setSource(app.SourceScreen, on)
+}
+
+// SetVideoQuality implements app.Transport.
+func (t *Transport) SetVideoQuality(q app.VideoQuality) error {
+	p := ProfileFor(q)
+	return t.reconfigure(app.SourceCamera, func(o *Options) { o.Video = p })
+}
+
+// SetAudioProfile implements app.Transport.
+func (t *Transport) SetAudioProfile(p app.AudioProfile) error {
+	return t.reconfigure(app.SourceMicrophone, func(o *Options) { o.Audio = p })
+}
+
+// reconfigure changes the options for later joins and, in a call, restarts
+// the source with them.
+func (t *Transport) reconfigure(src app.Source, change func(*Options)) error {
+	t.update(change)
+	s := t.session()
+	if s == nil {
+		return nil
+	}
+	s.update(change)
+	return s.restartSource(src)
+}
+
+func (t *Transport) update(change func(*Options)) {
+	t.mu.Lock()
+	change(&t.opts)
+	t.mu.Unlock()
 }
 
 // SetRemoteAudioMuted implements app.Transport. It holds across reconnects

@@ -24,7 +24,9 @@ type Config struct {
 	APIKey, APISecret        string
 	Video                    bool // publish the synthetic camera
 	Audio                    bool // publish the synthetic microphone
+	Screen                   bool // also share the synthetic screen
 	CameraID, MicrophoneID   string
+	ScreenID                 string // "" for the synthetic screen
 	Profile                  livekit.VideoProfile
 	Duration                 time.Duration // 0: until ctx ends
 	Play                     bool          // play what it hears (the null device without a sound card)
@@ -53,6 +55,7 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 			return &Stats{Room: cfg.Room, User: cfg.User, End: EndDisconnected, Error: err.Error()}, err
 		}
 		defer player.Close()
+		rs.played = watchPlayback(mixer)
 		audioSink = func(u string, s app.Source) media.PCMSink { return media.TeePCM(rs.get(u, s), mixer.NewInput()) }
 	}
 	call := app.New(livekit.New(livekit.Options{
@@ -79,6 +82,9 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		return st, err
 	}
 	st.Joined = true
+	if cfg.Screen {
+		shareScreen(call, cfg.ScreenID, cfg.Log)
+	}
 	st.End = stay(ctx, call, cfg.Duration, st)
 	call.Leave()
 	finish(st, rs)
@@ -133,6 +139,8 @@ func record(ev app.Event) (EventRecord, bool) {
 		r.Kind, r.User, r.Detail = "left", e.UserID, e.Reason.String()
 	case app.KickedOut:
 		r.Kind, r.Detail = "kicked", e.Reason.String()
+	case app.DeviceError:
+		r.Kind, r.Detail = "device", e.Source.String()+": "+e.Err.Error()
 	default:
 		return r, false
 	}
@@ -140,6 +148,7 @@ func record(ev app.Event) (EventRecord, bool) {
 }
 
 func finish(st *Stats, rs *remotes) {
+	st.AudioLatencyMS = rs.played.result()
 	for k, r := range rs.all() {
 		s := r.stats()
 		if k.source == app.SourceScreen {
@@ -172,6 +181,7 @@ func merge(a, b *RemoteStats) *RemoteStats {
 	if b.FramesDecoded > 0 {
 		a.FramesDecoded, a.FirstFrameMS, a.FPS = b.FramesDecoded, b.FirstFrameMS, b.FPS
 		a.VideoLatencyMS, a.Width, a.Height, a.LongestFreezeMS = b.VideoLatencyMS, b.Width, b.Height, b.LongestFreezeMS
+		a.BitrateKbps = b.BitrateKbps
 		a.Freezes = b.Freezes
 	}
 	if b.AudioFramesDecoded > 0 {
@@ -192,6 +202,7 @@ type remotes struct {
 	joinStart time.Time
 	mu        sync.Mutex
 	byKey     map[remoteKey]*remote
+	played    *playbackLatency // nil unless playing
 }
 
 func (rs *remotes) get(user string, source app.Source) *remote {
@@ -214,6 +225,16 @@ func (rs *remotes) all() map[remoteKey]*remote {
 		out[k] = v
 	}
 	return out
+}
+
+// shareScreen shares a screen; a failure is in the events as a DeviceError.
+func shareScreen(call *app.Call, id string, log *slog.Logger) {
+	if id == "" {
+		id = capture.FakeScreenID
+	}
+	if err := call.ShareScreen(id); err != nil {
+		log.Warn("screen not shared", "err", err)
+	}
 }
 
 // UseFakeDevices registers the synthetic devices the bot publishes.

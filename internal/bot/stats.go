@@ -22,6 +22,9 @@ type Stats struct {
 	Events     []EventRecord           `json:"events"`
 	CPUSeconds float64                 `json:"cpu_seconds"`
 	MaxRSSMB   float64                 `json:"max_rss_mb"`
+
+	// With Play: delay of the clicks heard, capture → playback device.
+	AudioLatencyMS *AudioLatency `json:"audio_latency_ms,omitempty"`
 }
 
 // RemoteStats describes what was received from one remote user.
@@ -32,6 +35,7 @@ type RemoteStats struct {
 	VideoLatencyMS     Percentiles  `json:"video_latency_ms"`
 	Width              int          `json:"width,omitempty"`
 	Height             int          `json:"height,omitempty"`
+	BitrateKbps        float64      `json:"bitrate_kbps"`
 	LongestFreezeMS    float64      `json:"longest_freeze_ms"`
 	Freezes            []Freeze     `json:"freezes,omitempty"`
 	AudioFramesDecoded int          `json:"audio_frames_decoded"`
@@ -43,7 +47,7 @@ type RemoteStats struct {
 // EventRecord is one call event, at a wall-clock time (unix milliseconds).
 type EventRecord struct {
 	UnixMS int64  `json:"unix_ms"`
-	Kind   string `json:"kind"` // state, joined, left, kicked
+	Kind   string `json:"kind"` // state, joined, left, kicked, device
 	User   string `json:"user,omitempty"`
 	Detail string `json:"detail,omitempty"`
 }
@@ -76,6 +80,7 @@ type remote struct {
 	latencies  []float64 // ms, from the time strip
 	width      int
 	height     int
+	bytes      int // compressed video received
 	audio      int
 	sumSquares float64
 	samples    int
@@ -100,6 +105,7 @@ func (r *remote) WriteFrame(f *media.VideoFrame) {
 	}
 	r.last = now
 	r.frames++
+	r.bytes += f.EncodedSize
 	if !ok {
 		return // e.g. the SFU's 8×8 blank frames when a track closes
 	}
@@ -141,6 +147,7 @@ func (r *remote) stats() *RemoteStats {
 	}
 	if r.frames > 1 {
 		s.FPS = round1(float64(r.frames-1) / r.last.Sub(r.first).Seconds())
+		s.BitrateKbps = round1(float64(r.bytes) * 8 / 1000 / r.last.Sub(r.first).Seconds())
 	}
 	if r.samples > 0 {
 		s.AudioLevel = round3(math.Sqrt(r.sumSquares / float64(r.samples)))

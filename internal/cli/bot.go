@@ -25,6 +25,7 @@ func Bot(env Env) error {
 	fs.StringVar(&cfg.APISecret, "api-secret", "", "API secret, to make a token locally")
 	videoMode := fs.String("video", "fake", "fake or none")
 	audioMode := fs.String("audio", "fake", "fake or none")
+	screenMode := fs.String("screen", "none", "fake (share a synthetic 1920×1080 screen) or none")
 	p := livekit.DefaultVideo
 	fs.IntVar(&p.Width, "width", p.Width, "camera width")
 	fs.IntVar(&p.Height, "height", p.Height, "camera height")
@@ -42,6 +43,9 @@ func Bot(env Env) error {
 		return err
 	}
 	if cfg.Audio, err = fakeOrNone("audio", *audioMode); err != nil {
+		return err
+	}
+	if cfg.Screen, err = fakeOrNone("screen", *screenMode); err != nil {
 		return err
 	}
 	if cfg.Server == "" || cfg.Room == "" || cfg.Name == "" {

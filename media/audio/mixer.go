@@ -3,6 +3,7 @@ package audio
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"confer/media"
 )
@@ -26,6 +27,7 @@ const (
 type Mixer struct {
 	inputs atomic.Pointer[[]*Input]
 	played atomic.Int64 // samples handed to the device, for tests and stats
+	tap    atomic.Pointer[Tap]
 
 	mu sync.Mutex // serialises changes to the input set (never taken by Mix)
 }
@@ -99,7 +101,13 @@ func (m *Mixer) Mix(out []int16) {
 		in.mixInto(out)
 	}
 	m.played.Add(int64(len(out)))
+	if t := m.tap.Load(); t != nil {
+		t.Write(out, time.Now())
+	}
 }
+
+// SetTap makes every Mix copy what it hands out to t; nil detaches it.
+func (m *Mixer) SetTap(t *Tap) { m.tap.Store(t) }
 
 // Played returns how many samples have been handed to the device.
 func (m *Mixer) Played() int64 { return m.played.Load() }

@@ -22,7 +22,10 @@ type PCMSource interface {
 
 // SenderConfig sets the encoder; zero values get defaults.
 type SenderConfig struct {
-	Bitrate int // bits per second
+	Bitrate int // bits per second; default 32 kbit/s for speech, 96 for music
+	// Music codes for fidelity (Opus' audio mode) instead of speech
+	// intelligibility; the higher default bitrate goes with it.
+	Music bool
 	// Level, when set, gets each captured frame's RMS level (0–1).
 	Level func(rms float64)
 	Log   *slog.Logger
@@ -39,13 +42,20 @@ type Sender struct {
 
 // StartSender starts the send goroutine.
 func StartSender(src PCMSource, out media.SampleWriter, cfg SenderConfig) (*Sender, error) {
+	mode := codec.OpusVoIP
+	if cfg.Music {
+		mode = codec.OpusAudio
+	}
 	if cfg.Bitrate <= 0 {
 		cfg.Bitrate = 32000
+		if cfg.Music {
+			cfg.Bitrate = 96000
+		}
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	enc, err := codec.NewOpusEncoder(media.Channels, codec.OpusVoIP, cfg.Bitrate)
+	enc, err := codec.NewOpusEncoder(media.Channels, mode, cfg.Bitrate)
 	if err != nil {
 		return nil, err
 	}
@@ -64,6 +74,9 @@ func (s *Sender) Stop() {
 	s.stopOnce.Do(func() { _ = s.src.Close() })
 	<-s.done
 }
+
+// Done is closed when the sender has stopped (source ended or Stop).
+func (s *Sender) Done() <-chan struct{} { return s.done }
 
 func (s *Sender) run(enc *codec.OpusEncoder) {
 	defer close(s.done)

@@ -36,7 +36,8 @@ var FakeTone = synth.Tone{Freq: 440, Amplitude: 0.3, ClickEvery: time.Second}
 var registerOnce sync.Once
 
 // RegisterFakeDevices adds a synthetic camera (moving pattern with a time
-// strip), a tone microphone and a silent microphone to the driver registry.
+// strip), a tone microphone, a silent microphone and a synthetic screen
+// (FakeScreenID) to the driver registry.
 // Calling it again does nothing.
 func RegisterFakeDevices() {
 	registerOnce.Do(func() {
@@ -44,6 +45,7 @@ func RegisterFakeDevices() {
 		_ = m.Register(&fakeCamera{}, driver.Info{Label: FakeCameraID, Name: "Test pattern camera", DeviceType: driver.Camera, Priority: fakePriority})
 		_ = m.Register(&fakeMic{tone: FakeTone}, driver.Info{Label: FakeMicrophoneID, Name: "Test tone microphone", DeviceType: driver.Microphone, Priority: fakePriority})
 		_ = m.Register(&fakeMic{}, driver.Info{Label: SilentMicrophone, Name: "Silent test microphone", DeviceType: driver.Microphone, Priority: driver.PriorityLow})
+		registerFakeScreen(FakeScreenID, "Test screen", fakePriority)
 	})
 }
 

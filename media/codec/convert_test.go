@@ -88,3 +88,42 @@ func BenchmarkConvert720pSameSize(b *testing.B) {
 		_ = c.ToRGBA(f, dst, false)
 	}
 }
+
+func TestFitWithinKeepsShapeAndEvenSizes(t *testing.T) {
+	for _, c := range []struct{ w, h, mw, mh, ww, wh int }{
+		{2560, 1440, 1920, 1080, 1920, 1080},
+		{3440, 1440, 1920, 1080, 1920, 802},
+		{1280, 1024, 1920, 1080, 1280, 1024},
+		{1366, 768, 1280, 720, 1280, 718},
+		{1001, 701, 4000, 4000, 1000, 700},
+	} {
+		if w, h := FitWithin(c.w, c.h, c.mw, c.mh); w != c.ww || h != c.wh {
+			t.Errorf("FitWithin(%d,%d,%d,%d) = %d,%d; want %d,%d", c.w, c.h, c.mw, c.mh, w, h, c.ww, c.wh)
+		}
+	}
+}
+
+func TestRGBAToI420GivesBT601Colours(t *testing.T) {
+	src := image.NewRGBA(image.Rect(0, 0, 64, 32))
+	for i := 0; i < len(src.Pix); i += 4 {
+		src.Pix[i], src.Pix[i+1], src.Pix[i+2], src.Pix[i+3] = 255, 0, 0, 255 // red
+	}
+	dst := media.NewI420(64, 32)
+	if err := RGBAToI420(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	// BT.601 limited range red: Y 81, U 90, V 240.
+	if y, u, v := int(dst.Y[100]), int(dst.U[10]), int(dst.V[10]); abs(y-81) > 2 || abs(u-90) > 2 || abs(v-240) > 2 {
+		t.Errorf("red became Y %d U %d V %d; want about 81 90 240", y, u, v)
+	}
+	if err := RGBAToI420(src, media.NewI420(32, 32)); err == nil {
+		t.Error("a destination of another size was accepted")
+	}
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

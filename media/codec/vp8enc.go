@@ -21,7 +21,7 @@ typedef struct {
 } confer_vp8enc;
 
 typedef struct {
-	unsigned int w, h, kbps, kf_max, threads, drop_thresh;
+	unsigned int w, h, kbps, kf_max, threads, drop_thresh, screen;
 	int cpu_used;
 } confer_vp8enc_params;
 
@@ -68,7 +68,8 @@ static vpx_codec_err_t confer_vp8enc_open(confer_vp8enc **out, confer_vp8enc_par
 	    (r = vpx_codec_control(&e->ctx, VP8E_SET_NOISE_SENSITIVITY, 0u)) != VPX_CODEC_OK ||
 	    (r = vpx_codec_control(&e->ctx, VP8E_SET_STATIC_THRESHOLD, 1u)) != VPX_CODEC_OK ||
 	    (r = vpx_codec_control(&e->ctx, VP8E_SET_TOKEN_PARTITIONS, (int)VP8_ONE_TOKENPARTITION)) != VPX_CODEC_OK ||
-	    (r = vpx_codec_control(&e->ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT, 300u)) != VPX_CODEC_OK) {
+	    (r = vpx_codec_control(&e->ctx, VP8E_SET_MAX_INTRA_BITRATE_PCT, 300u)) != VPX_CODEC_OK ||
+	    (r = vpx_codec_control(&e->ctx, VP8E_SET_SCREEN_CONTENT_MODE, p.screen)) != VPX_CODEC_OK) {
 		vpx_codec_destroy(&e->ctx);
 		free(e);
 		return r;
@@ -181,6 +182,9 @@ type VP8Config struct {
 	KeyframeMax int
 	// Threads is the number of encoder threads; default 1.
 	Threads int
+	// Screen tunes rate control and mode decisions for screen content:
+	// large static areas, sharp edges, sudden full changes.
+	Screen bool
 }
 
 // VP8Encoder is a realtime VP8 encoder. Create it with NewVP8Encoder and
@@ -234,6 +238,9 @@ func NewVP8Encoder(cfg VP8Config) (*VP8Encoder, error) {
 		threads:     C.uint(cfg.Threads),
 		drop_thresh: vp8DropFrameThresh,
 		cpu_used:    C.int(cfg.CPUUsed),
+	}
+	if cfg.Screen {
+		p.screen = 1
 	}
 	var c *C.confer_vp8enc
 	if r := C.confer_vp8enc_open(&c, p); r != C.VPX_CODEC_OK {

@@ -92,6 +92,7 @@ func (r *receiver) handle(p *rtp.Packet) {
 		r.askedAt = time.Time{}
 	}
 	r.shown = true
+	f.EncodedSize = len(frame)
 	r.cfg.Sink.WriteFrame(f)
 }
 

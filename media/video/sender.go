@@ -28,7 +28,9 @@ type SenderConfig struct {
 	FPS         int
 	// Preview, when set, sees every captured frame before encoding (self-view).
 	Preview media.FrameSink
-	Log     *slog.Logger
+	// Screen tunes the encoder for screen content.
+	Screen bool
+	Log    *slog.Logger
 }
 
 // Sender captures, encodes and writes until stopped or the source ends.
@@ -113,7 +115,7 @@ func (s *Sender) run() {
 
 func (s *Sender) newEncoder(w, h int) (*codec.VP8Encoder, error) {
 	return codec.NewVP8Encoder(codec.VP8Config{
-		Width: w, Height: h, FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps,
+		Width: w, Height: h, FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps, Screen: s.cfg.Screen,
 	})
 }
 

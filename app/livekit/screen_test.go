@@ -1,0 +1,160 @@
+package livekit_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"confer/app"
+	"confer/app/livekit"
+	"confer/internal/testenv"
+	"confer/media"
+	"confer/media/capture"
+)
+
+// sizeAfter waits until r has decoded min frames and returns the size of the
+// latest.
+func (r *received) sizeAfter(t *testing.T, what string, min int) (int, int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r.mu.Lock()
+		n, w, h := r.frames, r.width, r.height
+		r.mu.Unlock()
+		if n >= min {
+			return w, h
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d frames decoded, want %d", what, n, min)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func isVideo(user string, src app.Source, available bool) func(app.Event) bool {
+	return func(ev app.Event) bool {
+		e, ok := ev.(app.RemoteVideo)
+		return ok && e.UserID == user && e.Source == src && e.Available == available
+	}
+}
+
+func TestScreenShareArrivesAsItsOwnSourceAndGoesAway(t *testing.T) {
+	srv := testenv.StartServer(t)
+	pair, screenID := capture.AddFakePair("sharer"), capture.AddFakeScreen("sharer")
+	ana := startParticipant("ana", livekit.Options{
+		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, ScreenID: screenID,
+		Video: livekit.VideoProfile{Width: 320, Height: 240, FPS: 15, BitrateKbps: 300},
+	})
+	cam, screen := &received{}, &received{}
+	bo := startParticipant("bo", livekit.Options{
+		VideoSink: func(_ string, s app.Source) media.FrameSink {
+			if s == app.SourceScreen {
+				return screen
+			}
+			return cam
+		},
+	})
+	ctx := context.Background()
+	if err := ana.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "share", UserID: "ana", Name: "Ana", Camera: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bo.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "share", UserID: "bo", Name: "Bo"}); err != nil {
+		t.Fatal(err)
+	}
+	bo.waitEvent(t, "Ana's camera", isVideo("ana", app.SourceCamera, true))
+	if err := ana.call.ShareScreen(""); err != nil {
+		t.Fatalf("share: %v", err)
+	}
+	bo.waitEvent(t, "Ana's screen", isVideo("ana", app.SourceScreen, true))
+	if w, h := screen.sizeAfter(t, "screen", 10); w != capture.FakeScreenWidth || h != capture.FakeScreenHeight {
+		t.Errorf("screen decoded at %dx%d; want %dx%d", w, h, capture.FakeScreenWidth, capture.FakeScreenHeight)
+	}
+	if w, _ := cam.sizeAfter(t, "camera", 30); w != 320 {
+		t.Errorf("camera decoded %d wide beside the screen; want 320", w)
+	}
+	screen.mu.Lock()
+	t.Logf("screen: %d frames, %d unreadable strips, max latency %v", screen.frames, screen.badStrips, screen.maxLatency)
+	screen.mu.Unlock()
+
+	if err := ana.call.StopScreenShare(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	bo.waitEvent(t, "the screen gone", isVideo("ana", app.SourceScreen, false))
+	if slices.Contains(capture.OpenDevices(), screenID) {
+		t.Error("the screen is still captured after stopping")
+	}
+	n, _ := cam.snapshot()
+	cam.sizeAfter(t, "camera after the share", n+15) // the camera goes on
+	ana.call.Close()
+	bo.call.Close()
+	<-ana.done
+	<-bo.done
+	testenv.CheckNoGoroutines(t, ana.owner, 5*time.Second)
+}
+
+func TestQualityChangesThePublishedSizeAndBitrate(t *testing.T) {
+	srv := testenv.StartServer(t)
+	pair := capture.AddFakePair("quality")
+	ana := startParticipant("ana", livekit.Options{
+		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Video: livekit.ProfileFor(app.VideoLow),
+	})
+	got := &received{}
+	bo := startParticipant("bo", livekit.Options{VideoSink: func(string, app.Source) media.FrameSink { return got }})
+	defer ana.call.Close()
+	defer bo.call.Close()
+	ctx := context.Background()
+	if err := ana.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "q", UserID: "ana", Name: "Ana", Camera: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bo.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "q", UserID: "bo", Name: "Bo"}); err != nil {
+		t.Fatal(err)
+	}
+	low := measure(t, got, "low")
+	if low.w != 640 || low.h != 360 {
+		t.Errorf("low quality decoded at %dx%d; want 640x360", low.w, low.h)
+	}
+	if err := ana.call.SetVideoQuality(app.VideoStandard); err != nil {
+		t.Fatal(err)
+	}
+	std := measure(t, got, "standard")
+	if std.w != 1280 || std.h != 720 {
+		t.Errorf("standard quality decoded at %dx%d; want 1280x720", std.w, std.h)
+	}
+	// The synthetic pattern moves a lot: CBR spends about the whole budget.
+	if std.kbps < 1.5*low.kbps {
+		t.Errorf("standard arrives at %.0f kbit/s, low at %.0f: the bitrate did not follow", std.kbps, low.kbps)
+	}
+	for {
+		select {
+		case ev := <-bo.events:
+			if e, ok := ev.(app.RemoteVideo); ok && !e.Available {
+				t.Errorf("the camera went away while changing quality: %+v", e)
+			}
+		default:
+			return
+		}
+	}
+}
+
+type rate struct {
+	w, h int
+	kbps float64
+}
+
+// measure skips a second for the new stream to settle, then measures two.
+func measure(t *testing.T, r *received, what string) rate {
+	t.Helper()
+	n, _ := r.snapshot()
+	r.sizeAfter(t, what, n+20)
+	time.Sleep(time.Second)
+	r.mu.Lock()
+	b0 := r.bytes
+	r.mu.Unlock()
+	time.Sleep(2 * time.Second)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := rate{w: r.width, h: r.height, kbps: float64(r.bytes-b0) * 8 / 1000 / 2}
+	t.Logf("%s: %dx%d at %.0f kbit/s", what, out.w, out.h, out.kbps)
+	return out
+}

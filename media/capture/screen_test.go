@@ -1,0 +1,85 @@
+package capture
+
+import (
+	"errors"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	"confer/media/synth"
+)
+
+func TestFakeScreenIsListedAndReadsAtFullSize(t *testing.T) {
+	RegisterFakeDevices()
+	if !slices.ContainsFunc(Screens(), func(d Device) bool { return d.ID == FakeScreenID }) {
+		t.Fatalf("screens %v do not list %s", Screens(), FakeScreenID)
+	}
+	s, err := OpenScreen(AddFakeScreen("full"), ScreenRequest{MaxWidth: 1920, MaxHeight: 1080, FPS: 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, release, err := s.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if f.Width != FakeScreenWidth || f.Height != FakeScreenHeight {
+		t.Errorf("frame is %dx%d; want %dx%d", f.Width, f.Height, FakeScreenWidth, FakeScreenHeight)
+	}
+	if ts, ok := synth.ReadTime(f); !ok || time.Since(ts) > time.Second {
+		t.Errorf("time strip reads %v, %v", ts, ok)
+	}
+}
+
+func TestLargerScreenIsScaledToFitKeepingItsShape(t *testing.T) {
+	s, err := OpenScreen(AddFakeScreen("scaled"), ScreenRequest{MaxWidth: 1280, MaxHeight: 1280, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, release, err := s.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	if f.Width != 1280 || f.Height != 720 {
+		t.Errorf("frame is %dx%d; want 1280x720", f.Width, f.Height)
+	}
+	if _, ok := synth.ReadTime(f); !ok {
+		t.Error("the time strip does not survive scaling")
+	}
+}
+
+func TestScreenCloseEndsAWaitingReadAndReleasesTheDevice(t *testing.T) {
+	id := AddFakeScreen("closing")
+	s, err := OpenScreen(id, ScreenRequest{FPS: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, _, err := s.Read(); done <- err }()
+	time.Sleep(50 * time.Millisecond)
+	s.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, io.EOF) {
+			t.Errorf("read after close: %v; want EOF", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Close did not end a waiting Read")
+	}
+	if slices.Contains(OpenDevices(), id) {
+		t.Error("the screen is still open after Close")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestNoScreenIsAClearError(t *testing.T) {
+	if _, err := OpenScreen("no-such-screen", ScreenRequest{}); !errors.Is(err, ErrDeviceNotFound) {
+		t.Errorf("err = %v; want ErrDeviceNotFound", err)
+	}
+}
