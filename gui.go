@@ -1,9 +1,6 @@
 package main
 
 import (
-	// Cameras register themselves (V4L2 on Linux); quiet when there are none.
-	_ "github.com/pion/mediadevices/pkg/driver/camera"
-
 	"confer/internal/cli"
 	"confer/media/capture"
 	"confer/ui"

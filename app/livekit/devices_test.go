@@ -2,6 +2,7 @@ package livekit_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"confer/app"
 	"confer/app/livekit"
 	"confer/internal/testenv"
+	"confer/media"
 	"confer/media/capture"
 )
 
@@ -63,4 +65,43 @@ func TestSwitchingCameraMidCallKeepsThePictureComing(t *testing.T) {
 			return
 		}
 	}
+}
+
+func TestUnpluggedCameraTurnsOffAndTheCallGoesOn(t *testing.T) {
+	srv := testenv.StartServer(t)
+	pair := capture.AddFakePair("unplug")
+	ana := startParticipant("ana", livekit.Options{
+		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID,
+		Video: livekit.VideoProfile{Width: 320, Height: 240, FPS: 15, BitrateKbps: 300},
+	})
+	bo := newParticipant("bo-unplug")
+	defer ana.call.Close()
+	defer bo.call.Close()
+	ctx := context.Background()
+	if err := ana.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "up", UserID: "ana", Name: "Ana", Camera: true, Microphone: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bo.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "up", UserID: "bo", Name: "Bo"}); err != nil {
+		t.Fatal(err)
+	}
+	bo.waitEvent(t, "Ana's camera", isVideo("ana", app.SourceCamera, true))
+	capture.Unplug(pair.CameraID)
+	ev := ana.waitEvent(t, "camera lost", func(ev app.Event) bool { _, ok := ev.(app.DeviceError); return ok }).(app.DeviceError)
+	if ev.Source != app.SourceCamera || !errors.Is(ev.Err, app.ErrDeviceLost) {
+		t.Errorf("device error %+v; want the camera lost", ev)
+	}
+	bo.waitEvent(t, "Ana's camera gone", isVideo("ana", app.SourceCamera, false))
+	_, before := bo.got.snapshot()
+	time.Sleep(500 * time.Millisecond)
+	if _, after := bo.got.snapshot(); len(after) <= len(before) && len(after) < 3*media.SampleRate {
+		t.Error("Ana's microphone stopped with her camera")
+	}
+	if err := ana.call.SetCamera(true); err == nil {
+		t.Error("turning on an unplugged camera succeeded")
+	}
+	capture.Plug(pair.CameraID)
+	if err := ana.call.SetCamera(true); err != nil {
+		t.Fatalf("camera plugged back: %v", err)
+	}
+	bo.waitEvent(t, "Ana's camera back", isVideo("ana", app.SourceCamera, true))
 }

@@ -17,6 +17,7 @@ var (
 	ErrNoMicrophone   = errors.New("no microphone found")
 	ErrDeviceNotFound = errors.New("the chosen device is not connected")
 	ErrUnsupported    = errors.New("the device offers no format Confer can use")
+	ErrDeviceGone     = errors.New("the device was unplugged")
 )
 
 // Device is one capture device, for pickers.

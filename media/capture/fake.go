@@ -41,11 +41,10 @@ var registerOnce sync.Once
 // Calling it again does nothing.
 func RegisterFakeDevices() {
 	registerOnce.Do(func() {
-		m := driver.GetManager()
-		_ = m.Register(&fakeCamera{}, driver.Info{Label: FakeCameraID, Name: "Test pattern camera", DeviceType: driver.Camera, Priority: fakePriority})
-		_ = m.Register(&fakeMic{tone: FakeTone}, driver.Info{Label: FakeMicrophoneID, Name: "Test tone microphone", DeviceType: driver.Microphone, Priority: fakePriority})
-		_ = m.Register(&fakeMic{}, driver.Info{Label: SilentMicrophone, Name: "Silent test microphone", DeviceType: driver.Microphone, Priority: driver.PriorityLow})
-		registerFakeScreen(FakeScreenID, "Test screen", fakePriority)
+		addFake(driver.Info{Label: FakeCameraID, Name: "Test pattern camera", DeviceType: driver.Camera, Priority: fakePriority}, newFakeCamera)
+		addFake(driver.Info{Label: FakeMicrophoneID, Name: "Test tone microphone", DeviceType: driver.Microphone, Priority: fakePriority}, fakeMicWith(FakeTone))
+		addFake(driver.Info{Label: SilentMicrophone, Name: "Silent test microphone", DeviceType: driver.Microphone, Priority: driver.PriorityLow}, fakeMicWith(synth.Tone{}))
+		addFake(driver.Info{Label: FakeScreenID, Name: "Test screen", DeviceType: driver.Screen, Priority: fakePriority}, newFakeScreen)
 	})
 }
 
@@ -63,15 +62,15 @@ func AddFakePair(name string) FakePair { return AddFakePairWithTone(name, FakeTo
 // zero Tone is a silent microphone.
 func AddFakePairWithTone(name string, tone synth.Tone) FakePair {
 	p := FakePair{CameraID: FakeCameraID + "-" + name, MicrophoneID: FakeMicrophoneID + "-" + name}
-	m := driver.GetManager()
-	_ = m.Register(&fakeCamera{}, driver.Info{Label: p.CameraID, Name: "Test pattern camera " + name, DeviceType: driver.Camera})
-	_ = m.Register(&fakeMic{tone: tone}, driver.Info{Label: p.MicrophoneID, Name: "Test microphone " + name, DeviceType: driver.Microphone})
+	addFake(driver.Info{Label: p.CameraID, Name: "Test pattern camera " + name, DeviceType: driver.Camera}, newFakeCamera)
+	addFake(driver.Info{Label: p.MicrophoneID, Name: "Test microphone " + name, DeviceType: driver.Microphone}, fakeMicWith(tone))
 	return p
 }
 
 // fakeCamera draws synth.Pattern frames stamped with their capture time, paced
 // by a ticker like a real camera's frame clock.
 type fakeCamera struct {
+	plug *plug
 	mu   sync.Mutex
 	stop chan struct{} // closed by Close; guarded by mu
 }
@@ -119,6 +118,9 @@ func (c *fakeCamera) VideoRecord(p prop.Media) (video.Reader, error) {
 			return nil, nil, io.EOF
 		case <-tick.C:
 		}
+		if c.plug.pulled() {
+			return nil, nil, ErrDeviceGone
+		}
 		f := frames[n%len(frames)]
 		pattern.Draw(f, n)
 		synth.StampTime(f, time.Now())
@@ -134,6 +136,7 @@ func (c *fakeCamera) VideoRecord(p prop.Media) (video.Reader, error) {
 // fakeMic plays a synth.Tone in 20 ms chunks, paced like a sound card.
 type fakeMic struct {
 	tone synth.Tone
+	plug *plug
 	mu   sync.Mutex
 	stop chan struct{} // closed by Close; guarded by mu
 }
@@ -176,6 +179,9 @@ func (m *fakeMic) AudioRecord(prop.Media) (audio.Reader, error) {
 			tick.Stop()
 			return nil, nil, io.EOF
 		case <-tick.C:
+		}
+		if m.plug.pulled() {
+			return nil, nil, ErrDeviceGone
 		}
 		tone.Fill(chunk.Data, start.Add(time.Duration(n)*media.FrameTime))
 		n++

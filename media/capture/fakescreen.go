@@ -25,21 +25,18 @@ const (
 	FakeScreenHeight = 1080
 )
 
-func registerFakeScreen(label, name string, prio driver.Priority) {
-	_ = driver.GetManager().Register(&fakeScreen{}, driver.Info{Label: label, Name: name, DeviceType: driver.Screen, Priority: prio})
-}
-
 // AddFakeScreen registers one more synthetic screen, with an ID ending in
 // name, for a participant of its own in the same process.
 func AddFakeScreen(name string) string {
 	id := FakeScreenID + "-" + name
-	registerFakeScreen(id, "Test screen "+name, driver.PriorityNormal)
+	addFake(driver.Info{Label: id, Name: "Test screen " + name, DeviceType: driver.Screen}, newFakeScreen)
 	return id
 }
 
 // fakeScreen is a screen driver like X11's: a fixed size it reports in its
 // properties, frames at the rate asked.
 type fakeScreen struct {
+	plug *plug
 	mu   sync.Mutex
 	stop chan struct{} // closed by Close; guarded by mu
 }
@@ -83,6 +80,9 @@ func (s *fakeScreen) VideoRecord(p prop.Media) (video.Reader, error) {
 			tick.Stop()
 			return nil, nil, io.EOF
 		case <-tick.C:
+		}
+		if s.plug.pulled() {
+			return nil, nil, ErrDeviceGone
 		}
 		f := frames[n%len(frames)]
 		page.Draw(f, n)

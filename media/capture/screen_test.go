@@ -83,3 +83,35 @@ func TestNoScreenIsAClearError(t *testing.T) {
 		t.Errorf("err = %v; want ErrDeviceNotFound", err)
 	}
 }
+
+func TestUnplugAndPlugChangeTheListsAndFailACapture(t *testing.T) {
+	pair := AddFakePair("plug")
+	listed := func() bool {
+		return slices.ContainsFunc(Cameras(), func(d Device) bool { return d.ID == pair.CameraID })
+	}
+	cam, err := OpenCamera(pair.CameraID, VideoRequest{Width: 64, Height: 48, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cam.Close()
+	if !Unplug(pair.CameraID) || listed() {
+		t.Fatal("an unplugged camera is still listed")
+	}
+	var readErr error
+	for i := 0; i < 3 && readErr == nil; i++ {
+		_, release, err := cam.Read()
+		if err == nil {
+			release()
+		}
+		readErr = err
+	}
+	if !errors.Is(readErr, ErrDeviceGone) {
+		t.Errorf("capture from an unplugged camera: %v; want ErrDeviceGone", readErr)
+	}
+	if !Plug(pair.CameraID) || !listed() {
+		t.Fatal("a camera plugged back is not listed")
+	}
+	if Plug(pair.CameraID) {
+		t.Error("plugging a camera that is in reported success")
+	}
+}

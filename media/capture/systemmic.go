@@ -33,20 +33,54 @@ func RegisterSystemMicrophones(log *slog.Logger) {
 			log.Warn("sound system did not start", "err", err)
 			return
 		}
-		devices, err := ctx.Devices(malgo.Capture)
-		if err != nil {
-			log.Warn("cannot list microphones", "err", err)
-			return
-		}
-		for _, d := range devices {
-			prio := driver.PriorityNormal
-			if d.IsDefault > 0 {
-				prio = driver.PriorityHigh
-			}
-			_ = driver.GetManager().Register(&systemMic{ctx: ctx, id: d.ID},
-				driver.Info{Label: d.ID.String(), Name: d.Name(), DeviceType: driver.Microphone, Priority: prio})
-		}
+		sysMics.Lock()
+		sysMics.ctx = ctx
+		sysMics.Unlock()
+		rescanMicrophones(log)
 	})
+}
+
+// sysMics is the sound system's context and the microphones registered
+// from it, by label.
+var sysMics struct {
+	sync.Mutex
+	ctx    *malgo.AllocatedContext
+	labels map[string]bool
+}
+
+// rescanMicrophones registers microphones that appeared and removes those
+// gone since the last look.
+func rescanMicrophones(log *slog.Logger) {
+	sysMics.Lock()
+	defer sysMics.Unlock()
+	if sysMics.ctx == nil {
+		return
+	}
+	devices, err := sysMics.ctx.Devices(malgo.Capture)
+	if err != nil {
+		log.Warn("cannot list microphones", "err", err)
+		return
+	}
+	now := map[string]bool{}
+	for _, d := range devices {
+		label := d.ID.String()
+		now[label] = true
+		if sysMics.labels[label] {
+			continue
+		}
+		prio := driver.PriorityNormal
+		if d.IsDefault > 0 {
+			prio = driver.PriorityHigh
+		}
+		_ = driver.GetManager().Register(&systemMic{ctx: sysMics.ctx, id: d.ID},
+			driver.Info{Label: label, Name: d.Name(), DeviceType: driver.Microphone, Priority: prio})
+	}
+	for label := range sysMics.labels {
+		if !now[label] {
+			deleteByLabel(label)
+		}
+	}
+	sysMics.labels = now
 }
 
 // systemMic captures 48 kHz mono with 10 ms periods. The device callback
@@ -87,6 +121,11 @@ func (m *systemMic) AudioRecord(prop.Media) (audio.Reader, error) {
 	cfg.PeriodSizeInFrames = micChunk
 	cfg.PerformanceProfile = malgo.LowLatency
 	chunks, free := m.chunks, m.free
+	// The device stops by itself when it is unplugged (Close stops it
+	// too, after closing done): the reader then fails instead of waiting
+	// for audio that never comes.
+	stopped := make(chan struct{})
+	var stopOnce sync.Once
 	dev, err := malgo.InitDevice(m.ctx.Context, cfg, malgo.DeviceCallbacks{
 		Data: func(_, in []byte, frames uint32) {
 			if len(in) < int(frames)*2 {
@@ -104,6 +143,7 @@ func (m *systemMic) AudioRecord(prop.Media) (audio.Reader, error) {
 			default: // reader is behind: drop this period
 			}
 		},
+		Stop: func() { stopOnce.Do(func() { close(stopped) }) },
 	})
 	if err != nil {
 		return nil, err
@@ -119,6 +159,13 @@ func (m *systemMic) AudioRecord(prop.Media) (audio.Reader, error) {
 		select {
 		case <-done:
 			return nil, nil, io.EOF
+		case <-stopped:
+			select {
+			case <-done:
+				return nil, nil, io.EOF
+			default:
+				return nil, nil, ErrDeviceGone
+			}
 		case buf := <-chunks:
 			out.Data = append(out.Data[:0], buf...)
 			out.Size.Len = len(buf)

@@ -1,0 +1,95 @@
+package capture
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/mediadevices/pkg/driver"
+
+	"confer/media/synth"
+)
+
+// plug is a synthetic device's connection: pulling it makes a capture in
+// progress fail the way unplugged hardware does.
+type plug struct{ out atomic.Bool }
+
+func (p *plug) pulled() bool { return p != nil && p.out.Load() }
+
+// fake is one synthetic device, kept so it can be unplugged, plugged back
+// and registered again after a rescan of the real devices.
+type fake struct {
+	info driver.Info
+	make func(*plug) driver.Adapter
+	plug *plug
+}
+
+var (
+	fakesMu sync.Mutex
+	fakes   = map[string]*fake{} // by label
+)
+
+func addFake(info driver.Info, make func(*plug) driver.Adapter) {
+	f := &fake{info: info, make: make, plug: &plug{}}
+	fakesMu.Lock()
+	fakes[info.Label] = f
+	fakesMu.Unlock()
+	_ = driver.GetManager().Register(make(f.plug), info)
+}
+
+func newFakeCamera(p *plug) driver.Adapter { return &fakeCamera{plug: p} }
+func newFakeScreen(p *plug) driver.Adapter { return &fakeScreen{plug: p} }
+
+func fakeMicWith(tone synth.Tone) func(*plug) driver.Adapter {
+	return func(p *plug) driver.Adapter { return &fakeMic{tone: tone, plug: p} }
+}
+
+// Unplug makes a synthetic device vanish as hardware does: a capture in
+// progress fails with ErrDeviceGone and the device leaves the lists. It
+// reports whether there was such a device.
+func Unplug(id string) bool {
+	fakesMu.Lock()
+	f := fakes[id]
+	fakesMu.Unlock()
+	if f == nil {
+		return false
+	}
+	f.plug.out.Store(true)
+	deleteByLabel(id)
+	return true
+}
+
+// Plug brings an unplugged synthetic device back, like plugging it in.
+func Plug(id string) bool {
+	fakesMu.Lock()
+	f := fakes[id]
+	if f != nil && f.plug.pulled() {
+		f.plug = &plug{}
+	} else {
+		f = nil
+	}
+	fakesMu.Unlock()
+	if f == nil {
+		return false
+	}
+	_ = driver.GetManager().Register(f.make(f.plug), f.info)
+	return true
+}
+
+// registerFakeVideo registers the synthetic cameras and screens again
+// after the camera driver's rescan removed every video device.
+func registerFakeVideo() {
+	fakesMu.Lock()
+	defer fakesMu.Unlock()
+	for _, f := range fakes {
+		if f.info.DeviceType != driver.Microphone && !f.plug.pulled() {
+			_ = driver.GetManager().Register(f.make(f.plug), f.info)
+		}
+	}
+}
+
+func deleteByLabel(label string) {
+	m := driver.GetManager()
+	for _, d := range m.Query(func(d driver.Driver) bool { return d.Info().Label == label }) {
+		m.Delete(d.ID())
+	}
+}
