@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -26,22 +27,29 @@ type callView struct {
 	banner *widget.Label
 	count  *widget.Label
 
+	// Shared screens by user; the latest shared is last, and staged
+	// unless the person chose the grid.
+	screens     map[string]*widgets.VideoTile
+	screenOrder []string
+	gridView    bool
+
 	mic, cam, invite, leave, endAll *widget.Button
-	devices                         *widget.Button
-	micOn, camOn                    bool
+	devices, share, viewBtn         *widget.Button
+	resume                          *widget.Button // offers a device plugged back in
+	micOn, camOn, sharing           bool
 	remove                          func(userID string) // nil unless this computer hosts
 }
 
 type callActions struct {
 	toggleMic, toggleCam, copyInvite, leave func()
-	devices                                 func()
+	devices, share                          func()
 	// For the host only: end the call for everyone, remove one person.
 	endForAll func()
 	remove    func(userID string)
 }
 
 func newCallView(selfName string, schedule func(func()), act callActions) *callView {
-	v := &callView{tiles: map[string]*widgets.VideoTile{}}
+	v := &callView{tiles: map[string]*widgets.VideoTile{}, screens: map[string]*widgets.VideoTile{}}
 	v.self = widgets.NewVideoTile(widgets.TileInfo{Name: selfName + " (you)"}, true, schedule)
 	v.grid = container.New(widgets.GridLayout{Gap: 6}, v.self)
 	v.banner = widget.NewLabel("")
@@ -56,6 +64,14 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	if act.devices == nil {
 		v.devices.Hide()
 	}
+	v.share = widget.NewButtonWithIcon("Share screen", theme.ComputerIcon(), act.share)
+	if act.share == nil {
+		v.share.Hide()
+	}
+	v.viewBtn = widget.NewButton("", v.toggleView)
+	v.resume = widget.NewButton("", nil)
+	v.resume.Importance = widget.HighImportance
+	v.resume.Hide()
 	v.leave = widget.NewButtonWithIcon("Leave", theme.LogoutIcon(), act.leave)
 	v.leave.Importance = widget.DangerImportance
 	v.endAll = widget.NewButton("End call for everyone", act.endForAll)
@@ -64,10 +80,12 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 		v.endAll.Hide()
 	}
 	v.remove = act.remove
-	toolbar := container.NewHBox(v.mic, v.cam, v.devices, widget.NewSeparator(), v.count, layout.NewSpacer(), v.invite, v.endAll, v.leave)
+	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(), v.count, layout.NewSpacer(), v.viewBtn, v.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
-	v.root = container.NewBorder(v.banner, container.NewStack(bg, container.NewPadded(toolbar)), nil, nil,
+	top := container.NewVBox(v.banner, container.NewCenter(v.resume))
+	v.root = container.NewBorder(top, container.NewStack(bg, container.NewPadded(toolbar)), nil, nil,
 		container.NewPadded(v.grid))
+	v.relayout()
 	v.setDevices(false, false)
 	v.updateCount()
 	return v
@@ -113,7 +131,7 @@ func (v *callView) addUser(id, name string, schedule func(func())) *widgets.Vide
 	}
 	v.tiles[id] = t
 	v.order = append(v.order, id)
-	v.grid.Add(t)
+	v.relayout()
 	v.updateCount()
 	return t
 }
@@ -125,7 +143,7 @@ func (v *callView) removeUser(id string) {
 	}
 	delete(v.tiles, id)
 	v.order = slices.DeleteFunc(v.order, func(s string) bool { return s == id })
-	v.grid.Remove(t)
+	v.relayout()
 	v.updateCount()
 }
 
@@ -163,10 +181,18 @@ func (v *callView) onEvent(ev app.Event, schedule func(func()), routes *router) 
 		routes.set(e.UserID, v.addUser(e.UserID, e.Name, schedule))
 	case app.UserLeft:
 		routes.set(e.UserID, nil)
+		routes.set(screenKey(e.UserID), nil)
+		v.removeScreen(e.UserID)
 		v.removeUser(e.UserID)
 	case app.RemoteVideo:
-		if e.Source == app.SourceCamera {
+		switch {
+		case e.Source == app.SourceCamera:
 			v.updateTile(e.UserID, func(i *widgets.TileInfo) { i.VideoOn = e.Available })
+		case e.Source == app.SourceScreen && e.Available:
+			routes.set(screenKey(e.UserID), v.addScreen(e.UserID, schedule))
+		case e.Source == app.SourceScreen:
+			routes.set(screenKey(e.UserID), nil)
+			v.removeScreen(e.UserID)
 		}
 	case app.RemoteAudio:
 		if e.Source == app.SourceMicrophone {
@@ -225,8 +251,17 @@ func qualityBars(q app.Quality) int {
 
 func deviceMessage(e app.DeviceError) string {
 	what := "Camera"
-	if e.Source == app.SourceMicrophone {
+	switch e.Source {
+	case app.SourceMicrophone:
 		what = "Microphone"
+	case app.SourceScreen:
+		if errors.Is(e.Err, app.ErrDeviceLost) {
+			return "Screen sharing stopped: the screen is no longer available."
+		}
+		return fmt.Sprintf("Cannot share the screen (%v).", e.Err)
+	}
+	if errors.Is(e.Err, app.ErrDeviceLost) {
+		return fmt.Sprintf("%s unplugged or stopped working: the call goes on without it.", what)
 	}
 	return fmt.Sprintf("%s not available (%v): the call goes on without it.", what, e.Err)
 }

@@ -37,7 +37,12 @@ type controller struct {
 	dialog string // title of the dialog on screen, for the state dump
 
 	stopWatch chan struct{} // ends watchState
-	quitDone  chan struct{} // closed when quit has released everything
+	devWatch  chan struct{} // ends watchDevices
+	// devicePoll overrides how often devices are listed (tests).
+	devicePoll time.Duration
+	// lost holds the device each source lost mid-call, to offer it back.
+	lost     map[app.Source]string
+	quitDone chan struct{} // closed when quit has released everything
 
 	hostMu sync.Mutex
 	host   *host.Server // the room server when hosting; lives until quit
@@ -77,6 +82,7 @@ func (c *controller) start() {
 		c.stopWatch = make(chan struct{})
 		go c.watchState(c.stopWatch)
 	}
+	c.watchDevices()
 	if c.opts.Join {
 		c.submit()
 	}
@@ -99,6 +105,7 @@ func (c *controller) fillLobby() {
 	selectByID(l.camSel, l.camIDs, p.String("camera"))
 	selectByID(l.micSel, l.micIDs, p.String("microphone"))
 	selectByID(l.spkSel, l.spkIDs, p.String("speaker"))
+	l.preview.SetMirror(c.mirror())
 	l.showMode()
 	if mode == modeHost {
 		c.prepareHost()
@@ -230,9 +237,11 @@ func (c *controller) newSession(p app.JoinParams) *session {
 		CameraID:     c.lobby.cameraID(),
 		MicrophoneID: c.lobby.microphoneID(),
 		Preview:      c.routes.sink(selfKey),
+		Video:        livekit.ProfileFor(c.videoQuality()),
+		Audio:        c.audioProfile(),
 		VideoSink: func(user string, src app.Source) media.FrameSink {
-			if src != app.SourceCamera {
-				return nil // screen sharing arrives with its own issue
+			if src == app.SourceScreen {
+				return c.routes.sink(screenKey(user))
 			}
 			return c.routes.sink(user)
 		},
@@ -343,6 +352,7 @@ func (c *controller) enterCall(s *session) {
 		toggleMic:  c.toggleMic,
 		toggleCam:  c.toggleCam,
 		devices:    c.showDevices,
+		share:      c.toggleShare,
 		copyInvite: func() { c.w.Clipboard().SetContent(s.invite) },
 		leave:      c.leave,
 	}
@@ -357,6 +367,7 @@ func (c *controller) enterCall(s *session) {
 	v := newCallView(s.params.Name, c.b.do, act)
 	c.view = v
 	c.routes.set(selfKey, v.self)
+	v.self.SetMirror(c.mirror())
 	v.setDevices(s.params.Microphone, s.params.Camera)
 	c.w.SetContent(v.root)
 	c.addShortcuts()
@@ -379,11 +390,7 @@ func (c *controller) onEvent(s *session, ev app.Event) {
 	c.view.onEvent(ev, c.b.do, c.routes)
 	switch e := ev.(type) {
 	case app.DeviceError:
-		if e.Source == app.SourceCamera {
-			c.view.setDevices(c.view.micOn, false)
-		} else {
-			c.view.setDevices(false, c.view.camOn)
-		}
+		c.deviceFailed(e)
 	case app.KickedOut:
 		s.ended = true
 		c.endCall(s)
@@ -437,15 +444,17 @@ func (c *controller) showDevices() {
 	}
 	l := c.lobby
 	l.refreshDevices()
-	form := dialog.NewForm("Devices", "Use these", "Cancel", []*widget.FormItem{
+	q := c.newQualityItems()
+	form := dialog.NewForm("Devices", "Use these", "Cancel", append([]*widget.FormItem{
 		widget.NewFormItem("Camera", l.camSel),
 		widget.NewFormItem("Microphone", l.micSel),
 		widget.NewFormItem("Speaker", l.spkSel),
-	}, func(ok bool) {
+	}, q.formItems()...), func(ok bool) {
 		if !ok {
 			return
 		}
 		c.savePrefs()
+		c.applyQuality(q, s)
 		cam, mic, spk := l.cameraID(), l.microphoneID(), l.speakerID()
 		newSpeaker := spk != s.speaker
 		s.speaker = spk
@@ -458,7 +467,7 @@ func (c *controller) showDevices() {
 			}
 		}()
 	}, c.w)
-	form.Resize(fyne.NewSize(460, 260))
+	form.Resize(fyne.NewSize(520, 380))
 	form.Show()
 }
 
@@ -574,6 +583,7 @@ func (s *session) close() {
 func (c *controller) quit() {
 	c.prev.stop()
 	c.prev = nil
+	c.stopDeviceWatch()
 	if c.stopWatch != nil {
 		close(c.stopWatch)
 		c.stopWatch = nil

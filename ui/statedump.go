@@ -21,6 +21,14 @@ type State struct {
 	Dialog      string            `json:"dialog,omitempty"`
 	Self        *TileState        `json:"self,omitempty"`
 	Tiles       []TileState       `json:"tiles,omitempty"`
+	// Screens are the shared screens' tiles (User is the sharer); Stage
+	// names the one shown large, "" in the grid.
+	Screens  []TileState `json:"screens,omitempty"`
+	Stage    string      `json:"stage,omitempty"`
+	Sharing  bool        `json:"sharing"`
+	Mirrored bool        `json:"mirrored"`
+	// Resume is the offer of a device plugged back in, when shown.
+	Resume string `json:"resume,omitempty"`
 }
 
 // Tile returns the tile of a user, or nil.
@@ -100,6 +108,13 @@ func (c *controller) dumpState() {
 		st.Self = &self
 		for _, id := range slices.Clone(v.order) {
 			st.Tiles = append(st.Tiles, c.tileState(id, v.tiles[id]))
+		}
+		for _, id := range v.screenOrder {
+			st.Screens = append(st.Screens, c.tileState(id, v.screens[id]))
+		}
+		st.Stage, st.Sharing, st.Mirrored = v.staged(), v.sharing, v.self.Mirrored()
+		if v.resume.Visible() {
+			st.Resume = v.resume.Text
 		}
 	}
 	data, _ := json.MarshalIndent(st, "", "  ")

@@ -18,7 +18,7 @@ import (
 // goroutine alone.
 type frameMailbox struct {
 	target atomic.Uint64 // wanted pixel size, w<<32|h, set by the UI goroutine
-	mirror bool
+	mirror atomic.Bool   // read by the converting goroutine
 
 	conv codec.Converter // decoder goroutine only
 	free *image.RGBA     // decoder goroutine only
@@ -49,7 +49,7 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
 		dst = image.NewRGBA(image.Rect(0, 0, w, h))
 	}
-	if m.conv.ToRGBA(f, dst, m.mirror) != nil {
+	if m.conv.ToRGBA(f, dst, m.mirror.Load()) != nil {
 		m.free = dst
 		return false
 	}

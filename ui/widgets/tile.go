@@ -56,7 +56,7 @@ type VideoTile struct {
 // for the self-view.
 func NewVideoTile(info TileInfo, mirror bool, schedule func(func())) *VideoTile {
 	t := &VideoTile{schedule: schedule}
-	t.box.mirror = mirror
+	t.box.mirror.Store(mirror)
 	t.bg = canvas.NewRectangle(colorFor(info.Name))
 	t.img = canvas.NewImageFromImage(nil)
 	t.img.FillMode = canvas.ImageFillContain
@@ -215,3 +215,9 @@ func qualityMark(q int) string {
 	}
 	return ""
 }
+
+// SetMirror flips the picture left to right, or not, from the next frame.
+func (t *VideoTile) SetMirror(on bool) { t.box.mirror.Store(on) }
+
+// Mirrored tells whether the picture is flipped.
+func (t *VideoTile) Mirrored() bool { return t.box.mirror.Load() }

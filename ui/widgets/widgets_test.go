@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
 	"confer/media"
@@ -120,5 +121,24 @@ func TestLevelMeterScale(t *testing.T) {
 	m.SetRMS(0.3)
 	if m.Level() < 0.8 {
 		t.Errorf("a 0.3 RMS tone shows only %.2f", m.Level())
+	}
+}
+
+func TestStageShowsTheFirstLargeAndTheRestInAStrip(t *testing.T) {
+	objs := []fyne.CanvasObject{canvas.NewRectangle(nil), canvas.NewRectangle(nil), canvas.NewRectangle(nil)}
+	StageLayout{Gap: 6}.Layout(objs, fyne.NewSize(1000, 500))
+	stage := objs[0]
+	if stage.Size().Width < 700 || stage.Size().Height != 500 {
+		t.Errorf("stage is %v in a 1000x500 window", stage.Size())
+	}
+	for _, o := range objs[1:] {
+		if o.Position().X < stage.Size().Width || o.Size().Width > 200 {
+			t.Errorf("strip tile at %v size %v overlaps the stage or is too big", o.Position(), o.Size())
+		}
+	}
+	// A tall window puts the strip under the stage.
+	StageLayout{Gap: 6}.Layout(objs, fyne.NewSize(500, 1000))
+	if objs[1].Position().Y < stage.Size().Height {
+		t.Errorf("in a tall window the strip is at %v, inside the stage %v", objs[1].Position(), stage.Size())
 	}
 }
