@@ -25,7 +25,7 @@ func Bot(env Env) error {
 	fs.StringVar(&cfg.APISecret, "api-secret", "", "API secret, to make a token locally")
 	videoMode := fs.String("video", "fake", "fake or none")
 	audioMode := fs.String("audio", "fake", "fake or none")
-	screenMode := fs.String("screen", "none", "fake (share a synthetic 1920×1080 screen) or none")
+	screenMode := fs.String("screen", "none", "none, fake (a synthetic 1920×1080 screen) or a screen's ID (X11Screen0…)")
 	p := livekit.DefaultVideo
 	fs.IntVar(&p.Width, "width", p.Width, "camera width")
 	fs.IntVar(&p.Height, "height", p.Height, "camera height")
@@ -45,8 +45,12 @@ func Bot(env Env) error {
 	if cfg.Audio, err = fakeOrNone("audio", *audioMode); err != nil {
 		return err
 	}
-	if cfg.Screen, err = fakeOrNone("screen", *screenMode); err != nil {
-		return err
+	switch *screenMode {
+	case "none":
+	case "fake":
+		cfg.Screen = true
+	default:
+		cfg.Screen, cfg.ScreenID = true, *screenMode
 	}
 	if cfg.Server == "" || cfg.Room == "" || cfg.Name == "" {
 		fs.Usage()

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"confer/media"
+	"confer/media/synth"
 )
 
 // movingFrames precomputes n frames of moving content, so the benchmark
@@ -119,6 +120,30 @@ func BenchmarkOpusDecode20ms(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		if _, err := dec.Decode(pkts[i%len(pkts)], pcm); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVP8EncodeScreen1080p encodes the synthetic shared screen (text
+// with a moving caret) as a screen share is sent: 1080p, screen content mode.
+func BenchmarkVP8EncodeScreen1080p(b *testing.B) {
+	const w, h = 1920, 1080
+	page := synth.NewPage(w, h)
+	frames := make([]*media.VideoFrame, 8)
+	for i := range frames {
+		frames[i] = media.NewI420(w, h)
+		page.Draw(frames[i], i)
+	}
+	enc := newTestEncoder(b, VP8Config{Width: w, Height: h, FPS: 15, BitrateKbps: 2500, Screen: true})
+	pkt := make([]byte, 0, 1<<20)
+	if _, _, err := enc.Encode(frames[0], true, pkt); err != nil { // the keyframe, outside the loop
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 1; b.Loop(); i++ {
+		var err error
+		if pkt, _, err = enc.Encode(frames[i%len(frames)], false, pkt); err != nil {
 			b.Fatal(err)
 		}
 	}
