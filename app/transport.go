@@ -18,8 +18,9 @@ type Transport interface {
 	SetCamera(on bool) error
 	// SetMicrophone starts or stops the microphone.
 	SetMicrophone(on bool) error
-	// SetScreenShare starts sharing a screen (an ID from capture's list, ""
-	// for the first) as a second video source, or stops sharing.
+	// SetScreenShare starts sharing a screen (an ID from capture's list;
+	// "" for the transport's configured one, else the first) as a second
+	// video source, or stops sharing.
 	SetScreenShare(on bool, screenID string) error
 	// SetVideoQuality changes the camera's size, frame rate and bitrate;
 	// a camera that is on restarts on the same track.

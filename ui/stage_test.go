@@ -68,6 +68,30 @@ func TestSharedScreenTakesTheStageAndLeavesIt(t *testing.T) {
 		}
 		test.Tap(c.view.viewBtn)
 	})
+
+	// A second person shares: the latest share takes the stage, the first
+	// becomes a tile, and comes back when the second stops.
+	boScreen := capture.AddFakeScreen("stage-bo")
+	bo := app.New(livekit.New(livekit.Options{Log: testenv.QuietLog(), ScreenID: boScreen}), testenv.QuietLog())
+	go func() {
+		for range bo.Events() {
+		}
+	}()
+	defer bo.Close()
+	if err := bo.Join(context.Background(), app.JoinParams{ServerURL: srv.URL(), RoomID: "st", UserID: "bo", Name: "Bo"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bo.ShareScreen(""); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, loop, "Bo's screen on the stage, Ada's in the strip", func() bool {
+		return c.view.staged() == "bo" && len(c.view.screens) == 2 && c.view.grid.Objects[0] == c.view.screens["bo"]
+	})
+	if err := bo.StopScreenShare(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, loop, "Ada's screen back on the stage", func() bool { return c.view.staged() == "ada" && len(c.view.screens) == 1 })
+
 	if err := ada.StopScreenShare(); err != nil {
 		t.Fatal(err)
 	}

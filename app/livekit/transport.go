@@ -158,7 +158,7 @@ func (t *Transport) SetScreenShare(on bool, screenID string) error {
 	if s == nil {
 		return app.ErrNotJoined
 	}
-	if on {
+	if on && screenID != "" { // "": the screen of the options, or the first
 		t.update(func(o *Options) { o.ScreenID = screenID })
 		s.update(func(o *Options) { o.ScreenID = screenID })
 	}
