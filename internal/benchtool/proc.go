@@ -129,3 +129,23 @@ func parseRollup(data []byte) (memory, error) {
 	}
 	return m, nil
 }
+
+// withArg returns the processes one of whose arguments is arg.
+func withArg(arg string) []int {
+	var out []int
+	paths, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil || !bytes.Contains(data, []byte(arg)) {
+			continue
+		}
+		for _, a := range bytes.Split(data, []byte{0}) {
+			if string(a) == arg {
+				pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+				out = append(out, pid)
+				break
+			}
+		}
+	}
+	return out
+}

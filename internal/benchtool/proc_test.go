@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestWalkTreeFindsEveryGeneration(t *testing.T) {
@@ -17,7 +18,7 @@ func TestWalkTreeFindsEveryGeneration(t *testing.T) {
 
 func TestDescendantsOfARealProcess(t *testing.T) {
 	// A shell with two children that wait on its standard input.
-	sh := exec.Command("sh", "-c", "cat & cat & wait")
+	sh := exec.Command("sh", "-c", "exec 3<&0; cat <&3 & cat <&3 & wait")
 	in, err := sh.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +31,7 @@ func TestDescendantsOfARealProcess(t *testing.T) {
 		if got := descendants(sh.Process.Pid); len(got) == 3 {
 			return
 		}
-		waitABit()
+		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("descendants of sh: %v, want sh and two cats", descendants(sh.Process.Pid))
 }
@@ -63,5 +64,22 @@ func TestMemoryOfThisProcess(t *testing.T) {
 	m, err := memoryOf([]int{os.Getpid()})
 	if err != nil || m.rssMB < 1 || m.pssMB < 1 || m.pssMB > m.rssMB+0.01 {
 		t.Fatalf("memory of the test process: %+v, %v", m, err)
+	}
+}
+
+func TestWithArgFindsAProcessByItsArgument(t *testing.T) {
+	arg := "--database=" + t.TempDir()
+	sh := exec.Command("sh", "-c", "cat; true", "sh", arg) // "; true": sh must not exec cat
+	in, err := sh.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { in.Close(); _ = sh.Wait() }()
+	got := withArg(arg)
+	if !slices.Equal(got, []int{sh.Process.Pid}) {
+		t.Fatalf("withArg(%q) = %v, want [%d]", arg, got, sh.Process.Pid)
 	}
 }

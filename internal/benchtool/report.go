@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"confer/internal/bot"
 )
 
 type report struct {
@@ -12,6 +14,8 @@ type report struct {
 	latencyP50, latencyP95 []float64
 	micro                  []microResult
 	calls                  callFigures
+	audio                  bot.AudioLatency
+	compare                compareFigures
 }
 
 func (r *report) markdown() string {
@@ -28,8 +32,10 @@ func (r *report) markdown() string {
 	row("join → first remote frame decoded", r.firstFrameMS, "p50 ≤ 150 ms, p95 ≤ 300 ms")
 	row("video capture → decoded (per join: its p50)", r.latencyP50, "p50 ≤ 25 ms (to screen)")
 	row("video capture → decoded (per join: its p95)", r.latencyP95, "p95 ≤ 40 ms (to screen)")
+	b.WriteString(audioRow(r.audio))
 	b.WriteString("\nCapture → decoded is read from the time strip the synthetic camera burns into each frame, ")
 	b.WriteString("so it includes encoding, packetisation, the server and decoding, but not drawing on screen.\n\n")
+	b.WriteString(audioNote)
 	b.WriteString("Where join → first frame goes: livekit-server v1.13.5 debounces a subscriber's renegotiation by 150 ms ")
 	b.WriteString("(`negotiationFrequency`, a constant), so the joiner's tracks arrive no sooner than that after the join's first ")
 	b.WriteString("negotiation; then the picture waits for a keyframe. Confer's embedded server lets a publisher be asked for a ")
@@ -55,6 +61,7 @@ func (r *report) markdown() string {
 		b.WriteString("GOGC=50 barely changes it (checked on 2026-11-21). Next: `/proc/PID/smaps` of a bot in the call, and a ")
 		b.WriteString("client build without the server linked in.\n\n")
 	}
+	b.WriteString(r.compare.markdown())
 	b.WriteString("## Per-frame costs (Go benchmarks, one core)\n\n| benchmark | ms/op | allocs/op |\n|---|---|---|\n")
 	for _, m := range r.micro {
 		fmt.Fprintf(&b, "| %s | %.3f | %s |\n", m.name, m.msOp, m.allocs)
