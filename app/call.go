@@ -184,6 +184,13 @@ func (c *Call) EnableAudioLevels(interval time.Duration) {
 	c.t.SetLevelInterval(interval)
 }
 
+// SetRemoteVideoSize says how large a remote video is shown (pixels), so
+// the server sends a layer that fits: a thumbnail does not cost a full-size
+// decode. It holds across reconnects and rejoins.
+func (c *Call) SetRemoteVideoSize(userID string, src Source, width, height int) {
+	c.t.SetRemoteVideoSize(userID, src, width, height)
+}
+
 // MuteRemoteAudio stops or resumes playing one user's audio, locally only.
 func (c *Call) MuteRemoteAudio(userID string, muted bool) {
 	c.t.SetRemoteAudioMuted(userID, muted)

@@ -26,15 +26,16 @@ func (s *scripted) Connect(_ context.Context, _ JoinParams, post func(Signal)) e
 	}
 	return s.connectErr
 }
-func (s *scripted) SetCamera(bool) error               { return nil }
-func (s *scripted) SetMicrophone(bool) error           { return ErrNoMicrophone }
-func (s *scripted) SetRemoteAudioMuted(string, bool)   {}
-func (s *scripted) Disconnect()                        { s.disconnects++ }
-func (s *scripted) SetLevelInterval(time.Duration)     {}
-func (s *scripted) UseDevices(string, string) error    { return nil }
-func (s *scripted) SetScreenShare(bool, string) error  { return nil }
-func (s *scripted) SetVideoQuality(VideoQuality) error { return nil }
-func (s *scripted) SetAudioProfile(AudioProfile) error { return nil }
+func (s *scripted) SetCamera(bool) error                        { return nil }
+func (s *scripted) SetMicrophone(bool) error                    { return ErrNoMicrophone }
+func (s *scripted) SetRemoteAudioMuted(string, bool)            {}
+func (s *scripted) Disconnect()                                 { s.disconnects++ }
+func (s *scripted) SetLevelInterval(time.Duration)              {}
+func (s *scripted) UseDevices(string, string) error             { return nil }
+func (s *scripted) SetScreenShare(bool, string) error           { return nil }
+func (s *scripted) SetVideoQuality(VideoQuality) error          { return nil }
+func (s *scripted) SetAudioProfile(AudioProfile) error          { return nil }
+func (s *scripted) SetRemoteVideoSize(string, Source, int, int) {}
 
 var params = JoinParams{ServerURL: "127.0.0.1:7880", RoomID: "8888", UserID: "me", Name: "Me"}
 

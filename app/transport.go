@@ -27,6 +27,9 @@ type Transport interface {
 	SetVideoQuality(q VideoQuality) error
 	// SetAudioProfile changes how the microphone is coded, the same way.
 	SetAudioProfile(p AudioProfile) error
+	// SetRemoteVideoSize says how large a remote video is shown, in
+	// pixels, so the server sends the simulcast layer that fits it.
+	SetRemoteVideoSize(userID string, src Source, width, height int)
 	// SetRemoteAudioMuted stops or resumes playing one user's audio locally.
 	SetRemoteAudioMuted(userID string, muted bool)
 	// UseDevices switches camera and microphone (IDs from capture's lists);

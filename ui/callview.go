@@ -38,6 +38,7 @@ type callView struct {
 	resume                          *widget.Button // offers a device plugged back in
 	micOn, camOn, sharing           bool
 	remove                          func(userID string) // nil unless this computer hosts
+	sized                           func(userID string, src app.Source, w, h int)
 }
 
 type callActions struct {
@@ -46,6 +47,8 @@ type callActions struct {
 	// For the host only: end the call for everyone, remove one person.
 	endForAll func()
 	remove    func(userID string)
+	// sized tells the engine how large a remote video is shown.
+	sized func(userID string, src app.Source, w, h int)
 }
 
 func newCallView(selfName string, schedule func(func()), act callActions) *callView {
@@ -80,6 +83,7 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 		v.endAll.Hide()
 	}
 	v.remove = act.remove
+	v.sized = act.sized
 	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(), v.count, layout.NewSpacer(), v.viewBtn, v.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
 	top := container.NewVBox(v.banner, container.NewCenter(v.resume))
@@ -123,6 +127,7 @@ func (v *callView) addUser(id, name string, schedule func(func())) *widgets.Vide
 		return t
 	}
 	t := widgets.NewVideoTile(widgets.TileInfo{Name: name, MicMuted: true}, false, schedule)
+	v.reportSize(t, id, app.SourceCamera)
 	if v.remove != nil {
 		t.OnMenu = func(at fyne.Position) {
 			menu := fyne.NewMenu("", fyne.NewMenuItem("Remove from call", func() { v.remove(id) }))
@@ -134,6 +139,13 @@ func (v *callView) addUser(id, name string, schedule func(func())) *widgets.Vide
 	v.relayout()
 	v.updateCount()
 	return t
+}
+
+// reportSize passes a remote tile's size on, for the simulcast layer.
+func (v *callView) reportSize(t *widgets.VideoTile, id string, src app.Source) {
+	if v.sized != nil {
+		t.OnSize = func(w, h int) { v.sized(id, src, w, h) }
+	}
 }
 
 func (v *callView) removeUser(id string) {

@@ -349,10 +349,13 @@ func (c *controller) enterCall(s *session) {
 	}
 	c.lobby.setBusy(false)
 	act := callActions{
-		toggleMic:  c.toggleMic,
-		toggleCam:  c.toggleCam,
-		devices:    c.showDevices,
-		share:      c.toggleShare,
+		toggleMic: c.toggleMic,
+		toggleCam: c.toggleCam,
+		devices:   c.showDevices,
+		share:     c.toggleShare,
+		sized: func(user string, src app.Source, w, h int) {
+			go s.call.SetRemoteVideoSize(user, src, w, h)
+		},
 		copyInvite: func() { c.w.Clipboard().SetContent(s.invite) },
 		leave:      c.leave,
 	}

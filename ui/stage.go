@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"confer/app"
 	"confer/ui/widgets"
 )
 
@@ -23,6 +24,7 @@ func (v *callView) addScreen(user string, schedule func(func())) *widgets.VideoT
 			name = owner.Info().Name
 		}
 		t = widgets.NewVideoTile(widgets.TileInfo{Name: name + "'s screen", VideoOn: true}, false, schedule)
+		v.reportSize(t, user, app.SourceScreen)
 		v.screens[user] = t
 	}
 	v.screenOrder = append(slices.DeleteFunc(v.screenOrder, func(s string) bool { return s == user }), user)

@@ -19,11 +19,13 @@ import (
 // and replaces the sender, so others see the picture change, not the
 // track go and come back.
 type published struct {
-	track *lksdk.LocalTrack
-	pub   *lksdk.LocalTrackPublication
-	// keyframe points at the current video sender's keyframe request;
-	// the track's RTCP handler calls it on PLI or FIR.
-	keyframe *atomic.Pointer[func()]
+	// tracks are the layers, full size first (a camera sends a small
+	// simulcast layer beside it; a screen and a microphone send one).
+	tracks []*lksdk.LocalTrack
+	pub    *lksdk.LocalTrackPublication
+	// keyframe points at the current video sender's keyframe request by
+	// layer; each track's RTCP handler calls it on PLI or FIR.
+	keyframe *atomic.Pointer[func(layer int)]
 	stop     func()          // stops the sender, releasing the device
 	done     <-chan struct{} // closed when the sender ends, by stop or by itself
 }
@@ -73,7 +75,7 @@ func (s *session) restartSource(src app.Source) error {
 	}
 	// The device is free only once the old sender has stopped.
 	cur.stop()
-	p, err := s.start(src, cur.track, cur.keyframe)
+	p, err := s.start(src, cur.tracks, cur.keyframe)
 	if err != nil {
 		s.unpublish(cur.pub)
 		return err
@@ -126,18 +128,23 @@ func (s *session) watch(src app.Source, p *published) {
 
 // publish creates a track for src, publishes it and starts its sender.
 func (s *session) publish(src app.Source) (*published, error) {
-	kf := new(atomic.Pointer[func()])
-	track, err := s.newTrack(src, kf)
+	kf := new(atomic.Pointer[func(int)])
+	tracks, err := s.newTracks(src, kf)
 	if err != nil {
 		return nil, err
 	}
 	// The sender starts first: a device that cannot open must not leave
 	// a published track behind.
-	p, err := s.start(src, track, kf)
+	p, err := s.start(src, tracks, kf)
 	if err != nil {
 		return nil, err
 	}
-	pub, err := s.room.LocalParticipant.PublishTrack(track, s.publicationOptions(src))
+	var pub *lksdk.LocalTrackPublication
+	if len(tracks) > 1 {
+		pub, err = s.room.LocalParticipant.PublishSimulcastTrack(tracks, s.publicationOptions(src))
+	} else {
+		pub, err = s.room.LocalParticipant.PublishTrack(tracks[0], s.publicationOptions(src))
+	}
 	if err != nil {
 		p.stop()
 		return nil, err
@@ -146,27 +153,65 @@ func (s *session) publish(src app.Source) (*published, error) {
 	return p, nil
 }
 
-func (s *session) newTrack(src app.Source, kf *atomic.Pointer[func()]) (*lksdk.LocalTrack, error) {
+// simulcastID groups a camera's layers.
+const simulcastID = "camera"
+
+// newTracks makes the tracks of a source: full size first, then for a
+// camera the small layer (see lowLayer).
+func (s *session) newTracks(src app.Source, kf *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, error) {
 	if src == app.SourceMicrophone {
-		return lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
+		t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
 			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 			SDPFmtpLine: "minptime=10;useinbandfec=1",
 		}, lksdk.WithRTCPHandler(func(rtcp.Packet) { s.live.noteRx() }))
+		return []*lksdk.LocalTrack{t}, err
 	}
+	if src != app.SourceCamera {
+		t, err := s.newVideoTrack(0, kf)
+		return []*lksdk.LocalTrack{t}, err
+	}
+	s.mu.Lock()
+	v := s.opts.Video
+	s.mu.Unlock()
+	lw, lh := lowLayer(v.Width, v.Height)
+	full, err := s.newVideoTrack(0, kf, lksdk.WithSimulcast(simulcastID, &livekit.VideoLayer{
+		Quality: livekit.VideoQuality_HIGH, Width: uint32(v.Width), Height: uint32(v.Height)}))
+	if err != nil {
+		return nil, err
+	}
+	low, err := s.newVideoTrack(1, kf, lksdk.WithSimulcast(simulcastID, &livekit.VideoLayer{
+		Quality: livekit.VideoQuality_LOW, Width: uint32(lw), Height: uint32(lh)}))
+	if err != nil {
+		return nil, err
+	}
+	return []*lksdk.LocalTrack{full, low}, nil
+}
+
+// lowScale is how much the small simulcast layer divides the camera's
+// size: about 320 pixels wide, enough for a tile in a strip or a crowded grid.
+func lowScale(width int) int { return max(2, width/320) }
+
+func lowLayer(w, h int) (int, int) {
+	sc := lowScale(w)
+	return max(2, w/sc&^1), max(2, h/sc&^1)
+}
+
+// newVideoTrack makes one VP8 layer whose PLI and FIR ask that layer of
+// the current sender for a keyframe.
+func (s *session) newVideoTrack(layer int, kf *atomic.Pointer[func(int)], opts ...lksdk.LocalTrackOptions) (*lksdk.LocalTrack, error) {
 	askKeyframe := func() {
 		if f := kf.Load(); f != nil {
-			(*f)()
+			(*f)(layer)
 		}
 	}
-	track, err := lksdk.NewLocalTrack(
-		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000},
-		lksdk.WithRTCPHandler(func(p rtcp.Packet) {
-			s.live.noteRx()
-			switch p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				askKeyframe()
-			}
-		}))
+	opts = append(opts, lksdk.WithRTCPHandler(func(p rtcp.Packet) {
+		s.live.noteRx()
+		switch p.(type) {
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			askKeyframe()
+		}
+	}))
+	track, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, opts...)
 	if err != nil {
 		return nil, err
 	}

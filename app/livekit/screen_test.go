@@ -158,3 +158,41 @@ func measure(t *testing.T, r *received, what string) rate {
 	t.Logf("%s: %dx%d at %.0f kbit/s", what, out.w, out.h, out.kbps)
 	return out
 }
+
+func TestASmallTileGetsTheSmallSimulcastLayer(t *testing.T) {
+	srv := testenv.StartServer(t)
+	pair := capture.AddFakePair("simulcast")
+	ana := startParticipant("ana", livekit.Options{
+		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Video: livekit.ProfileFor(app.VideoStandard),
+	})
+	got := &received{}
+	bo := startParticipant("bo", livekit.Options{VideoSink: func(string, app.Source) media.FrameSink { return got }})
+	defer ana.call.Close()
+	defer bo.call.Close()
+	ctx := context.Background()
+	if err := ana.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "sc", UserID: "ana", Name: "Ana", Camera: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bo.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "sc", UserID: "bo", Name: "Bo"}); err != nil {
+		t.Fatal(err)
+	}
+	layerAfter := func(what string, wantW, wantH int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n, _ := got.snapshot()
+			w, h := got.sizeAfter(t, what, n+5)
+			if w == wantW && h == wantH {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: decoding %dx%d, want %dx%d", what, w, h, wantW, wantH)
+			}
+		}
+	}
+	layerAfter("the full layer by default", 1280, 720)
+	bo.call.SetRemoteVideoSize("ana", app.SourceCamera, 320, 180)
+	layerAfter("the small layer for a small tile", 320, 180)
+	bo.call.SetRemoteVideoSize("ana", app.SourceCamera, 960, 540)
+	layerAfter("the full layer again for a large tile", 1280, 720)
+}

@@ -20,6 +20,7 @@ type session struct {
 	post          func(app.Signal)
 	isMuted       func(userID string) bool
 	levelInterval func() time.Duration
+	layerFor      func(userID string, src app.Source) livekit.VideoQuality // set before join
 	room          *lksdk.Room
 	url           string // the server's, set before joining
 	levels        levels

@@ -18,27 +18,36 @@ const sourceCount = int(app.SourceScreenAudio) + 1
 
 // start opens src's device with the current options and starts a sender
 // writing to track. kf is pointed at the new video sender.
-func (s *session) start(src app.Source, track *lksdk.LocalTrack, kf *atomic.Pointer[func()]) (*published, error) {
+func (s *session) start(src app.Source, tracks []*lksdk.LocalTrack, kf *atomic.Pointer[func(int)]) (*published, error) {
 	switch src {
 	case app.SourceMicrophone:
-		return s.startMicrophone(track)
+		return s.startMicrophone(tracks)
 	case app.SourceCamera, app.SourceScreen:
-		return s.startVideo(src, track, kf)
+		return s.startVideo(src, tracks, kf)
 	}
 	return nil, errors.ErrUnsupported
 }
 
-func (s *session) startVideo(src app.Source, track *lksdk.LocalTrack, kf *atomic.Pointer[func()]) (*published, error) {
+func (s *session) startVideo(src app.Source, tracks []*lksdk.LocalTrack, kf *atomic.Pointer[func(int)]) (*published, error) {
 	frames, cfg, err := s.openVideo(src)
 	if err != nil {
 		return nil, err
 	}
-	snd := video.StartSender(frames, trackWriter{track}, cfg)
-	ask := snd.RequestKeyframe
+	if len(tracks) > 1 {
+		s.mu.Lock()
+		w := s.opts.Video.Width
+		s.mu.Unlock()
+		// The small layer gets a bitrate in proportion to its pixels,
+		// with a floor that keeps a face recognisable.
+		sc := lowScale(w)
+		cfg.Layers = []video.Layer{{Scale: sc, BitrateKbps: max(120, cfg.BitrateKbps/(sc*sc)*2), Out: trackWriter{tracks[1]}}}
+	}
+	snd := video.StartSender(frames, trackWriter{tracks[0]}, cfg)
+	ask := snd.RequestLayerKeyframe
 	kf.Store(&ask)
-	// A restarted sender starts with a keyframe by itself (a new encoder);
+	// A restarted sender starts with keyframes by itself (new encoders);
 	// the receivers' decoders need nothing else.
-	return &published{track: track, keyframe: kf, stop: snd.Stop, done: snd.Done()}, nil
+	return &published{tracks: tracks, keyframe: kf, stop: snd.Stop, done: snd.Done()}, nil
 }
 
 // openVideo opens the camera or the screen and says how to encode it.
@@ -65,7 +74,7 @@ func (s *session) openVideo(src app.Source) (video.FrameSource, video.SenderConf
 	return cam, cfg, err
 }
 
-func (s *session) startMicrophone(track *lksdk.LocalTrack) (*published, error) {
+func (s *session) startMicrophone(tracks []*lksdk.LocalTrack) (*published, error) {
 	s.mu.Lock()
 	o := s.opts
 	s.mu.Unlock()
@@ -82,12 +91,12 @@ func (s *session) startMicrophone(track *lksdk.LocalTrack) (*published, error) {
 			o.LocalLevel(rms)
 		}
 	}
-	snd, err := audio.StartSender(mic, trackWriter{track}, audio.SenderConfig{
+	snd, err := audio.StartSender(mic, trackWriter{tracks[0]}, audio.SenderConfig{
 		Music: o.Audio == app.AudioMusic, Level: level, Log: o.Log,
 	})
 	if err != nil {
 		mic.Close()
 		return nil, err
 	}
-	return &published{track: track, stop: snd.Stop, done: snd.Done()}, nil
+	return &published{tracks: tracks, stop: snd.Stop, done: snd.Done()}, nil
 }

@@ -3,6 +3,7 @@ package livekit
 import (
 	"io"
 
+	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/pion/webrtc/v4"
 
@@ -17,6 +18,9 @@ import (
 func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
 	s.markDirty()
 	user, source := rp.Identity(), sourceOf(pub)
+	if q := s.layerFor(user, source); track.Kind() == webrtc.RTPCodecTypeVideo && q != livekit.VideoQuality_HIGH {
+		_ = pub.SetVideoQuality(q)
+	}
 	// Add under mu, after checking closed: close sets closed under mu before
 	// it waits, so no receiver starts once close is waiting.
 	s.mu.Lock()

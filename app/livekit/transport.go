@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/livekit/protocol/livekit"
 	protoLogger "github.com/livekit/protocol/logger"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 
@@ -79,9 +80,10 @@ type Transport struct {
 
 	levelInterval atomic.Int64 // time.Duration between level reports; 0: off
 
-	mu    sync.Mutex
-	cur   *session        // the connection, nil when not connected
-	muted map[string]bool // remote users whose audio is not played
+	mu     sync.Mutex
+	cur    *session                          // the connection, nil when not connected
+	muted  map[string]bool                   // remote users whose audio is not played
+	layers map[videoKey]livekit.VideoQuality // simulcast layer wanted per remote video
 }
 
 // New creates a transport; it connects on Connect.
@@ -113,6 +115,7 @@ func (t *Transport) Connect(ctx context.Context, p app.JoinParams, post func(app
 	opts := t.opts // device choices may have changed since New
 	t.mu.Unlock()
 	s := newSession(opts, post, t.isMuted, func() time.Duration { return time.Duration(t.levelInterval.Load()) })
+	s.layerFor = t.layerFor
 	if err := s.join(ctx, url, token); err != nil {
 		s.close()
 		return joinError(ctx, url, err)

@@ -258,6 +258,9 @@ func NewVP8Encoder(cfg VP8Config) (*VP8Encoder, error) {
 	return e, nil
 }
 
+// Fits tells whether frames of w×h can be encoded without a new encoder.
+func (e *VP8Encoder) Fits(w, h int) bool { return e.w == w && e.h == h }
+
 // Encode encodes one frame. f's size must equal the configured size, else
 // ErrFrameSize. The compressed frame is appended to dst[:0] and returned, so
 // passing the previous result back in as dst avoids allocation; keyframe

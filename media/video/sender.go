@@ -5,6 +5,7 @@ package video
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -22,10 +23,20 @@ type FrameSource interface {
 	Close() error
 }
 
+// Layer is an extra, smaller encoding of the same capture (simulcast): the
+// captured size divided by Scale, at its own bitrate, to its own writer.
+type Layer struct {
+	Scale       int
+	BitrateKbps int
+	Out         media.SampleWriter
+}
+
 // SenderConfig sets the encoder. Zero values get defaults.
 type SenderConfig struct {
 	BitrateKbps int
 	FPS         int
+	// Layers are smaller encodings sent beside the full-size one.
+	Layers []Layer
 	// Preview, when set, sees every captured frame before encoding (self-view).
 	Preview media.FrameSink
 	// Screen tunes the encoder for screen content.
@@ -36,14 +47,28 @@ type SenderConfig struct {
 // Sender captures, encodes and writes until stopped or the source ends.
 type Sender struct {
 	src      FrameSource
-	out      media.SampleWriter
 	cfg      SenderConfig
-	keyframe atomic.Bool
+	encs     []*encoding // [0] is the full size
 	stopOnce sync.Once
 	done     chan struct{}
 }
 
-// StartSender starts the send goroutine.
+// encoding is one layer's encoder state, owned by the send goroutine
+// except for the keyframe flag.
+type encoding struct {
+	scale    int
+	kbps     int
+	out      media.SampleWriter
+	keyframe atomic.Bool
+	enc      *codec.VP8Encoder
+	scaled   *media.VideoFrame
+	buf      []byte
+	last     time.Time
+}
+
+var errNoEncoder = errors.New("no video encoder")
+
+// StartSender starts the send goroutine; out gets the full-size encoding.
 func StartSender(src FrameSource, out media.SampleWriter, cfg SenderConfig) *Sender {
 	if cfg.BitrateKbps <= 0 {
 		cfg.BitrateKbps = 1200
@@ -54,13 +79,29 @@ func StartSender(src FrameSource, out media.SampleWriter, cfg SenderConfig) *Sen
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	s := &Sender{src: src, out: out, cfg: cfg, done: make(chan struct{})}
+	s := &Sender{src: src, cfg: cfg, done: make(chan struct{})}
+	s.encs = append(s.encs, &encoding{scale: 1, kbps: cfg.BitrateKbps, out: out})
+	for _, l := range cfg.Layers {
+		s.encs = append(s.encs, &encoding{scale: max(l.Scale, 1), kbps: l.BitrateKbps, out: l.Out})
+	}
 	go s.run()
 	return s
 }
 
-// RequestKeyframe makes the next frame a keyframe (a receiver asked by PLI or FIR).
-func (s *Sender) RequestKeyframe() { s.keyframe.Store(true) }
+// RequestKeyframe makes the next frame of every layer a keyframe.
+func (s *Sender) RequestKeyframe() {
+	for _, e := range s.encs {
+		e.keyframe.Store(true)
+	}
+}
+
+// RequestLayerKeyframe makes the next frame of one layer a keyframe (a
+// receiver of that layer asked by PLI or FIR); 0 is the full size.
+func (s *Sender) RequestLayerKeyframe(layer int) {
+	if layer >= 0 && layer < len(s.encs) {
+		s.encs[layer].keyframe.Store(true)
+	}
+}
 
 // Stop closes the source and waits for the goroutine to end.
 func (s *Sender) Stop() {
@@ -73,15 +114,13 @@ func (s *Sender) Done() <-chan struct{} { return s.done }
 
 func (s *Sender) run() {
 	defer close(s.done)
-	var enc *codec.VP8Encoder
-	var encW, encH int
 	defer func() {
-		if enc != nil {
-			enc.Close()
+		for _, e := range s.encs {
+			if e.enc != nil {
+				e.enc.Close()
+			}
 		}
 	}()
-	buf := make([]byte, 0, 256<<10)
-	var last time.Time
 	for {
 		f, release, err := s.src.Read()
 		if err != nil {
@@ -93,46 +132,68 @@ func (s *Sender) run() {
 		if s.cfg.Preview != nil {
 			s.cfg.Preview.WriteFrame(f)
 		}
-		if enc == nil || f.Width != encW || f.Height != encH {
-			if enc != nil {
-				enc.Close()
-			}
-			if enc, err = s.newEncoder(f.Width, f.Height); err != nil {
+		for _, e := range s.encs {
+			err := s.encodeLayer(e, f)
+			if errors.Is(err, errNoEncoder) {
 				release()
 				s.cfg.Log.Error("cannot start the video encoder", "err", err)
 				return
 			}
-			encW, encH = f.Width, f.Height
-			s.keyframe.Store(true)
+			if err != nil {
+				s.cfg.Log.Warn("video frame not sent", "scale", e.scale, "err", err)
+			}
 		}
-		buf, err = s.encode(enc, f, buf, &last)
 		release()
-		if err != nil {
-			s.cfg.Log.Warn("video frame not sent", "err", err)
+	}
+}
+
+// encodeLayer scales f for the layer, encodes and writes it, (re)creating
+// the encoder when the captured size changes.
+func (s *Sender) encodeLayer(e *encoding, f *media.VideoFrame) error {
+	src := f
+	if e.scale > 1 {
+		w, h := max(2, f.Width/e.scale&^1), max(2, f.Height/e.scale&^1)
+		if e.scaled == nil || e.scaled.Width != w || e.scaled.Height != h {
+			e.scaled = media.NewI420(w, h)
 		}
+		if err := codec.ScaleI420(f, e.scaled); err != nil {
+			return err
+		}
+		e.scaled.Timestamp = f.Timestamp
+		src = e.scaled
 	}
+	if e.enc == nil || !e.enc.Fits(src.Width, src.Height) {
+		if e.enc != nil {
+			e.enc.Close()
+			e.enc = nil
+		}
+		enc, err := codec.NewVP8Encoder(codec.VP8Config{
+			Width: src.Width, Height: src.Height, FPS: s.cfg.FPS, BitrateKbps: e.kbps, Screen: s.cfg.Screen,
+		})
+		if err != nil {
+			return fmt.Errorf("%w: %v", errNoEncoder, err)
+		}
+		e.enc = enc
+		e.keyframe.Store(true)
+	}
+	return s.encode(e, src)
 }
 
-func (s *Sender) newEncoder(w, h int) (*codec.VP8Encoder, error) {
-	return codec.NewVP8Encoder(codec.VP8Config{
-		Width: w, Height: h, FPS: s.cfg.FPS, BitrateKbps: s.cfg.BitrateKbps, Screen: s.cfg.Screen,
-	})
-}
-
-func (s *Sender) encode(enc *codec.VP8Encoder, f *media.VideoFrame, buf []byte, last *time.Time) ([]byte, error) {
-	data, _, err := enc.Encode(f, s.keyframe.Swap(false), buf)
+func (s *Sender) encode(e *encoding, f *media.VideoFrame) error {
+	data, _, err := e.enc.Encode(f, e.keyframe.Swap(false), e.buf)
 	if err != nil || len(data) == 0 {
-		return buf, err
+		return err
 	}
+	e.buf = data
 	ts := f.Timestamp
 	if ts.IsZero() {
 		ts = time.Now()
 	}
 	d := time.Second / time.Duration(s.cfg.FPS)
-	if !last.IsZero() && ts.After(*last) {
-		d = ts.Sub(*last)
+	if !e.last.IsZero() && ts.After(e.last) {
+		d = ts.Sub(e.last)
 	}
-	*last = ts
+	e.last = ts
 	// The VP8 payloader copies data into packets, so buf can be reused.
-	return data, s.out.WriteSample(media.Sample{Data: data, Duration: d, Timestamp: ts})
+	return e.out.WriteSample(media.Sample{Data: data, Duration: d, Timestamp: ts})
 }

@@ -38,6 +38,10 @@ type VideoTile struct {
 	// OnMenu, when set, is called on a right click with the click's
 	// absolute position (UI goroutine): the host's "Remove from call".
 	OnMenu func(at fyne.Position)
+	// OnSize, when set, is told the tile's size in pixels whenever the
+	// layout changes it (UI goroutine): a receiver asks for the video
+	// layer that fits.
+	OnSize func(width, height int)
 
 	// UI goroutine state.
 	info     TileInfo
@@ -159,7 +163,11 @@ func (t *VideoTile) Resize(s fyne.Size) {
 	if c := fyne.CurrentApp().Driver().CanvasForObject(t); c != nil {
 		scale = c.Scale()
 	}
-	t.box.setTarget(int(s.Width*scale), int(s.Height*scale))
+	w, h := int(s.Width*scale), int(s.Height*scale)
+	t.box.setTarget(w, h)
+	if t.OnSize != nil {
+		t.OnSize(w, h)
+	}
 }
 
 func (t *VideoTile) CreateRenderer() fyne.WidgetRenderer {
