@@ -24,6 +24,7 @@ const (
 	comparePubs    = 3
 	compareSeconds = 30
 	compareSettle  = 3 * time.Second
+	compareWidth   = 1280 // what botArgs publishes, and what both receivers must get
 )
 
 type compareFigures struct {
@@ -115,6 +116,9 @@ func measureConferReceiver(bin, url, work string, f *compareFigures) error {
 	for u, r := range st.Remotes {
 		if r.FramesDecoded == 0 || r.FirstFrameMS > float64(time.Second.Milliseconds()) {
 			return fmt.Errorf("%s: %d frames, first after %.0f ms", u, r.FramesDecoded, r.FirstFrameMS)
+		}
+		if r.Width != compareWidth {
+			return fmt.Errorf("%s: received %d×%d, not the full layer", u, r.Width, r.Height)
 		}
 		f.conferFPS = min(f.conferFPS, r.FPS)
 	}
@@ -221,6 +225,10 @@ func pageFrames(start, end map[string]videoCounts, f *compareFigures) error {
 		}
 		f.decodedFPS = min(f.decodedFPS, float64(dec)/compareSeconds)
 		f.shownFPS = min(f.shownFPS, float64(shown)/compareSeconds)
+		// With simulcast, a lower layer would make the comparison unfair.
+		if e.Width != compareWidth {
+			return fmt.Errorf("video of %s: received %d×%d, not the full layer", id, e.Width, e.Height)
+		}
 		f.width, f.height = e.Width, e.Height
 	}
 	return nil
