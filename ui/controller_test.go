@@ -21,8 +21,10 @@ import (
 // uiLoop is the tests' UI goroutine: every widget access, the app's and the
 // test's, runs on it in turn, as on the real main thread.
 type uiLoop struct {
-	fns  chan func()
-	done chan struct{}
+	fns    chan func()
+	done   chan struct{}
+	mu     sync.Mutex // guards closed against post
+	closed bool
 }
 
 func startUILoop() *uiLoop {
@@ -36,16 +38,32 @@ func startUILoop() *uiLoop {
 	return l
 }
 
-func (l *uiLoop) post(fn func()) { l.fns <- fn }
+// post queues fn; after stop it drops fn, as Fyne does once the app quit
+// (a failed test stops the loop while the app's goroutines still post).
+func (l *uiLoop) post(fn func()) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.closed {
+		l.fns <- fn
+	}
+}
 
 // sync runs fn on the UI goroutine and waits for it.
 func (l *uiLoop) sync(fn func()) {
 	done := make(chan struct{})
-	l.fns <- func() { fn(); close(done) }
+	l.post(func() { fn(); close(done) })
 	<-done
 }
 
-func (l *uiLoop) stop() { close(l.fns); <-l.done }
+func (l *uiLoop) stop() {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.fns)
+	}
+	l.mu.Unlock()
+	<-l.done
+}
 
 // waitFor polls cond on the UI goroutine.
 func waitFor(t *testing.T, l *uiLoop, what string, cond func() bool) {

@@ -72,7 +72,7 @@ func TestUnpluggedCameraTurnsOffAndTheCallGoesOn(t *testing.T) {
 	pair := capture.AddFakePair("unplug")
 	ana := startParticipant("ana", livekit.Options{
 		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID,
-		Video: livekit.VideoProfile{Width: 320, Height: 240, FPS: 15, BitrateKbps: 300},
+		Video: livekit.ProfileFor(app.VideoStandard),
 	})
 	bo := newParticipant("bo-unplug")
 	defer ana.call.Close()

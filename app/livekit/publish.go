@@ -1,6 +1,7 @@
 package livekit
 
 import (
+	"crypto/rand"
 	"errors"
 	"sync/atomic"
 
@@ -153,8 +154,11 @@ func (s *session) publish(src app.Source) (*published, error) {
 	return p, nil
 }
 
-// simulcastID groups a camera's layers.
-const simulcastID = "camera"
+// simulcastID names a new publication's layers. The SDK uses it as the
+// track ID of every layer, and the server matches publications by that ID,
+// so each publication needs its own: a camera turned off and on again must
+// not look like the track it replaces.
+func simulcastID() string { return "camera-" + rand.Text()[:10] }
 
 // newTracks makes the tracks of a source: full size first, then for a
 // camera the small layer (see lowLayer).
@@ -174,12 +178,13 @@ func (s *session) newTracks(src app.Source, kf *atomic.Pointer[func(int)]) ([]*l
 	v := s.opts.Video
 	s.mu.Unlock()
 	lw, lh := lowLayer(v.Width, v.Height)
-	full, err := s.newVideoTrack(0, kf, lksdk.WithSimulcast(simulcastID, &livekit.VideoLayer{
+	id := simulcastID()
+	full, err := s.newVideoTrack(0, kf, lksdk.WithSimulcast(id, &livekit.VideoLayer{
 		Quality: livekit.VideoQuality_HIGH, Width: uint32(v.Width), Height: uint32(v.Height)}))
 	if err != nil {
 		return nil, err
 	}
-	low, err := s.newVideoTrack(1, kf, lksdk.WithSimulcast(simulcastID, &livekit.VideoLayer{
+	low, err := s.newVideoTrack(1, kf, lksdk.WithSimulcast(id, &livekit.VideoLayer{
 		Quality: livekit.VideoQuality_LOW, Width: uint32(lw), Height: uint32(lh)}))
 	if err != nil {
 		return nil, err
