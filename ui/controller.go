@@ -18,16 +18,23 @@ import (
 	"confer/app/livekit"
 	"confer/media"
 	"confer/media/audio"
+	"confer/ui/widgets"
 )
+
+// framePace is the shortest time between two repaints for video: at most
+// 40 a second, enough for 30 fps cameras without holding their frames back.
+const framePace = 25 * time.Millisecond
 
 // controller connects the screens to the call engine. All its fields are
 // used on the UI goroutine, except hostMu's.
 type controller struct {
-	app  fyne.App
-	w    fyne.Window
-	b    *bridge
-	opts Options
-	log  *slog.Logger
+	app fyne.App
+	w   fyne.Window
+	b   *bridge
+	// paint paces the video tiles' refreshes (see widgets.Painter).
+	paint *widgets.Painter
+	opts  Options
+	log   *slog.Logger
 
 	routes *router
 	lobby  *lobby
@@ -69,7 +76,8 @@ type session struct {
 
 func newController(a fyne.App, w fyne.Window, opts Options, b *bridge) *controller {
 	c := &controller{app: a, w: w, b: b, opts: opts, log: opts.Log, routes: newRouter(), quitDone: make(chan struct{})}
-	c.lobby = newLobby(c.b.do, c.submit, c.restartPreview)
+	c.paint = widgets.NewPainter(c.b.do, framePace)
+	c.lobby = newLobby(c.paint.Schedule, c.submit, c.restartPreview)
 	c.lobby.onHostMode = c.prepareHost
 	return c
 }
@@ -100,8 +108,8 @@ func (c *controller) fillLobby() {
 		mode = modeJoin
 	}
 	l.mode.SetSelected(mode)
-	l.camOn.SetChecked(p.BoolWithFallback("camera-on", true))
-	l.micOn.SetChecked(p.BoolWithFallback("mic-on", true))
+	l.camOn.SetChecked(onOff(c.opts.Camera, p.BoolWithFallback("camera-on", true)))
+	l.micOn.SetChecked(onOff(c.opts.Microphone, p.BoolWithFallback("mic-on", true)))
 	selectByID(l.camSel, l.camIDs, p.String("camera"))
 	selectByID(l.micSel, l.micIDs, p.String("microphone"))
 	selectByID(l.spkSel, l.spkIDs, p.String("speaker"))
@@ -110,6 +118,17 @@ func (c *controller) fillLobby() {
 	if mode == modeHost {
 		c.prepareHost()
 	}
+}
+
+// onOff reads an "on"/"off" option, or gives the remembered value for "".
+func onOff(opt string, remembered bool) bool {
+	switch opt {
+	case "on":
+		return true
+	case "off":
+		return false
+	}
+	return remembered
 }
 
 func first(a, b string) string {
@@ -367,7 +386,7 @@ func (c *controller) enterCall(s *session) {
 			c.adminDo(s, func(a *livekit.Admin) error { return a.Remove(context.Background(), s.params.RoomID, user) })
 		}
 	}
-	v := newCallView(s.params.Name, c.b.do, act)
+	v := newCallView(s.params.Name, c.paint.Schedule, act)
 	c.view = v
 	c.routes.set(selfKey, v.self)
 	v.self.SetMirror(c.mirror())
@@ -390,7 +409,7 @@ func (c *controller) onEvent(s *session, ev app.Event) {
 		s.early = append(s.early, ev)
 		return
 	}
-	c.view.onEvent(ev, c.b.do, c.routes)
+	c.view.onEvent(ev, c.paint.Schedule, c.routes)
 	switch e := ev.(type) {
 	case app.DeviceError:
 		c.deviceFailed(e)

@@ -15,6 +15,9 @@ type Options struct {
 	Password, Token    string
 	Join               bool // join at once with what is filled in
 	FakeDevices        bool // use the synthetic camera and microphone
+	// Camera and Microphone, "on" or "off", override the remembered
+	// choice of starting with them; "" keeps it.
+	Camera, Microphone string
 	// StatePath, when set, receives the UI's model as JSON after every
 	// change; window tests read it beside their screenshots.
 	StatePath string

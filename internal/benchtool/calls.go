@@ -121,7 +121,13 @@ func measureParty(bin, url, work string, serverPID int, f *callFigures) error {
 
 // procCPUSeconds reads a process's user+system CPU time.
 func procCPUSeconds(pid int) (float64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	return statCPUSeconds(fmt.Sprintf("/proc/%d/stat", pid))
+}
+
+// statCPUSeconds reads user+system CPU time from a stat file of /proc (a
+// process's, or one thread's under task/).
+func statCPUSeconds(path string) (float64, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}

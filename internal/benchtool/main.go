@@ -19,12 +19,23 @@ func main() {
 	bin := flag.String("bin", "bin/confer", "the confer binary")
 	out := flag.String("out", "docs/BENCHMARKS.md", "where to write the report")
 	joins := flag.Int("joins", 20, "joins to measure")
+	only := flag.String("only", "", "comma-separated parts to run (joins,audio,streams,party,window,browser,micro); default all")
 	flag.Parse()
+	for _, p := range strings.Split(*only, ",") {
+		if p != "" {
+			selected[p] = true
+		}
+	}
 	if err := run(*bin, *out, *joins); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+// selected holds the parts -only asks for; empty means all.
+var selected = map[string]bool{}
+
+func want(part string) bool { return len(selected) == 0 || selected[part] }
 
 func run(bin, out string, joins int) error {
 	work, err := os.MkdirTemp("", "confer-bench")
@@ -39,31 +50,19 @@ func run(bin, out string, joins int) error {
 	defer stop(srv)
 
 	r := &report{machine: machine(), date: time.Now().UTC().Format("2006-01-02")}
-	fmt.Fprintln(os.Stderr, "bench: join → first frame,", joins, "joins")
-	if err := measureJoins(bin, url, work, joins, r); err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, "bench: audio capture → playback device,", audioSeconds, "s")
-	if err := measureAudio(bin, url, work, r); err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, "bench: CPU of one 720p stream, sent and received,", streamSeconds, "s")
-	if err := measureStreams(bin, url, work, &r.calls); err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, "bench: a 4-party 720p call,", partySeconds, "s")
-	if err := measureParty(bin, url, work, srv.Process.Pid, &r.calls); err != nil {
-		return err
-	}
-	fmt.Fprintln(os.Stderr, "bench: Confer beside Chromium with livekit-client, 3 × 720p30,", compareSeconds, "s each")
-	if err := measureCompare(bin, url, work, &r.compare); err != nil {
-		// The other figures stand; the report says why this one is missing.
-		fmt.Fprintln(os.Stderr, "bench: browser comparison:", err)
-		r.compare.err = err.Error()
-	}
-	fmt.Fprintln(os.Stderr, "bench: Go micro-benchmarks")
-	if r.micro, err = microBenchmarks(); err != nil {
-		return err
+	for _, p := range parts(bin, url, work, joins, srv.Process.Pid, r) {
+		if !want(p.name) {
+			continue
+		}
+		fmt.Fprintln(os.Stderr, "bench:", p.what)
+		if err := p.run(); err != nil {
+			if p.skip == nil {
+				return err
+			}
+			// The other figures stand; the report says why this one is missing.
+			fmt.Fprintln(os.Stderr, "bench:", p.name+":", err)
+			p.skip(err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
@@ -73,6 +72,32 @@ func run(bin, out string, joins int) error {
 	}
 	fmt.Print(r.markdown())
 	return nil
+}
+
+// part is one measurement of the report.
+type part struct {
+	name, what string
+	run        func() error
+	skip       func(error) // when set, a failure is reported instead of ending the run
+}
+
+func parts(bin, url, work string, joins, serverPID int, r *report) []part {
+	return []part{
+		{name: "joins", what: fmt.Sprintf("join → first frame, %d joins", joins),
+			run: func() error { return measureJoins(bin, url, work, joins, r) }},
+		{name: "audio", what: fmt.Sprintf("audio capture → playback device, %d s", audioSeconds),
+			run: func() error { return measureAudio(bin, url, work, r) }},
+		{name: "streams", what: fmt.Sprintf("CPU of one 720p stream, sent and received, %d s", streamSeconds),
+			run: func() error { return measureStreams(bin, url, work, &r.calls) }},
+		{name: "party", what: fmt.Sprintf("a 4-party 720p call, %d s", partySeconds),
+			run: func() error { return measureParty(bin, url, work, serverPID, &r.calls) }},
+		{name: "window", what: fmt.Sprintf("the window under Xvfb showing 0, 1 and 3 streams, %d s each", windowSeconds),
+			run: func() error { return measureWindow(bin, url, work, &r.window) }, skip: func(err error) { r.window.err = err.Error() }},
+		{name: "browser", what: fmt.Sprintf("Confer beside Chromium with livekit-client, 3 × 720p30, %d s each", compareSeconds),
+			run: func() error { return measureCompare(bin, url, work, &r.compare) }, skip: func(err error) { r.compare.err = err.Error() }},
+		{name: "micro", what: "Go micro-benchmarks",
+			run: func() error { var err error; r.micro, err = microBenchmarks(); return err }},
+	}
 }
 
 var readyLine = regexp.MustCompile(`room server ready at (ws://\S+)`)

@@ -16,6 +16,7 @@ type report struct {
 	calls                  callFigures
 	audio                  bot.AudioLatency
 	compare                compareFigures
+	window                 windowFigures
 }
 
 func (r *report) markdown() string {
@@ -61,6 +62,7 @@ func (r *report) markdown() string {
 		b.WriteString("GOGC=50 barely changes it (checked on 2026-11-21). Next: `/proc/PID/smaps` of a bot in the call, and a ")
 		b.WriteString("client build without the server linked in.\n\n")
 	}
+	b.WriteString(r.window.markdown())
 	b.WriteString(r.compare.markdown())
 	b.WriteString("## Per-frame costs (Go benchmarks, one core)\n\n| benchmark | ms/op | allocs/op |\n|---|---|---|\n")
 	for _, m := range r.micro {

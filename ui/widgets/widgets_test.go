@@ -3,6 +3,7 @@ package widgets
 import (
 	"image/color"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -140,5 +141,34 @@ func TestStageShowsTheFirstLargeAndTheRestInAStrip(t *testing.T) {
 	StageLayout{Gap: 6}.Layout(objs, fyne.NewSize(500, 1000))
 	if objs[1].Position().Y < stage.Size().Height {
 		t.Errorf("in a tall window the strip is at %v, inside the stage %v", objs[1].Position(), stage.Size())
+	}
+}
+
+func TestPainterBatchesRefreshesAndPacesThem(t *testing.T) {
+	var ran []func()
+	run := func(fn func()) { ran = append(ran, fn) }
+	p := NewPainter(run, 50*time.Millisecond)
+	count := 0
+	p.Schedule(func() { count++ })
+	p.Schedule(func() { count++ }) // joins the pending batch
+	if len(ran) != 1 {
+		t.Fatalf("%d paints queued for two refreshes; want one", len(ran))
+	}
+	ran[0]()
+	if count != 2 {
+		t.Fatalf("the batch ran %d refreshes; want 2", count)
+	}
+	// Right after a paint, the next batch waits for the interval.
+	start := time.Now()
+	done := make(chan struct{})
+	p2 := NewPainter(func(fn func()) { fn(); close(done) }, 50*time.Millisecond)
+	p2.Schedule(func() {})
+	<-done
+	done = make(chan struct{})
+	start = time.Now()
+	p2.Schedule(func() {})
+	<-done
+	if waited := time.Since(start); waited < 40*time.Millisecond {
+		t.Errorf("second paint after %v; want about the 50 ms interval", waited)
 	}
 }

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"confer/ui"
+)
+
+// windowFigures are the desktop window's CPU under Xvfb, where painting is
+// Mesa's software renderer (llvmpipe), as on any machine without a GPU.
+type windowFigures struct {
+	rest       windowRun // in a call, camera and microphone off, nobody sending
+	one, three windowRun // showing one, then three received 720p30 streams
+	err        string
+}
+
+type windowRun struct {
+	cpu, paintCPU float64 // % of one core: the whole process, its llvmpipe threads
+	shownFPS      float64 // pictures converted per second, slowest tile
+	tileW, tileH  int
+}
+
+const windowSeconds = 15
+
+// measureWindow runs the real window on a virtual display three times:
+// with nobody sending, with one 720p30 publisher, with three.
+func measureWindow(bin, url, work string, f *windowFigures) error {
+	display, stopX, err := startXvfb()
+	if err != nil {
+		return err
+	}
+	defer stopX()
+	var pubs []*exec.Cmd
+	defer func() {
+		for _, p := range pubs {
+			_ = p.Process.Kill()
+			_ = p.Wait()
+		}
+	}()
+	runs := []*windowRun{&f.rest, &f.one, &f.three}
+	for i, senders := range []int{0, 1, 3} {
+		for len(pubs) < senders {
+			p := exec.Command(bin, botArgs(url, "win", fmt.Sprintf("pub%d", len(pubs)+1), "300s", "--audio", "none")...)
+			if err := p.Start(); err != nil {
+				return err
+			}
+			pubs = append(pubs, p)
+		}
+		if err := windowRunWith(bin, url, work, display, senders, runs[i]); err != nil {
+			return fmt.Errorf("window with %d senders: %w", senders, err)
+		}
+	}
+	return nil
+}
+
+func startXvfb() (string, func(), error) {
+	for n := 150; n < 200; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+			continue
+		}
+		name := fmt.Sprintf(":%d", n)
+		x := exec.Command("Xvfb", name, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		if err := x.Start(); err != nil {
+			return "", nil, fmt.Errorf("Xvfb: %w (make deps installs it)", err)
+		}
+		stopX := func() { _ = x.Process.Kill(); _ = x.Wait() }
+		for i := 0; i < 100; i++ {
+			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
+				return name, stopX, nil
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		stopX()
+		return "", nil, fmt.Errorf("Xvfb %s did not start", name)
+	}
+	return "", nil, fmt.Errorf("no free X display")
+}
+
+// windowRunWith starts a window that joins with camera and microphone off,
+// waits until it shows every sender, and measures windowSeconds.
+func windowRunWith(bin, url, work, display string, senders int, r *windowRun) error {
+	dir, err := os.MkdirTemp(work, "window")
+	if err != nil {
+		return err
+	}
+	state := filepath.Join(dir, "state.json")
+	app := exec.Command(bin, "--fake-devices", "--camera", "off", "--microphone", "off",
+		"--server", url, "--room", "win", "--name", "Viewer", "--join", "--state-file", state)
+	app.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+dir, "LANG=en_US.UTF-8")
+	if err := app.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = app.Process.Kill(); _ = app.Wait() }()
+	if _, err := waitState(state, func(s ui.State) bool { return showing(s) == senders && s.Screen == "call" }); err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second) // past the first keyframes and layouts
+	pid := app.Process.Pid
+	st0, _ := waitState(state, func(ui.State) bool { return true })
+	before, paintBefore := threadCPU(pid)
+	time.Sleep(windowSeconds * time.Second)
+	after, paintAfter := threadCPU(pid)
+	st1, err := waitState(state, func(ui.State) bool { return true })
+	if err != nil {
+		return err
+	}
+	r.cpu = 100 * (after - before) / windowSeconds
+	r.paintCPU = 100 * (paintAfter - paintBefore) / windowSeconds
+	r.shownFPS, r.tileW, r.tileH = slowestTile(st0, st1, windowSeconds)
+	return nil
+}
+
+// showing counts the tiles that show video.
+func showing(s ui.State) int {
+	n := 0
+	for _, t := range s.Tiles {
+		if t.ShowsVideo && t.Frames > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func slowestTile(a, b ui.State, seconds float64) (fps float64, w, h int) {
+	fps = -1
+	for _, t := range b.Tiles {
+		if before := a.Tile(t.User); before != nil {
+			f := float64(t.Frames-before.Frames) / seconds
+			if fps < 0 || f < fps {
+				fps, w, h = f, t.W, t.H
+			}
+		}
+	}
+	return max(fps, 0), w, h
+}
+
+func waitState(path string, ok func(ui.State) bool) (ui.State, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	var st ui.State
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(path); err == nil && json.Unmarshal(data, &st) == nil && ok(st) {
+			return st, nil
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return st, fmt.Errorf("the window never got there; last state %+v", st)
+}
+
+// threadCPU is a process's CPU seconds in all, and those of its llvmpipe
+// (software GL) threads.
+func threadCPU(pid int) (total, paint float64) {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	for _, t := range tasks {
+		name, _ := os.ReadFile(filepath.Join(t, "comm"))
+		secs, err := statCPUSeconds(filepath.Join(t, "stat"))
+		if err != nil {
+			continue
+		}
+		total += secs
+		if strings.HasPrefix(string(name), "llvmpipe") {
+			paint += secs
+		}
+	}
+	return total, paint
+}
