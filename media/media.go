@@ -57,6 +57,12 @@ type FrameSinkFunc func(f *VideoFrame)
 // WriteFrame calls fn(f).
 func (fn FrameSinkFunc) WriteFrame(f *VideoFrame) { fn(f) }
 
+// FirstPacketObserver is a FrameSink that wants to know when its track's
+// first packet arrived, to tell network time from keyframe waiting.
+type FirstPacketObserver interface {
+	FirstPacket(at time.Time)
+}
+
 // PCMSinkFunc adapts a function to PCMSink.
 type PCMSinkFunc func(pcm []int16)
 

@@ -43,6 +43,8 @@ func measureJoins(bin, url, work string, joins int, r *report) error {
 		}
 		r.joinMS = append(r.joinMS, st.JoinMS)
 		r.firstFrameMS = append(r.firstFrameMS, rs.FirstFrameMS)
+		r.subscribedMS = append(r.subscribedMS, rs.SubscribedMS)
+		r.firstPacketMS = append(r.firstPacketMS, rs.FirstPacketMS)
 		r.latencyP50 = append(r.latencyP50, rs.VideoLatencyMS.P50)
 		r.latencyP95 = append(r.latencyP95, rs.VideoLatencyMS.P95)
 	}

@@ -11,6 +11,8 @@ type report struct {
 	machine, date string
 
 	joinMS, firstFrameMS   []float64
+	subscribedMS           []float64 // the joiner's video track subscribed
+	firstPacketMS          []float64 // its first RTP packet in
 	latencyP50, latencyP95 []float64
 	micro                  []microResult
 	calls                  callFigures
@@ -30,6 +32,8 @@ func (r *report) markdown() string {
 		fmt.Fprintf(&b, "| %s | %.1f ms | %.1f ms | %s |\n", what, pct(v, 0.5), pct(v, 0.95), target)
 	}
 	row("join call returns (connected)", r.joinMS, "—")
+	row("… the publisher's video track subscribed", r.subscribedMS, "—")
+	row("… its first packet in", r.firstPacketMS, "—")
 	row("join → first remote frame decoded", r.firstFrameMS, "p50 ≤ 150 ms, p95 ≤ 300 ms")
 	row("video capture → decoded (per join: its p50)", r.latencyP50, "p50 ≤ 25 ms (to screen)")
 	row("video capture → decoded (per join: its p95)", r.latencyP95, "p95 ≤ 40 ms (to screen)")

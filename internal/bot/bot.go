@@ -181,7 +181,7 @@ func merge(a, b *RemoteStats) *RemoteStats {
 	if b.FramesDecoded > 0 {
 		a.FramesDecoded, a.FirstFrameMS, a.FPS = b.FramesDecoded, b.FirstFrameMS, b.FPS
 		a.VideoLatencyMS, a.Width, a.Height, a.LongestFreezeMS = b.VideoLatencyMS, b.Width, b.Height, b.LongestFreezeMS
-		a.BitrateKbps = b.BitrateKbps
+		a.BitrateKbps, a.SubscribedMS, a.FirstPacketMS = b.BitrateKbps, b.SubscribedMS, b.FirstPacketMS
 		a.Freezes = b.Freezes
 	}
 	if b.AudioFramesDecoded > 0 {
@@ -211,7 +211,7 @@ func (rs *remotes) get(user string, source app.Source) *remote {
 	k := remoteKey{user, source}
 	r := rs.byKey[k]
 	if r == nil {
-		r = &remote{joinStart: rs.joinStart}
+		r = &remote{joinStart: rs.joinStart, subscribed: time.Now()}
 		rs.byKey[k] = r
 	}
 	return r

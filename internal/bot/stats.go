@@ -29,8 +29,12 @@ type Stats struct {
 
 // RemoteStats describes what was received from one remote user.
 type RemoteStats struct {
-	FramesDecoded      int          `json:"frames_decoded"`
-	FirstFrameMS       float64      `json:"first_frame_ms"`
+	FramesDecoded int     `json:"frames_decoded"`
+	FirstFrameMS  float64 `json:"first_frame_ms"`
+	// Where the time to the first frame went, from the start of the join:
+	// the track subscribed, its first packet in.
+	SubscribedMS       float64      `json:"subscribed_ms,omitempty"`
+	FirstPacketMS      float64      `json:"first_packet_ms,omitempty"`
 	FPS                float64      `json:"fps"`
 	VideoLatencyMS     Percentiles  `json:"video_latency_ms"`
 	Width              int          `json:"width,omitempty"`
@@ -69,25 +73,36 @@ type Percentiles struct {
 // remote measures one user's decoded media as it arrives. It is a sink for
 // both video and audio, fed from their receive goroutines.
 type remote struct {
-	joinStart time.Time
+	joinStart  time.Time
+	subscribed time.Time // when the sink was asked for: the track subscribed
 
-	mu         sync.Mutex
-	frames     int
-	first      time.Time
-	last       time.Time
-	freeze     time.Duration
-	freezes    []Freeze
-	latencies  []float64 // ms, from the time strip
-	width      int
-	height     int
-	bytes      int // compressed video received
-	audio      int
-	sumSquares float64
-	samples    int
-	tail       []int16 // the latest second of audio, for its pitch
+	mu          sync.Mutex
+	firstPacket time.Time
+	frames      int
+	first       time.Time
+	last        time.Time
+	freeze      time.Duration
+	freezes     []Freeze
+	latencies   []float64 // ms, from the time strip
+	width       int
+	height      int
+	bytes       int // compressed video received
+	audio       int
+	sumSquares  float64
+	samples     int
+	tail        []int16 // the latest second of audio, for its pitch
 }
 
 const maxLatencySamples = 100_000
+
+// FirstPacket implements media.FirstPacketObserver.
+func (r *remote) FirstPacket(at time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.firstPacket.IsZero() {
+		r.firstPacket = at
+	}
+}
 
 func (r *remote) WriteFrame(f *media.VideoFrame) {
 	now := time.Now()
@@ -144,6 +159,8 @@ func (r *remote) stats() *RemoteStats {
 	}
 	if r.frames > 0 {
 		s.FirstFrameMS = ms(r.first.Sub(r.joinStart))
+		s.SubscribedMS = ms(r.subscribed.Sub(r.joinStart))
+		s.FirstPacketMS = ms(r.firstPacket.Sub(r.joinStart))
 	}
 	if r.frames > 1 {
 		s.FPS = round1(float64(r.frames-1) / r.last.Sub(r.first).Seconds())

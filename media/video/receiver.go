@@ -44,6 +44,7 @@ func Receive(track media.PacketReader, cfg ReceiverConfig) error {
 	r.askKeyframe(time.Now())
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
+	observer, _ := cfg.Sink.(media.FirstPacketObserver)
 	for {
 		n, err := track.Read(buf)
 		if err != nil {
@@ -51,6 +52,10 @@ func Receive(track media.PacketReader, cfg ReceiverConfig) error {
 				return nil
 			}
 			return err
+		}
+		if observer != nil {
+			observer.FirstPacket(time.Now())
+			observer = nil
 		}
 		if err := pkt.Unmarshal(buf[:n]); err != nil {
 			continue // malformed packet: skip it, the stream goes on
