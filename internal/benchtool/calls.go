@@ -21,6 +21,8 @@ type partyFigures struct {
 	clientsCPU    float64 // % of one core, all four clients
 	serverCPU     float64
 	maxRSSMB      float64
+	rssFileMB     float64 // one client, 5 s before the end: pages of the binary
+	rssAnonMB     float64 // and allocated memory
 	longestFreeze float64 // ms, worst over every received stream
 }
 
@@ -89,6 +91,11 @@ func measureParty(bin, url, work string, serverPID int, f *callFigures) error {
 		bots = append(bots, c)
 	}
 	start := time.Now()
+	// Where a client's memory is, late in the call: mapped from the binary
+	// (file) or allocated (anonymous: Go heap, libvpx, pion).
+	time.AfterFunc(time.Duration(partySeconds-5)*time.Second, func() {
+		f.party.rssFileMB, f.party.rssAnonMB = rssSplit(bots[0].Process.Pid)
+	})
 	for _, c := range bots {
 		if err := c.Wait(); err != nil {
 			return fmt.Errorf("party bot: %v", err)
@@ -117,6 +124,28 @@ func measureParty(bin, url, work string, serverPID int, f *callFigures) error {
 		}
 	}
 	return nil
+}
+
+// rssSplit reads a process's resident memory by kind, in MB.
+func rssSplit(pid int) (file, anon float64) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "RssFile:":
+			file = kb / 1024
+		case "RssAnon:":
+			anon = kb / 1024
+		}
+	}
+	return file, anon
 }
 
 // procCPUSeconds reads a process's user+system CPU time.
