@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -14,43 +13,28 @@ import (
 	"time"
 
 	"confer/app"
+	"confer/internal/xvfb"
 	"confer/ui"
 )
 
 // display is a virtual X server for window tests.
 type display struct {
 	name string
-	cmd  *exec.Cmd
 }
 
 func startDisplay(t *testing.T) *display {
 	t.Helper()
-	for _, tool := range []string{"Xvfb", "xwd", "convert"} {
+	for _, tool := range []string{"xwd", "convert"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is missing: run `make deps` (window tests need Xvfb, x11-apps and imagemagick)", tool)
 		}
 	}
-	for n := 90; n < 140; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		name := fmt.Sprintf(":%d", n)
-		cmd := exec.Command("Xvfb", name, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		d := &display{name: name, cmd: cmd}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		for i := 0; i < 100; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				return d
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("Xvfb %s did not start", name)
+	x, err := xvfb.Start(90)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display number")
-	return nil
+	t.Cleanup(x.Stop)
+	return &display{name: x.Name}
 }
 
 // screenshot grabs the whole virtual screen.

@@ -63,15 +63,3 @@ func (s *session) applyLayer(userID string, src app.Source, q livekit.VideoQuali
 		_ = pub.SetVideoQuality(q)
 	}
 }
-
-func trackSource(src app.Source) livekit.TrackSource {
-	switch src {
-	case app.SourceMicrophone:
-		return livekit.TrackSource_MICROPHONE
-	case app.SourceScreen:
-		return livekit.TrackSource_SCREEN_SHARE
-	case app.SourceScreenAudio:
-		return livekit.TrackSource_SCREEN_SHARE_AUDIO
-	}
-	return livekit.TrackSource_CAMERA
-}

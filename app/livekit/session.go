@@ -200,17 +200,23 @@ func (s *session) roster() []app.Participant {
 	return out
 }
 
+// trackSources maps Confer's sources to LiveKit's, indexed by app.Source.
+var trackSources = [sourceCount]livekit.TrackSource{
+	app.SourceCamera:      livekit.TrackSource_CAMERA,
+	app.SourceMicrophone:  livekit.TrackSource_MICROPHONE,
+	app.SourceScreen:      livekit.TrackSource_SCREEN_SHARE,
+	app.SourceScreenAudio: livekit.TrackSource_SCREEN_SHARE_AUDIO,
+}
+
+func trackSource(src app.Source) livekit.TrackSource { return trackSources[src] }
+
 func sourceOf(pub lksdk.TrackPublication) app.Source {
-	switch pub.Source() {
-	case livekit.TrackSource_CAMERA:
-		return app.SourceCamera
-	case livekit.TrackSource_MICROPHONE:
-		return app.SourceMicrophone
-	case livekit.TrackSource_SCREEN_SHARE:
-		return app.SourceScreen
-	case livekit.TrackSource_SCREEN_SHARE_AUDIO:
-		return app.SourceScreenAudio
+	for src, lk := range trackSources {
+		if lk == pub.Source() {
+			return app.Source(src)
+		}
 	}
+	// Unknown: by kind, as other clients' untagged tracks mean.
 	if pub.Kind() == lksdk.TrackKindAudio {
 		return app.SourceMicrophone
 	}

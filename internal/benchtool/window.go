@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"confer/internal/xvfb"
 	"confer/ui"
 )
 
@@ -31,11 +32,12 @@ const windowSeconds = 15
 // measureWindow runs the real window on a virtual display three times:
 // with nobody sending, with one 720p30 publisher, with three.
 func measureWindow(bin, url, work string, f *windowFigures) error {
-	display, stopX, err := startXvfb()
+	d, err := xvfb.Start(150)
 	if err != nil {
 		return err
 	}
-	defer stopX()
+	defer d.Stop()
+	display := d.Name
 	var pubs []*exec.Cmd
 	defer func() {
 		for _, p := range pubs {
@@ -57,29 +59,6 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 		}
 	}
 	return nil
-}
-
-func startXvfb() (string, func(), error) {
-	for n := 150; n < 200; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		name := fmt.Sprintf(":%d", n)
-		x := exec.Command("Xvfb", name, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		if err := x.Start(); err != nil {
-			return "", nil, fmt.Errorf("Xvfb: %w (make deps installs it)", err)
-		}
-		stopX := func() { _ = x.Process.Kill(); _ = x.Wait() }
-		for i := 0; i < 100; i++ {
-			if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-				return name, stopX, nil
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		stopX()
-		return "", nil, fmt.Errorf("Xvfb %s did not start", name)
-	}
-	return "", nil, fmt.Errorf("no free X display")
 }
 
 // windowRunWith starts a window that joins with camera and microphone off,

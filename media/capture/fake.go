@@ -2,7 +2,6 @@ package capture
 
 import (
 	"image"
-	"io"
 	"sync"
 	"time"
 
@@ -69,28 +68,7 @@ func AddFakePairWithTone(name string, tone synth.Tone) FakePair {
 
 // fakeCamera draws synth.Pattern frames stamped with their capture time, paced
 // by a ticker like a real camera's frame clock.
-type fakeCamera struct {
-	plug *plug
-	mu   sync.Mutex
-	stop chan struct{} // closed by Close; guarded by mu
-}
-
-func (c *fakeCamera) Open() error {
-	c.mu.Lock()
-	c.stop = make(chan struct{})
-	c.mu.Unlock()
-	return nil
-}
-
-func (c *fakeCamera) Close() error {
-	c.mu.Lock()
-	if c.stop != nil {
-		close(c.stop)
-		c.stop = nil
-	}
-	c.mu.Unlock()
-	return nil
-}
+type fakeCamera struct{ fakeDevice }
 
 // Properties is empty: the synthetic camera draws whatever size is asked.
 func (c *fakeCamera) Properties() []prop.Media { return nil }
@@ -103,23 +81,14 @@ func (c *fakeCamera) VideoRecord(p prop.Media) (video.Reader, error) {
 	if fps <= 0 {
 		fps = defaultFakeFPS
 	}
-	c.mu.Lock()
-	stop := c.stop
-	c.mu.Unlock()
+	next := c.clock(time.Second / time.Duration(fps))
 	pattern := synth.NewPattern(w, h)
 	// A few frames in rotation: the reader may still hold the previous one.
 	frames := [3]*media.VideoFrame{media.NewI420(w, h), media.NewI420(w, h), media.NewI420(w, h)}
-	tick := time.NewTicker(time.Second / time.Duration(fps))
 	n := 0
 	return video.ReaderFunc(func() (image.Image, func(), error) {
-		select {
-		case <-stop:
-			tick.Stop()
-			return nil, nil, io.EOF
-		case <-tick.C:
-		}
-		if c.plug.pulled() {
-			return nil, nil, ErrDeviceGone
+		if err := next(); err != nil {
+			return nil, nil, err
 		}
 		f := frames[n%len(frames)]
 		pattern.Draw(f, n)
@@ -135,27 +104,8 @@ func (c *fakeCamera) VideoRecord(p prop.Media) (video.Reader, error) {
 
 // fakeMic plays a synth.Tone in 20 ms chunks, paced like a sound card.
 type fakeMic struct {
+	fakeDevice
 	tone synth.Tone
-	plug *plug
-	mu   sync.Mutex
-	stop chan struct{} // closed by Close; guarded by mu
-}
-
-func (m *fakeMic) Open() error {
-	m.mu.Lock()
-	m.stop = make(chan struct{})
-	m.mu.Unlock()
-	return nil
-}
-
-func (m *fakeMic) Close() error {
-	m.mu.Lock()
-	if m.stop != nil {
-		close(m.stop)
-		m.stop = nil
-	}
-	m.mu.Unlock()
-	return nil
 }
 
 func (m *fakeMic) Properties() []prop.Media {
@@ -163,25 +113,16 @@ func (m *fakeMic) Properties() []prop.Media {
 }
 
 func (m *fakeMic) AudioRecord(prop.Media) (audio.Reader, error) {
-	m.mu.Lock()
-	stop := m.stop
-	m.mu.Unlock()
+	next := m.clock(media.FrameTime)
 	tone := m.tone
 	chunk := wave.NewInt16Interleaved(wave.ChunkInfo{Len: media.FrameSamples, Channels: 1, SamplingRate: media.SampleRate})
-	tick := time.NewTicker(media.FrameTime)
 	// Nominal capture times keep the tone's phase continuous across chunks
 	// even when the ticker fires a little late.
 	start := time.Now()
 	n := 0
 	return audio.ReaderFunc(func() (wave.Audio, func(), error) {
-		select {
-		case <-stop:
-			tick.Stop()
-			return nil, nil, io.EOF
-		case <-tick.C:
-		}
-		if m.plug.pulled() {
-			return nil, nil, ErrDeviceGone
+		if err := next(); err != nil {
+			return nil, nil, err
 		}
 		tone.Fill(chunk.Data, start.Add(time.Duration(n)*media.FrameTime))
 		n++

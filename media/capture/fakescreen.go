@@ -2,8 +2,6 @@ package capture
 
 import (
 	"image"
-	"io"
-	"sync"
 	"time"
 
 	"github.com/pion/mediadevices/pkg/driver"
@@ -35,28 +33,7 @@ func AddFakeScreen(name string) string {
 
 // fakeScreen is a screen driver like X11's: a fixed size it reports in its
 // properties, frames at the rate asked.
-type fakeScreen struct {
-	plug *plug
-	mu   sync.Mutex
-	stop chan struct{} // closed by Close; guarded by mu
-}
-
-func (s *fakeScreen) Open() error {
-	s.mu.Lock()
-	s.stop = make(chan struct{})
-	s.mu.Unlock()
-	return nil
-}
-
-func (s *fakeScreen) Close() error {
-	s.mu.Lock()
-	if s.stop != nil {
-		close(s.stop)
-		s.stop = nil
-	}
-	s.mu.Unlock()
-	return nil
-}
+type fakeScreen struct{ fakeDevice }
 
 func (s *fakeScreen) Properties() []prop.Media {
 	return []prop.Media{{Video: prop.Video{Width: FakeScreenWidth, Height: FakeScreenHeight, FrameFormat: frame.FormatI420}}}
@@ -67,22 +44,13 @@ func (s *fakeScreen) VideoRecord(p prop.Media) (video.Reader, error) {
 	if fps <= 0 {
 		fps = 10
 	}
-	s.mu.Lock()
-	stop := s.stop
-	s.mu.Unlock()
+	next := s.clock(time.Second / time.Duration(fps))
 	page := synth.NewPage(FakeScreenWidth, FakeScreenHeight)
 	frames := [2]*media.VideoFrame{media.NewI420(FakeScreenWidth, FakeScreenHeight), media.NewI420(FakeScreenWidth, FakeScreenHeight)}
-	tick := time.NewTicker(time.Second / time.Duration(fps))
 	n := 0
 	return video.ReaderFunc(func() (image.Image, func(), error) {
-		select {
-		case <-stop:
-			tick.Stop()
-			return nil, nil, io.EOF
-		case <-tick.C:
-		}
-		if s.plug.pulled() {
-			return nil, nil, ErrDeviceGone
+		if err := next(); err != nil {
+			return nil, nil, err
 		}
 		f := frames[n%len(frames)]
 		page.Draw(f, n)

@@ -1,8 +1,10 @@
 package capture
 
 import (
+	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/mediadevices/pkg/driver"
 
@@ -14,6 +16,53 @@ import (
 type plug struct{ out atomic.Bool }
 
 func (p *plug) pulled() bool { return p != nil && p.out.Load() }
+
+// fakeDevice is what every synthetic device shares: Open and Close like a
+// driver's, and a frame clock that Close stops and unplugging breaks.
+type fakeDevice struct {
+	plug *plug
+	mu   sync.Mutex
+	stop chan struct{} // closed by Close; guarded by mu
+}
+
+func (d *fakeDevice) Open() error {
+	d.mu.Lock()
+	d.stop = make(chan struct{})
+	d.mu.Unlock()
+	return nil
+}
+
+func (d *fakeDevice) Close() error {
+	d.mu.Lock()
+	if d.stop != nil {
+		close(d.stop)
+		d.stop = nil
+	}
+	d.mu.Unlock()
+	return nil
+}
+
+// clock returns a function that waits for the next tick of a device
+// running at period: io.EOF once the device is closed, ErrDeviceGone once
+// it is unplugged.
+func (d *fakeDevice) clock(period time.Duration) func() error {
+	d.mu.Lock()
+	stop := d.stop
+	d.mu.Unlock()
+	tick := time.NewTicker(period)
+	return func() error {
+		select {
+		case <-stop:
+			tick.Stop()
+			return io.EOF
+		case <-tick.C:
+		}
+		if d.plug.pulled() {
+			return ErrDeviceGone
+		}
+		return nil
+	}
+}
 
 // fake is one synthetic device, kept so it can be unplugged, plugged back
 // and registered again after a rescan of the real devices.
@@ -36,11 +85,11 @@ func addFake(info driver.Info, make func(*plug) driver.Adapter) {
 	_ = driver.GetManager().Register(make(f.plug), info)
 }
 
-func newFakeCamera(p *plug) driver.Adapter { return &fakeCamera{plug: p} }
-func newFakeScreen(p *plug) driver.Adapter { return &fakeScreen{plug: p} }
+func newFakeCamera(p *plug) driver.Adapter { return &fakeCamera{fakeDevice: fakeDevice{plug: p}} }
+func newFakeScreen(p *plug) driver.Adapter { return &fakeScreen{fakeDevice: fakeDevice{plug: p}} }
 
 func fakeMicWith(tone synth.Tone) func(*plug) driver.Adapter {
-	return func(p *plug) driver.Adapter { return &fakeMic{tone: tone, plug: p} }
+	return func(p *plug) driver.Adapter { return &fakeMic{tone: tone, fakeDevice: fakeDevice{plug: p}} }
 }
 
 // Unplug makes a synthetic device vanish as hardware does: a capture in
