@@ -13,6 +13,26 @@ import (
 	"confer/media/capture"
 )
 
+// joinedWindow starts a window on a test UI loop that joins room with its
+// camera and microphone off, and waits until it is in the call.
+func joinedWindow(t *testing.T, server, room string, size fyne.Size) (*uiLoop, *controller) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	loop := startUILoop()
+	var c *controller
+	loop.sync(func() {
+		w := a.NewWindow("Confer")
+		w.Resize(size)
+		c = newController(a, w, Options{Server: server, Room: room, Name: "Grace", Log: testenv.QuietLog()}, &bridge{run: loop.post})
+		c.start()
+		c.lobby.camOn.SetChecked(false)
+		c.lobby.micOn.SetChecked(false)
+		test.Tap(c.lobby.join)
+	})
+	waitFor(t, loop, "the call", func() bool { return c.view != nil })
+	return loop, c
+}
+
 func TestSharedScreenTakesTheStageAndLeavesIt(t *testing.T) {
 	capture.RegisterFakeDevices()
 	srv := testenv.StartServer(t)
@@ -24,20 +44,8 @@ func TestSharedScreenTakesTheStageAndLeavesIt(t *testing.T) {
 	}()
 	defer ada.Close()
 
-	a := test.NewTempApp(t)
-	loop := startUILoop()
+	loop, c := joinedWindow(t, srv.URL(), "st", fyne.NewSize(1200, 700))
 	defer loop.stop()
-	var c *controller
-	loop.sync(func() {
-		w := a.NewWindow("Confer")
-		w.Resize(fyne.NewSize(1200, 700))
-		c = newController(a, w, Options{Server: srv.URL(), Room: "st", Name: "Grace", Log: testenv.QuietLog()}, &bridge{run: loop.post})
-		c.start()
-		c.lobby.camOn.SetChecked(false)
-		c.lobby.micOn.SetChecked(false)
-		test.Tap(c.lobby.join)
-	})
-	waitFor(t, loop, "the call", func() bool { return c.view != nil })
 	if err := ada.Join(context.Background(), app.JoinParams{ServerURL: srv.URL(), RoomID: "st", UserID: "ada", Name: "Ada"}); err != nil {
 		t.Fatal(err)
 	}
@@ -106,18 +114,8 @@ func TestSharedScreenTakesTheStageAndLeavesIt(t *testing.T) {
 func TestSharingFromTheToolbarStartsAndStops(t *testing.T) {
 	capture.RegisterFakeDevices()
 	srv := testenv.StartServer(t)
-	a := test.NewTempApp(t)
-	loop := startUILoop()
+	loop, c := joinedWindow(t, srv.URL(), "sh", fyne.NewSize(1024, 700))
 	defer loop.stop()
-	var c *controller
-	loop.sync(func() {
-		c = newController(a, a.NewWindow("Confer"), Options{Server: srv.URL(), Room: "sh", Name: "Grace", Log: testenv.QuietLog()}, &bridge{run: loop.post})
-		c.start()
-		c.lobby.camOn.SetChecked(false)
-		c.lobby.micOn.SetChecked(false)
-		test.Tap(c.lobby.join)
-	})
-	waitFor(t, loop, "the call", func() bool { return c.view != nil })
 	screens := len(capture.Screens())
 	loop.sync(func() { test.Tap(c.view.share) })
 	if screens > 1 {
