@@ -181,6 +181,16 @@ func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
 		t.Errorf("Cy has no camera but the tile shows video: %+v", cy)
 	}
 	d.screenshot(t, filepath.Join(shots, "call-4.png"))
+
+	// Bo shares a screen: it takes the stage, everyone else a strip.
+	bot("dee", "Dee Okafor", "--video", "none", "--screen", "fake")
+	st = wait("the shared screen on the stage", func(s ui.State) bool {
+		return s.Stage == "dee" && len(s.Screens) == 1 && s.Screens[0].Frames > 10
+	})
+	if st.Screens[0].W < 2*st.Tile("ada").W {
+		t.Errorf("the stage (%d px wide) is not larger than a strip tile (%d)", st.Screens[0].W, st.Tile("ada").W)
+	}
+	d.screenshot(t, filepath.Join(shots, "stage.png"))
 }
 
 func TestInviteLinkOpensTheRoom(t *testing.T) {

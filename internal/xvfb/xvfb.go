@@ -4,8 +4,10 @@ package xvfb
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
+	"syscall"
 	"time"
 )
 
@@ -23,7 +25,7 @@ func Start(first int) (*Display, error) {
 	}
 	for n := first; n < first+50; n++ {
 		socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		if _, err := os.Stat(socket); err == nil {
+		if inUse(n, socket) {
 			continue
 		}
 		d := &Display{Name: fmt.Sprintf(":%d", n)}
@@ -43,8 +45,32 @@ func Start(first int) (*Display, error) {
 	return nil, errors.New("no free X display number")
 }
 
-// Stop ends the display.
+// inUse tells whether display n belongs to a running X server. A socket
+// nobody answers on is left over from a server that was killed: it and its
+// lock file are removed, and the number is free again.
+func inUse(n int, socket string) bool {
+	if _, err := os.Stat(socket); err != nil {
+		return false
+	}
+	if c, err := net.DialTimeout("unix", socket, time.Second); err == nil {
+		c.Close()
+		return true
+	}
+	_ = os.Remove(socket)
+	_ = os.Remove(fmt.Sprintf("/tmp/.X%d-lock", n))
+	return false
+}
+
+// Stop ends the display the way that lets Xvfb remove its socket and lock
+// file; a server that does not exit within 5 s is killed.
 func (d *Display) Stop() {
-	_ = d.cmd.Process.Kill()
-	_ = d.cmd.Wait()
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-done
+	}
 }
