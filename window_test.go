@@ -29,7 +29,7 @@ func startDisplay(t *testing.T) *display {
 			t.Fatalf("%s is missing: run `make deps` (window tests need Xvfb, x11-apps and imagemagick)", tool)
 		}
 	}
-	x, err := xvfb.Start(90)
+	x, err := xvfb.Start()
 	if err != nil {
 		t.Fatal(err)
 	}

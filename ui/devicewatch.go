@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -89,7 +90,7 @@ func (c *controller) offerLostDevice() {
 		if src == app.SourceMicrophone {
 			ids, what = c.lobby.micIDs, "microphone"
 		}
-		if !contains(ids, id) {
+		if !slices.Contains(ids, id) {
 			continue
 		}
 		delete(c.lost, src)
@@ -102,13 +103,4 @@ func (c *controller) offerLostDevice() {
 		v.resume.Show()
 		return
 	}
-}
-
-func contains(ids []string, id string) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }

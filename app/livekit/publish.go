@@ -13,6 +13,7 @@ import (
 
 	"confer/app"
 	"confer/media"
+	"confer/media/video"
 )
 
 // published is one local source on the air: a track and the sender
@@ -196,10 +197,7 @@ func (s *session) newTracks(src app.Source, kf *atomic.Pointer[func(int)]) ([]*l
 // size: about 320 pixels wide, enough for a tile in a strip or a crowded grid.
 func lowScale(width int) int { return max(2, width/320) }
 
-func lowLayer(w, h int) (int, int) {
-	sc := lowScale(w)
-	return max(2, w/sc&^1), max(2, h/sc&^1)
-}
+func lowLayer(w, h int) (int, int) { return video.ScaledSize(w, h, lowScale(w)) }
 
 // newVideoTrack makes one VP8 layer whose PLI and FIR ask that layer of
 // the current sender for a keyframe.

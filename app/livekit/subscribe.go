@@ -18,8 +18,10 @@ import (
 func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
 	s.markDirty()
 	user, source := rp.Identity(), sourceOf(pub)
-	if q := s.layerFor(user, source); track.Kind() == webrtc.RTPCodecTypeVideo && q != livekit.VideoQuality_HIGH {
-		_ = pub.SetVideoQuality(q)
+	if track.Kind() == webrtc.RTPCodecTypeVideo {
+		if q := s.layerFor(user, source); q != livekit.VideoQuality_HIGH {
+			_ = pub.SetVideoQuality(q) // a tile asked for a small layer before
+		}
 	}
 	// Add under mu, after checking closed: close sets closed under mu before
 	// it waits, so no receiver starts once close is waiting.

@@ -32,7 +32,7 @@ const windowSeconds = 15
 // measureWindow runs the real window on a virtual display three times:
 // with nobody sending, with one 720p30 publisher, with three.
 func measureWindow(bin, url, work string, f *windowFigures) error {
-	d, err := xvfb.Start(150)
+	d, err := xvfb.Start()
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,12 @@
 package xvfb
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -17,48 +18,43 @@ type Display struct {
 	cmd  *exec.Cmd
 }
 
-// Start runs Xvfb (1280×800, 24-bit) on the first free display number from
-// first on, and returns once its socket exists.
-func Start(first int) (*Display, error) {
+// Start runs Xvfb (1280×800, 24-bit) on a display number it picks itself,
+// and returns once the server is ready. Xvfb's -displayfd writes the number
+// to a pipe when it accepts connections, so there is nothing to poll.
+func Start() (*Display, error) {
 	if _, err := exec.LookPath("Xvfb"); err != nil {
 		return nil, errors.New("Xvfb is missing: run `make deps`")
 	}
-	for n := first; n < first+50; n++ {
-		socket := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
-		if inUse(n, socket) {
-			continue
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+	cmd.ExtraFiles = []*os.File{w} // fd 3 in Xvfb
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return nil, err
+	}
+	d := &Display{cmd: cmd}
+	ready := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		ready <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-ready:
+		if n == "" {
+			d.Stop()
+			return nil, errors.New("Xvfb exited before it was ready")
 		}
-		d := &Display{Name: fmt.Sprintf(":%d", n)}
-		d.cmd = exec.Command("Xvfb", d.Name, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-		if err := d.cmd.Start(); err != nil {
-			return nil, err
-		}
-		for i := 0; i < 100; i++ {
-			if _, err := os.Stat(socket); err == nil {
-				return d, nil
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		d.Name = ":" + n
+		return d, nil
+	case <-time.After(10 * time.Second):
 		d.Stop()
-		return nil, fmt.Errorf("Xvfb %s did not start", d.Name)
+		return nil, fmt.Errorf("Xvfb was not ready within 10 s")
 	}
-	return nil, errors.New("no free X display number")
-}
-
-// inUse tells whether display n belongs to a running X server. A socket
-// nobody answers on is left over from a server that was killed: it and its
-// lock file are removed, and the number is free again.
-func inUse(n int, socket string) bool {
-	if _, err := os.Stat(socket); err != nil {
-		return false
-	}
-	if c, err := net.DialTimeout("unix", socket, time.Second); err == nil {
-		c.Close()
-		return true
-	}
-	_ = os.Remove(socket)
-	_ = os.Remove(fmt.Sprintf("/tmp/.X%d-lock", n))
-	return false
 }
 
 // Stop ends the display the way that lets Xvfb remove its socket and lock

@@ -7,24 +7,33 @@ import (
 	"testing"
 	"time"
 
+	"confer/media"
 	"confer/media/synth"
 )
+
+// firstFrame opens a screen for the test and reads one frame; the frame
+// stays valid until the screen's next Read or Close (at the test's end).
+func firstFrame(t *testing.T, id string, req ScreenRequest) *media.VideoFrame {
+	t.Helper()
+	s, err := OpenScreen(id, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	f, release, err := s.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	return f
+}
 
 func TestFakeScreenIsListedAndReadsAtFullSize(t *testing.T) {
 	RegisterFakeDevices()
 	if !slices.ContainsFunc(Screens(), func(d Device) bool { return d.ID == FakeScreenID }) {
 		t.Fatalf("screens %v do not list %s", Screens(), FakeScreenID)
 	}
-	s, err := OpenScreen(AddFakeScreen("full"), ScreenRequest{MaxWidth: 1920, MaxHeight: 1080, FPS: 15})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	f, release, err := s.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer release()
+	f := firstFrame(t, AddFakeScreen("full"), ScreenRequest{MaxWidth: 1920, MaxHeight: 1080, FPS: 15})
 	if f.Width != FakeScreenWidth || f.Height != FakeScreenHeight {
 		t.Errorf("frame is %dx%d; want %dx%d", f.Width, f.Height, FakeScreenWidth, FakeScreenHeight)
 	}
@@ -34,16 +43,7 @@ func TestFakeScreenIsListedAndReadsAtFullSize(t *testing.T) {
 }
 
 func TestLargerScreenIsScaledToFitKeepingItsShape(t *testing.T) {
-	s, err := OpenScreen(AddFakeScreen("scaled"), ScreenRequest{MaxWidth: 1280, MaxHeight: 1280, FPS: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	f, release, err := s.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	release()
+	f := firstFrame(t, AddFakeScreen("scaled"), ScreenRequest{MaxWidth: 1280, MaxHeight: 1280, FPS: 30})
 	if f.Width != 1280 || f.Height != 720 {
 		t.Errorf("frame is %dx%d; want 1280x720", f.Width, f.Height)
 	}

@@ -66,6 +66,12 @@ type encoding struct {
 	last     time.Time
 }
 
+// ScaledSize is the size of a layer that divides w×h by scale, rounded
+// down to even numbers (I420 wants them).
+func ScaledSize(w, h, scale int) (int, int) {
+	return max(2, w/scale&^1), max(2, h/scale&^1)
+}
+
 var errNoEncoder = errors.New("no video encoder")
 
 // StartSender starts the send goroutine; out gets the full-size encoding.
@@ -152,7 +158,7 @@ func (s *Sender) run() {
 func (s *Sender) encodeLayer(e *encoding, f *media.VideoFrame) error {
 	src := f
 	if e.scale > 1 {
-		w, h := max(2, f.Width/e.scale&^1), max(2, f.Height/e.scale&^1)
+		w, h := ScaledSize(f.Width, f.Height, e.scale)
 		if e.scaled == nil || e.scaled.Width != w || e.scaled.Height != h {
 			e.scaled = media.NewI420(w, h)
 		}
