@@ -2,6 +2,7 @@ package main
 
 import (
 	"confer/internal/cli"
+	"confer/internal/wiring"
 	"confer/media/capture"
 	"confer/ui"
 )
@@ -15,6 +16,7 @@ func runGUI(env cli.Env) error {
 		return err
 	}
 	opts.Log = cli.NewLogger(env.Stderr, logLevel)
+	opts.Transport, opts.StartHost = wiring.Transport, wiring.StartHost
 	if fake {
 		capture.RegisterFakeDevices()
 	} else {

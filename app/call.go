@@ -3,42 +3,60 @@ package app
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
+
+	"confer/media"
 )
 
 // Call is one participant's engine: create it once, join and leave as often
-// as needed, close it at the end. One goroutine (the loop) owns the call's
-// state and delivers events in order; the transport's callbacks only post to
-// it. Join, Leave and the device toggles run the network work on the
-// caller's goroutine, never on the loop.
+// as needed, close it at the end.
+//
+// One goroutine (the loop) owns all of the call's state: the connection
+// state machine, the roster, what each local source should be and is. Every
+// method only posts a command to it; the transport's callbacks only post
+// signals. The loop hands network work, in order, to one transport worker
+// and hears the results back as messages, so it never waits on the network
+// and a slow server never stalls events.
 type Call struct {
 	t      Transport
 	log    *slog.Logger
+	clock  Clock
+	rules  LinkRules
 	inbox  *mailbox
+	work   *worker
 	events chan Event
 	quit   chan struct{}
 	done   chan struct{}
-
-	// sessionMu serialises Join, Leave and Close; it guards active.
-	sessionMu sync.Mutex
-	active    bool // Connect succeeded and Disconnect has not been called
-	closed    bool
 }
 
+// Option configures a Call.
+type Option func(*Call)
+
+// WithLogger sets the call's logger.
+func WithLogger(log *slog.Logger) Option { return func(c *Call) { c.log = log } }
+
+// WithClock gives the call another clock (tests move time by hand).
+func WithClock(clock Clock) Option { return func(c *Call) { c.clock = clock } }
+
+// WithLinkRules changes the connection timings.
+func WithLinkRules(r LinkRules) Option { return func(c *Call) { c.rules = r } }
+
 // New creates a call on a transport. Events() must be read until it closes.
-func New(t Transport, log *slog.Logger) *Call {
-	if log == nil {
-		log = slog.Default()
-	}
+func New(t Transport, opts ...Option) *Call {
 	c := &Call{
 		t:      t,
-		log:    log,
+		log:    slog.Default(),
+		clock:  SystemClock{},
+		rules:  DefaultLinkRules,
 		inbox:  newMailbox(),
 		events: make(chan Event),
 		quit:   make(chan struct{}),
 		done:   make(chan struct{}),
 	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.work = newWorker(c.inbox.put)
 	go c.run()
 	return c
 }
@@ -46,180 +64,134 @@ func New(t Transport, log *slog.Logger) *Call {
 // Events delivers the call's events in order. It is closed by Close.
 func (c *Call) Events() <-chan Event { return c.events }
 
-// Join checks p, connects and returns once in the room or failed. The error
-// is one of this package's sentinels or *UnreachableError where it can be.
+// Join checks p, connects and returns once in the room, failed, or
+// cancelled (ctx done, Leave or Close: ErrJoinCancelled). The error is one
+// of this package's sentinels or *UnreachableError where it can be.
+// p.Camera and p.Microphone say whether those start on.
 func (c *Call) Join(ctx context.Context, p JoinParams) error {
 	p, err := p.Normalize()
 	if err != nil {
 		return err
 	}
-	c.sessionMu.Lock()
-	defer c.sessionMu.Unlock()
-	if c.closed {
+	ctx, cancel := context.WithCancel(ctx)
+	reply := make(chan error, 1)
+	if !c.post(cmdJoin{params: p, ctx: ctx, cancel: cancel, reply: reply}) {
+		cancel()
 		return ErrClosed
 	}
-	if c.active {
-		if c.Snapshot().State != Disconnected {
-			return ErrAlreadyJoined
-		}
-		c.endSessionLocked() // lost earlier (kicked, dropped): release it first
-	}
-	c.inbox.put(msgJoining{})
-	if err := c.t.Connect(ctx, p, c.post); err != nil {
-		c.t.Disconnect()
-		c.inbox.put(msgEnded{err: err})
+	select {
+	case err := <-reply:
 		return err
-	}
-	c.active = true
-	c.inbox.put(msgJoined{})
-	// A missing camera or microphone does not stop the call: it goes on
-	// listen-only or audio-only, and the owner hears why.
-	if p.Camera {
-		c.reportDevice(SourceCamera, c.t.SetCamera(true))
-	}
-	if p.Microphone {
-		c.reportDevice(SourceMicrophone, c.t.SetMicrophone(true))
-	}
-	return nil
-}
-
-func (c *Call) reportDevice(s Source, err error) {
-	if err != nil {
-		c.log.Warn("device not started", "source", s, "err", err)
-		c.inbox.put(DeviceError{Source: s, Err: err})
+	case <-c.done:
+		cancel()
+		return ErrClosed
 	}
 }
 
-// Leave leaves the room; devices are released when it returns.
+// Leave leaves the room, or cancels a join under way. Devices are released
+// when it returns.
 func (c *Call) Leave() {
-	c.sessionMu.Lock()
-	defer c.sessionMu.Unlock()
-	if c.active {
-		c.endSessionLocked()
+	reply := make(chan struct{})
+	if c.post(cmdLeave{reply: reply}) {
+		select {
+		case <-reply:
+		case <-c.done:
+		}
 	}
 }
 
-func (c *Call) endSessionLocked() {
-	c.t.Disconnect()
-	c.active = false
-	c.inbox.put(msgEnded{})
-}
-
-// Close leaves if needed and stops the loop; Events() is closed after it.
+// Close leaves if needed and stops the call; Events() is closed after it.
 func (c *Call) Close() {
 	c.Leave()
-	c.sessionMu.Lock()
-	if !c.closed {
-		c.closed = true
-		close(c.quit)
+	if c.post(cmdClose{}) {
+		<-c.done
 	}
-	c.sessionMu.Unlock()
-	<-c.done
+	c.work.stop()
 }
 
-// SetCamera starts or stops capturing and publishing the camera.
-func (c *Call) SetCamera(on bool) error {
-	if !c.isActive() {
-		return ErrNotJoined
-	}
-	err := c.t.SetCamera(on)
-	c.reportDevice(SourceCamera, err)
-	return err
-}
+// SetCamera asks for the camera on or off. LocalSourceChanged reports the
+// outcome; a camera that cannot start also gives a DeviceError.
+func (c *Call) SetCamera(on bool) { c.post(cmdSource{src: SourceCamera, on: on}) }
 
-// SetMicrophone starts or stops capturing and publishing the microphone.
-func (c *Call) SetMicrophone(on bool) error {
-	if !c.isActive() {
-		return ErrNotJoined
-	}
-	err := c.t.SetMicrophone(on)
-	c.reportDevice(SourceMicrophone, err)
-	return err
-}
+// SetMicrophone asks for the microphone on or off, the same way.
+func (c *Call) SetMicrophone(on bool) { c.post(cmdSource{src: SourceMicrophone, on: on}) }
 
-// ShareScreen starts sharing a screen ("" for the first one) beside the
-// camera. Others get it as a separate source (RemoteVideo with
+// ToggleCamera flips what was last asked of the camera. Two quick toggles
+// are two requests, carried out in order; nothing is sent twice.
+func (c *Call) ToggleCamera() { c.post(cmdSource{src: SourceCamera, toggle: true}) }
+
+// ToggleMicrophone flips what was last asked of the microphone.
+func (c *Call) ToggleMicrophone() { c.post(cmdSource{src: SourceMicrophone, toggle: true}) }
+
+// ShareScreen starts sharing a screen ("" for the configured or first one)
+// beside the camera. Others get it as a separate source (RemoteVideo with
 // SourceScreen).
-func (c *Call) ShareScreen(screenID string) error {
-	if !c.isActive() {
-		return ErrNotJoined
-	}
-	err := c.t.SetScreenShare(true, screenID)
-	c.reportDevice(SourceScreen, err)
-	return err
+func (c *Call) ShareScreen(screenID string) {
+	c.post(cmdSource{src: SourceScreen, on: true, device: screenID})
 }
 
 // StopScreenShare stops sharing; others see the screen go.
-func (c *Call) StopScreenShare() error {
-	if !c.isActive() {
-		return ErrNotJoined
-	}
-	return c.t.SetScreenShare(false, "")
-}
+func (c *Call) StopScreenShare() { c.post(cmdSource{src: SourceScreen, on: false}) }
 
 // SetVideoQuality changes the camera's quality, now if it is on, and for
 // the next joins.
-func (c *Call) SetVideoQuality(q VideoQuality) error {
-	err := c.t.SetVideoQuality(q)
-	c.reportDevice(SourceCamera, err)
-	return err
+func (c *Call) SetVideoQuality(q VideoQuality) { c.SetVideoProfile(q.Profile()) }
+
+// SetVideoProfile is SetVideoQuality with explicit numbers.
+func (c *Call) SetVideoProfile(p media.VideoProfile) {
+	c.post(cmdReconfigure{src: SourceCamera, apply: func(t Transport) error { return t.SetVideoProfile(p) }})
 }
 
 // SetAudioProfile changes how the microphone is coded, now and later.
-func (c *Call) SetAudioProfile(p AudioProfile) error {
-	err := c.t.SetAudioProfile(p)
-	c.reportDevice(SourceMicrophone, err)
-	return err
+func (c *Call) SetAudioProfile(p AudioProfile) {
+	c.post(cmdReconfigure{src: SourceMicrophone, apply: func(t Transport) error { return t.SetAudioProfile(p) }})
 }
 
 // UseDevices switches to another camera and microphone during the call (or
 // for the next join). Others see the track restart, not you leaving.
-func (c *Call) UseDevices(cameraID, microphoneID string) error {
-	return c.t.UseDevices(cameraID, microphoneID)
+func (c *Call) UseDevices(cameraID, microphoneID string) {
+	c.UseDevice(SourceCamera, cameraID)
+	c.UseDevice(SourceMicrophone, microphoneID)
+}
+
+// UseDevice switches one source's device; the transport ignores a switch
+// to the device already in use.
+func (c *Call) UseDevice(src Source, deviceID string) {
+	c.post(cmdReconfigure{src: src, apply: func(t Transport) error { return t.UseDevice(src, deviceID) }})
 }
 
 // EnableAudioLevels reports AudioLevels every interval (100–2000 ms is
 // sensible), or stops the reports with 0. It holds across joins.
 func (c *Call) EnableAudioLevels(interval time.Duration) {
-	c.t.SetLevelInterval(interval)
+	c.post(cmdTransport{func(t Transport) { t.SetLevelInterval(interval) }})
 }
 
 // SetRemoteVideoSize says how large a remote video is shown (pixels), so
 // the server sends a layer that fits: a thumbnail does not cost a full-size
 // decode. It holds across reconnects and rejoins.
 func (c *Call) SetRemoteVideoSize(userID string, src Source, width, height int) {
-	c.t.SetRemoteVideoSize(userID, src, width, height)
+	c.post(cmdTransport{func(t Transport) { t.SetRemoteVideoSize(userID, src, width, height) }})
 }
 
 // MuteRemoteAudio stops or resumes playing one user's audio, locally only.
 func (c *Call) MuteRemoteAudio(userID string, muted bool) {
-	c.t.SetRemoteAudioMuted(userID, muted)
-}
-
-// isActive tells whether the call is connected (or reconnecting): a call the
-// server ended stays "active" until Leave, but takes no more commands.
-func (c *Call) isActive() bool {
-	c.sessionMu.Lock()
-	active := c.active
-	c.sessionMu.Unlock()
-	if !active {
-		return false
-	}
-	st := c.Snapshot().State
-	return st == Connected || st == Reconnecting
+	c.post(cmdTransport{func(t Transport) { t.SetRemoteAudioMuted(userID, muted) }})
 }
 
 // Snapshot is a copy of the call's state, for a UI that needs to redraw
 // everything at once.
 type Snapshot struct {
-	State ConnectionState
-	Users []Participant
+	State   ConnectionState
+	Users   []Participant
+	Sources [SourceCount]LocalSourceChanged
 }
 
 // Snapshot asks the loop for a copy of the state it owns.
 func (c *Call) Snapshot() Snapshot {
 	reply := make(chan Snapshot, 1)
-	c.inbox.put(msgSnapshot{reply: reply})
+	if !c.post(cmdSnapshot{reply: reply}) {
+		return Snapshot{}
+	}
 	select {
 	case s := <-reply:
 		return s
@@ -228,12 +200,13 @@ func (c *Call) Snapshot() Snapshot {
 	}
 }
 
-func (c *Call) post(s Signal) { c.inbox.put(s) }
-
-// Messages from Call's own methods to the loop.
-type (
-	msgJoining  struct{}
-	msgJoined   struct{}
-	msgEnded    struct{ err error }
-	msgSnapshot struct{ reply chan Snapshot }
-)
+// post hands a command to the loop; false once the call is closed.
+func (c *Call) post(cmd any) bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+		c.inbox.put(cmd)
+		return true
+	}
+}

@@ -3,39 +3,10 @@ package app
 import (
 	"context"
 	"errors"
-	"reflect"
+	"fmt"
 	"testing"
 	"time"
 )
-
-// scripted is a transport whose network side is the test: Connect posts
-// what the test says and returns its error.
-type scripted struct {
-	onConnect   []Signal
-	connectErr  error
-	post        func(Signal)
-	connects    int
-	disconnects int
-}
-
-func (s *scripted) Connect(_ context.Context, _ JoinParams, post func(Signal)) error {
-	s.connects++
-	s.post = post
-	for _, sig := range s.onConnect {
-		post(sig)
-	}
-	return s.connectErr
-}
-func (s *scripted) SetCamera(bool) error                        { return nil }
-func (s *scripted) SetMicrophone(bool) error                    { return ErrNoMicrophone }
-func (s *scripted) SetRemoteAudioMuted(string, bool)            {}
-func (s *scripted) Disconnect()                                 { s.disconnects++ }
-func (s *scripted) SetLevelInterval(time.Duration)              {}
-func (s *scripted) UseDevices(string, string) error             { return nil }
-func (s *scripted) SetScreenShare(bool, string) error           { return nil }
-func (s *scripted) SetVideoQuality(VideoQuality) error          { return nil }
-func (s *scripted) SetAudioProfile(AudioProfile) error          { return nil }
-func (s *scripted) SetRemoteVideoSize(string, Source, int, int) {}
 
 var params = JoinParams{ServerURL: "127.0.0.1:7880", RoomID: "8888", UserID: "me", Name: "Me"}
 
@@ -46,83 +17,23 @@ var (
 	mic = Track{Source: SourceMicrophone}
 )
 
-// collect reads n events other than RemoteTrack (TestTrackChanges checks
-// those), failing if they do not come.
-func collect(t *testing.T, c *Call, n int) []Event {
+func joined(t *testing.T, tr *fakeTransport, opts ...Option) *Call {
 	t.Helper()
-	return collectEvents(t, c, n, func(ev Event) bool { _, track := ev.(RemoteTrack); return !track })
-}
-
-func collectEvents(t *testing.T, c *Call, n int, keep func(Event) bool) []Event {
-	t.Helper()
-	var out []Event
-	for len(out) < n {
-		select {
-		case ev := <-c.Events():
-			if keep(ev) {
-				out = append(out, ev)
-			}
-		case <-time.After(2 * time.Second):
-			t.Fatalf("got %d events, want %d: %#v", len(out), n, out)
-		}
-	}
-	return out
-}
-
-func expectNone(t *testing.T, c *Call) {
-	t.Helper()
-	timeout := time.After(100 * time.Millisecond)
-	for {
-		select {
-		case ev := <-c.Events():
-			if _, track := ev.(RemoteTrack); !track {
-				t.Fatalf("unexpected event %#v", ev)
-			}
-		case <-timeout:
-			return
-		}
-	}
-}
-
-func TestTrackChanges(t *testing.T) {
-	tr := &scripted{onConnect: []Signal{RosterChanged{Participants: []Participant{ana(mic)}}}}
-	c := joined(t, tr)
-	only := func(ev Event) bool { _, ok := ev.(RemoteTrack); return ok }
-	same(t, collectEvents(t, c, 1, only), []Event{RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackPublished}})
-	tr.post(RosterChanged{Participants: []Participant{ana(Track{Source: SourceMicrophone, Muted: true}, cam)}})
-	same(t, collectEvents(t, c, 2, only), []Event{
-		RemoteTrack{UserID: "ana", Source: SourceCamera, Change: TrackPublished},
-		RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackMuted},
-	})
-	tr.post(RosterChanged{Participants: []Participant{ana(mic)}})
-	same(t, collectEvents(t, c, 2, only), []Event{
-		RemoteTrack{UserID: "ana", Source: SourceCamera, Change: TrackUnpublished},
-		RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackUnmuted},
-	})
-}
-
-func same(t *testing.T, got, want []Event) {
-	t.Helper()
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("events\n got %#v\nwant %#v", got, want)
-	}
-}
-
-func joined(t *testing.T, tr *scripted) *Call {
-	t.Helper()
-	c := New(tr, nil)
+	c := New(tr, opts...)
 	t.Cleanup(c.Close)
 	if err := c.Join(context.Background(), params); err != nil {
 		t.Fatalf("join: %v", err)
 	}
+	tr.waitCall(t, "connect")
 	return c
 }
 
 func TestJoinReportsEveryoneAlreadyThere(t *testing.T) {
-	tr := &scripted{onConnect: []Signal{RosterChanged{Participants: []Participant{ana(cam, mic)}}}}
+	tr := newFake()
+	tr.onConnect = []Signal{RosterChanged{Participants: []Participant{ana(cam, mic)}}}
 	c := joined(t, tr)
-	same(t, collect(t, c, 5), []Event{
-		StateChanged{State: Connecting},
+	same(t, upToNow(t, c, isTrackEvent), []Event{
+		StateChanged{State: Joining},
 		StateChanged{State: Connected},
 		UserJoined{UserID: "ana", Name: "Ana"},
 		RemoteVideo{UserID: "ana", Source: SourceCamera, Available: true},
@@ -133,41 +44,61 @@ func TestJoinReportsEveryoneAlreadyThere(t *testing.T) {
 	}
 }
 
+func TestTrackChanges(t *testing.T) {
+	tr := newFake()
+	tr.onConnect = []Signal{RosterChanged{Participants: []Participant{ana(mic)}}}
+	c := joined(t, tr)
+	only := func(ev Event) bool { return !isTrackEvent(ev) }
+	same(t, upToNow(t, c, only), []Event{RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackPublished}})
+	tr.postNow(RosterChanged{Participants: []Participant{ana(Track{Source: SourceMicrophone, Muted: true}, cam)}})
+	same(t, upToNow(t, c, only), []Event{
+		RemoteTrack{UserID: "ana", Source: SourceCamera, Change: TrackPublished},
+		RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackMuted},
+	})
+	tr.postNow(RosterChanged{Participants: []Participant{ana(mic)}})
+	same(t, upToNow(t, c, only), []Event{
+		RemoteTrack{UserID: "ana", Source: SourceCamera, Change: TrackUnpublished},
+		RemoteTrack{UserID: "ana", Source: SourceMicrophone, Change: TrackUnmuted},
+	})
+}
+
 func TestFailedJoinEndsDisconnectedWithTheError(t *testing.T) {
-	tr := &scripted{connectErr: ErrWrongPassword}
-	c := New(tr, nil)
+	tr := newFake()
+	tr.connectErr = ErrWrongPassword
+	c := New(tr)
 	defer c.Close()
 	if err := c.Join(context.Background(), params); !errors.Is(err, ErrWrongPassword) {
 		t.Fatalf("join: %v", err)
 	}
-	same(t, collect(t, c, 2), []Event{
-		StateChanged{State: Connecting},
+	same(t, upToNow(t, c, nil), []Event{
+		StateChanged{State: Joining},
 		StateChanged{State: Disconnected, Err: ErrWrongPassword},
 	})
-	if tr.disconnects != 1 {
-		t.Errorf("failed join did not release the transport")
-	}
+	tr.waitCall(t, "disconnect", "connect")
 }
 
 func TestInvalidParamsNeverReachTheNetwork(t *testing.T) {
-	tr := &scripted{}
-	c := New(tr, nil)
+	tr := newFake()
+	c := New(tr)
 	defer c.Close()
 	p := params
 	p.RoomID = "no spaces"
 	if err := c.Join(context.Background(), p); !errors.Is(err, ErrInvalidRoomID) {
 		t.Fatalf("join: %v", err)
 	}
-	if tr.connects != 0 {
-		t.Fatal("transport was asked to connect")
+	same(t, upToNow(t, c, nil), nil)
+	select {
+	case call := <-tr.calls:
+		t.Fatalf("transport was called: %s", call)
+	default:
 	}
-	expectNone(t, c)
 }
 
 func TestPublishMuteUnpublishAndLeave(t *testing.T) {
-	tr := &scripted{onConnect: []Signal{RosterChanged{Participants: []Participant{ana()}}}}
+	tr := newFake()
+	tr.onConnect = []Signal{RosterChanged{Participants: []Participant{ana()}}}
 	c := joined(t, tr)
-	collect(t, c, 3)
+	upToNow(t, c, nil)
 	steps := []struct {
 		roster []Participant
 		want   []Event
@@ -185,70 +116,74 @@ func TestPublishMuteUnpublishAndLeave(t *testing.T) {
 		}},
 	}
 	for _, s := range steps {
-		tr.post(RosterChanged{Participants: s.roster})
-		same(t, collect(t, c, len(s.want)), s.want)
+		tr.postNow(RosterChanged{Participants: s.roster})
+		same(t, upToNow(t, c, isTrackEvent), s.want)
 	}
 }
 
 func TestShortOutageShowsNoFalseLeaveOrJoin(t *testing.T) {
 	bo := Participant{UserID: "bo", Name: "Bo"}
-	tr := &scripted{onConnect: []Signal{RosterChanged{Participants: []Participant{ana(cam), bo}}}}
+	tr := newFake()
+	tr.onConnect = []Signal{RosterChanged{Participants: []Participant{ana(cam), bo}}}
 	c := joined(t, tr)
-	collect(t, c, 5)
-	tr.post(LinkChanged{State: Reconnecting})
-	tr.post(RosterChanged{}) // the SDK's full restart forgets everyone...
+	upToNow(t, c, nil)
+	tr.postNow(LinkSample{SDKReconnecting: true})
+	tr.postNow(RosterChanged{}) // the SDK's full restart forgets everyone...
 	cy := Participant{UserID: "cy", Name: "Cy"}
-	tr.post(RosterChanged{Participants: []Participant{ana(cam), cy}}) // ...and re-adds who is there
-	tr.post(LinkChanged{State: Connected})
-	same(t, collect(t, c, 4), []Event{
+	tr.postNow(RosterChanged{Participants: []Participant{ana(cam), cy}}) // ...and re-adds who is there
+	tr.postNow(LinkSample{LastMedia: time.Now(), ExpectsMedia: true})
+	same(t, upToNow(t, c, isTrackEvent), []Event{
 		StateChanged{State: Reconnecting},
 		StateChanged{State: Connected},
 		UserJoined{UserID: "cy", Name: "Cy"},
 		UserLeft{UserID: "bo", Reason: LeftNormally},
 	})
-	expectNone(t, c)
 }
 
 func TestKickedOutEndsTheCallOnce(t *testing.T) {
-	tr := &scripted{onConnect: []Signal{RosterChanged{Participants: []Participant{ana()}}}}
+	tr := newFake()
+	tr.onConnect = []Signal{RosterChanged{Participants: []Participant{ana()}}}
 	c := joined(t, tr)
-	collect(t, c, 3)
+	upToNow(t, c, nil)
 	k := KickDuplicate
-	tr.post(LinkLost{Kick: &k})
-	tr.post(LinkLost{Err: errors.New("late duplicate report")})
-	same(t, collect(t, c, 2), []Event{KickedOut{Reason: KickDuplicate}, StateChanged{State: Disconnected}})
-	expectNone(t, c)
-	// A new join after a kick releases the old session first.
+	tr.postNow(LinkLost{Kick: &k})
+	tr.postNow(LinkLost{Err: errors.New("late duplicate report")})
+	same(t, upToNow(t, c, nil), []Event{KickedOut{Reason: KickDuplicate}, StateChanged{State: Disconnected}})
+	tr.waitCall(t, "disconnect")
+	// A new join after a kick is a fresh session.
 	if err := c.Join(context.Background(), params); err != nil {
 		t.Fatalf("rejoin: %v", err)
 	}
-	if tr.disconnects != 1 {
-		t.Fatalf("old session released %d times", tr.disconnects)
-	}
+	tr.waitCall(t, "connect")
 }
 
 func TestMissingDeviceDoesNotStopTheCall(t *testing.T) {
-	tr := &scripted{}
-	c := New(tr, nil)
+	tr := newFake()
+	tr.sourceErr[SourceMicrophone] = ErrNoMicrophone
+	c := New(tr)
 	defer c.Close()
 	p := params
 	p.Microphone = true
 	if err := c.Join(context.Background(), p); err != nil {
 		t.Fatalf("join: %v", err)
 	}
-	same(t, collect(t, c, 3), []Event{
-		StateChanged{State: Connecting},
+	tr.waitCall(t, "microphone on ", "connect")
+	same(t, upToNow(t, c, nil), []Event{
+		LocalSourceChanged{Source: SourceMicrophone, Wanted: true},
+		StateChanged{State: Joining},
 		StateChanged{State: Connected},
 		DeviceError{Source: SourceMicrophone, Err: ErrNoMicrophone},
+		LocalSourceChanged{Source: SourceMicrophone},
 	})
 }
 
 func TestLeaveAndClose(t *testing.T) {
-	tr := &scripted{}
+	tr := newFake()
 	c := joined(t, tr)
-	collect(t, c, 2)
+	upToNow(t, c, nil)
 	c.Leave()
-	same(t, collect(t, c, 1), []Event{StateChanged{State: Disconnected}})
+	tr.waitCall(t, "disconnect")
+	same(t, upToNow(t, c, nil), []Event{StateChanged{State: Idle}})
 	c.Close()
 	if _, open := <-c.Events(); open {
 		t.Fatal("events still open after Close")
@@ -258,9 +193,152 @@ func TestLeaveAndClose(t *testing.T) {
 	}
 }
 
+// A double click on the camera button is two toggles: off, then on again.
+// Before, both clicks read the same stale "on" and sent "off" twice.
+func TestQuickTogglesAreCarriedOutInOrderWithoutRepeats(t *testing.T) {
+	tr := newFake()
+	tr.gate = make(chan struct{})
+	c := New(tr)
+	defer c.Close()
+	p := params
+	p.Camera = true
+	if err := c.Join(context.Background(), p); err != nil {
+		t.Fatalf("join: %v", err)
+	}
+	tr.gate <- struct{}{} // camera on
+	tr.waitCall(t, "camera on ", "connect")
+	c.ToggleCamera()
+	c.ToggleCamera()
+	c.ToggleCamera() // three clicks: off, on, off
+	tr.gate <- struct{}{}
+	tr.waitCall(t, "camera off ")
+	// The first job took "off"; by the time it was done the person wanted
+	// off again (on, then off): nothing more to do.
+	waitFor(t, c, LocalSourceChanged{Source: SourceCamera})
+	c.EnableAudioLevels(0) // a job behind anything the loop queued
+	tr.waitCall(t, "levels 0s")
+}
+
+// waitFor reads events until want.
+func waitFor(t *testing.T, c *Call, want Event) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-c.Events():
+			if ev == want {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no event %#v", want)
+		}
+	}
+}
+
+func TestLeaveCancelsAJoinAtOnce(t *testing.T) {
+	tr := newFake()
+	tr.blockConnect = true
+	c := New(tr)
+	defer c.Close()
+	joinErr := make(chan error, 1)
+	go func() { joinErr <- c.Join(context.Background(), params) }()
+	tr.waitCall(t, "connect")
+	c.Leave()
+	if err := <-joinErr; !errors.Is(err, ErrJoinCancelled) {
+		t.Fatalf("join returned %v, want cancelled", err)
+	}
+	tr.waitCall(t, "connect cancelled")
+	tr.waitCall(t, "disconnect")
+	same(t, upToNow(t, c, nil), []Event{StateChanged{State: Joining}, StateChanged{State: Idle}})
+}
+
+func TestCloseDuringAJoinReturns(t *testing.T) {
+	tr := newFake()
+	tr.blockConnect = true
+	c := New(tr)
+	joinErr := make(chan error, 1)
+	go func() { joinErr <- c.Join(context.Background(), params) }()
+	tr.waitCall(t, "connect")
+	c.Close()
+	if err := <-joinErr; !errors.Is(err, ErrJoinCancelled) && !errors.Is(err, ErrClosed) {
+		t.Fatalf("join returned %v", err)
+	}
+}
+
+func TestSignalsOfALeftSessionAreIgnored(t *testing.T) {
+	tr := newFake()
+	c := joined(t, tr)
+	tr.mu.Lock()
+	oldPost := tr.post
+	tr.mu.Unlock()
+	c.Leave()
+	if err := c.Join(context.Background(), params); err != nil {
+		t.Fatalf("rejoin: %v", err)
+	}
+	upToNow(t, c, nil)
+	oldPost(RosterChanged{Participants: []Participant{ana(cam)}})
+	oldPost(LinkLost{Err: ErrServerGone})
+	same(t, upToNow(t, c, nil), nil)
+}
+
+func TestADeadLinkEndsTheCallOnTheCallsClock(t *testing.T) {
+	tr := newFake()
+	clock := newFakeClock()
+	c := joined(t, tr, WithClock(clock))
+	tr.postNow(LinkSample{LastMedia: clock.Now(), ExpectsMedia: true})
+	upToNow(t, c, nil)
+	for range 12 { // 3 s of silence
+		clock.Advance(250 * time.Millisecond)
+		upToNow(t, c, nil)
+	}
+	tr.waitCall(t, "probe")
+	for range 15 * 4 {
+		clock.Advance(250 * time.Millisecond)
+		upToNow(t, c, nil)
+	}
+	tr.waitCall(t, "disconnect", "probe")
+	if s := c.Snapshot(); s.State != Disconnected {
+		t.Fatalf("state %v after 18 s of silence", s.State)
+	}
+}
+
+func TestAnUnpluggedDeviceTurnsItsSourceOff(t *testing.T) {
+	tr := newFake()
+	c := joined(t, tr)
+	c.SetCamera(true)
+	tr.waitCall(t, "camera on ")
+	upToNow(t, c, nil)
+	tr.postNow(SourceEnded{Source: SourceCamera, Err: ErrDeviceLost})
+	same(t, upToNow(t, c, nil), []Event{
+		DeviceError{Source: SourceCamera, Err: ErrDeviceLost},
+		LocalSourceChanged{Source: SourceCamera},
+	})
+	tr.waitCall(t, "camera off ") // taken off the air
+}
+
+// Tile sizes reach the transport in the order they were reported: each used
+// to go on a goroutine of its own, so a stale size could land last.
+func TestRemoteSizesReachTheTransportInOrder(t *testing.T) {
+	tr := newFake()
+	c := joined(t, tr)
+	for w := 100; w <= 1000; w += 100 {
+		c.SetRemoteVideoSize("ana", SourceCamera, w, w/2)
+	}
+	for w := 100; w <= 1000; w += 100 {
+		select {
+		case got := <-tr.calls:
+			want := fmt.Sprintf("size ana camera %dx%d", w, w/2)
+			if got != want {
+				t.Fatalf("transport call %q, want %q", got, want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("sizes did not reach the transport")
+		}
+	}
+}
+
 func TestSpeakingHasHysteresis(t *testing.T) {
 	var s speakingState
-	t0 := time.Unix(1000, 0)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	steps := []struct {
 		ms    int
@@ -284,12 +362,16 @@ func TestSpeakingHasHysteresis(t *testing.T) {
 }
 
 func TestLevelReportsCarrySpeakingFlags(t *testing.T) {
-	tr := &scripted{onConnect: []Signal{RosterChanged{Participants: []Participant{ana(mic)}}}}
+	tr := newFake()
+	tr.onConnect = []Signal{RosterChanged{Participants: []Participant{ana(mic)}}}
 	c := joined(t, tr)
-	collect(t, c, 4)
-	now := time.Now()
-	tr.post(LevelsMeasured{Levels: AudioLevels{Local: 0.2, Remote: map[string]float64{"ana": 0.001}}, At: now})
-	ev := collect(t, c, 1)[0].(AudioLevels)
+	upToNow(t, c, nil)
+	tr.postNow(LevelsMeasured{Levels: AudioLevels{Local: 0.2, Remote: map[string]float64{"ana": 0.001}}, At: time.Now()})
+	evs := upToNow(t, c, nil)
+	if len(evs) != 1 {
+		t.Fatalf("events %#v", evs)
+	}
+	ev := evs[0].(AudioLevels)
 	if !ev.LocalSpeaking || ev.Speaking["ana"] || ev.Local != 0.2 {
 		t.Fatalf("levels event %+v", ev)
 	}

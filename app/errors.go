@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
+
+	"confer/media"
 )
 
 // Errors a person may see. The UI turns each into its own message; the text
@@ -24,10 +26,15 @@ var (
 	ErrNotJoined      = errors.New("not in a call")
 	ErrAlreadyJoined  = errors.New("already in a call")
 	ErrClosed         = errors.New("the call engine is closed")
-	ErrNoCamera       = errors.New("no camera found")
-	ErrNoMicrophone   = errors.New("no microphone found")
-	ErrNoScreen       = errors.New("no screen to share found")
-	ErrDeviceLost     = errors.New("it stopped working or was unplugged")
+	ErrJoinCancelled  = errors.New("the join was cancelled")
+	ErrServerGone     = errors.New("the room server stopped")
+	ErrConnectionLost = errors.New("the connection to the room server was lost")
+
+	// Device errors are media's own, so pipelines and the call agree.
+	ErrNoCamera     = media.ErrNoCamera
+	ErrNoMicrophone = media.ErrNoMicrophone
+	ErrNoScreen     = media.ErrNoScreen
+	ErrDeviceLost   = media.ErrDeviceLost
 )
 
 // UnreachableError says the server could not be reached at all.

@@ -5,7 +5,7 @@ package app
 type Event interface{ isEvent() }
 
 // StateChanged reports a new connection state. Err says why a join failed or
-// why the connection was lost; it is nil otherwise.
+// why the connection was lost (Disconnected); it is nil otherwise.
 type StateChanged struct {
 	State ConnectionState
 	Err   error
@@ -88,6 +88,16 @@ type DeviceError struct {
 	Err    error
 }
 
+// LocalSourceChanged reports what the person asked of a local source
+// (Wanted) and what it is (On). They differ while the transport works on
+// it; a source that failed or was unplugged is off in both, and a
+// DeviceError says why.
+type LocalSourceChanged struct {
+	Source Source
+	Wanted bool
+	On     bool
+}
+
 // NetworkQuality reports the server's view of a participant's connection;
 // UserID "" is this participant.
 type NetworkQuality struct {
@@ -106,13 +116,14 @@ const (
 	QualityExcellent
 )
 
-func (StateChanged) isEvent()   {}
-func (RemoteTrack) isEvent()    {}
-func (NetworkQuality) isEvent() {}
-func (DeviceError) isEvent()    {}
-func (UserJoined) isEvent()     {}
-func (UserLeft) isEvent()       {}
-func (RemoteVideo) isEvent()    {}
-func (RemoteAudio) isEvent()    {}
-func (KickedOut) isEvent()      {}
-func (AudioLevels) isEvent()    {}
+func (StateChanged) isEvent()       {}
+func (RemoteTrack) isEvent()        {}
+func (NetworkQuality) isEvent()     {}
+func (DeviceError) isEvent()        {}
+func (LocalSourceChanged) isEvent() {}
+func (UserJoined) isEvent()         {}
+func (UserLeft) isEvent()           {}
+func (RemoteVideo) isEvent()        {}
+func (RemoteAudio) isEvent()        {}
+func (KickedOut) isEvent()          {}
+func (AudioLevels) isEvent()        {}

@@ -3,115 +3,308 @@ package app
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
-// loopState is owned by the loop goroutine alone.
-type loopState struct {
-	conn     ConnectionState
-	latest   []Participant // newest roster from the transport
-	roster   *roster       // what has been reported
+// loop is the state the call's goroutine owns, and nothing else touches.
+type loop struct {
+	c        *Call
+	link     link
+	gen      int      // the current session; bumped when one ends
+	join     *cmdJoin // the join under way, if any
+	latest   []Participant
+	roster   *roster // what has been reported
 	speakers speakers
+	sources  sources
+	ticker   Ticker // runs while in a call: the link is re-evaluated
+	out      []Event
 }
 
 func (c *Call) run() {
 	defer close(c.done)
 	defer close(c.events)
-	st := &loopState{roster: newRoster()}
-	var out []Event
+	l := &loop{c: c, link: link{rules: c.rules}, roster: newRoster()}
+	defer l.stopTicker()
 	for {
 		var send chan Event
 		var head Event
-		if len(out) > 0 {
-			send, head = c.events, out[0]
+		if len(l.out) > 0 {
+			send, head = c.events, l.out[0]
+		}
+		var tick <-chan time.Time
+		if l.ticker != nil {
+			tick = l.ticker.C()
 		}
 		select {
 		case <-c.inbox.wake:
 			for _, m := range c.inbox.take() {
-				out = st.handle(m, out)
+				if !l.handle(m) {
+					return
+				}
 			}
 		case send <- head:
-			out[0] = nil
-			out = out[1:]
-		case <-c.quit:
-			return
+			l.out[0] = nil
+			l.out = l.out[1:]
+		case <-tick:
+			l.linkInput(linkTick{})
 		}
 	}
 }
 
-func (st *loopState) handle(m any, out []Event) []Event {
+func (l *loop) emit(ev ...Event) { l.out = append(l.out, ev...) }
+
+// handle applies one message; false means the call is closing.
+func (l *loop) handle(m any) bool {
 	switch m := m.(type) {
-	case msgJoining:
-		st.latest = nil
-		return st.setConn(Connecting, nil, out)
-	case msgJoined:
-		out = st.setConn(Connected, nil, out)
-		return st.roster.apply(st.latest, out)
-	case msgEnded:
-		return st.end(nil, m.err, out)
-	case msgSnapshot:
-		m.reply <- st.snapshot()
+	case cmdJoin:
+		l.startJoin(m)
+	case joinDone:
+		l.joinDone(m)
+	case cmdLeave:
+		l.leave(m.reply)
+	case leaveDone:
+		for _, r := range m.replies {
+			close(r)
+		}
+	case cmdClose:
+		return false
+	case cmdSnapshot:
+		m.reply <- l.snapshot()
+	case cmdSource:
+		if l.sources.ask(m) {
+			l.emit(l.sources.event(m.src))
+		}
+		l.reconcile(m.src)
+	case sourceDone:
+		l.sourceDone(m)
+	case cmdReconfigure:
+		l.reconfigure(m.src, m.apply)
+	case reconfigureDone:
+		if m.gen == l.gen {
+			l.sourceLost(m.src, m.err)
+		}
+	case cmdTransport:
+		l.c.work.queue(func() { m.apply(l.c.t) })
+	case sessionSignal:
+		if m.gen == l.gen {
+			l.signal(m.sig)
+		}
+	case func(*loop):
+		m(l) // tests run code on the loop to mark a point in the events
+	}
+	return true
+}
+
+func (l *loop) startJoin(m cmdJoin) {
+	if l.link.state == Joining || l.link.state.InCall() {
+		m.cancel()
+		m.reply <- ErrAlreadyJoined
+		return
+	}
+	l.gen++
+	l.join = &m
+	l.latest = nil
+	for src, on := range map[Source]bool{SourceCamera: m.params.Camera, SourceMicrophone: m.params.Microphone} {
+		if l.sources.ask(cmdSource{src: src, on: on}) {
+			l.emit(l.sources.event(src))
+		}
+	}
+	l.linkInput(linkJoinStarted{})
+	gen, inbox, t := l.gen, l.c.inbox, l.c.t
+	post := func(s Signal) { inbox.put(sessionSignal{gen: gen, sig: s}) }
+	l.c.work.queue(func() {
+		err := t.Connect(m.ctx, m.params, post)
+		inbox.put(joinDone{gen: gen, err: err})
+	})
+}
+
+func (l *loop) joinDone(m joinDone) {
+	j := l.join
+	if m.gen != l.gen || j == nil {
+		return // left meanwhile: the leave's Disconnect follows the Connect
+	}
+	l.join = nil
+	j.cancel()
+	if m.err != nil {
+		l.c.log.Info("join failed", "err", m.err)
+		l.linkInput(linkJoinFailed{err: m.err})
+		j.reply <- m.err
+		return
+	}
+	l.linkInput(linkJoined{})
+	j.reply <- nil
+	for _, src := range LocalSources {
+		l.reconcile(src)
+	}
+}
+
+// leave ends the session or cancels the join; reply is closed once the
+// transport has let go of everything.
+func (l *loop) leave(reply chan<- struct{}) {
+	if j := l.join; j != nil {
+		l.join = nil
+		j.cancel()
+		j.reply <- ErrJoinCancelled
+	}
+	l.linkInput(linkLeft{})
+	t, inbox := l.c.t, l.c.inbox
+	l.c.work.queue(func() {
+		t.Disconnect()
+		inbox.put(leaveDone{replies: []chan<- struct{}{reply}})
+	})
+}
+
+// reconcile hands a source's next job to the worker, if it needs one.
+func (l *loop) reconcile(src Source) {
+	if !l.link.state.InCall() {
+		return
+	}
+	on, device, ok := l.sources.due(src)
+	if !ok {
+		return
+	}
+	gen, inbox, t := l.gen, l.c.inbox, l.c.t
+	l.c.work.queue(func() {
+		err := t.SetSource(src, on, device)
+		inbox.put(sourceDone{gen: gen, src: src, on: on, err: err})
+	})
+}
+
+func (l *loop) sourceDone(m sourceDone) {
+	if m.gen != l.gen {
+		return // that session is gone, and its sources with it
+	}
+	l.sources.done(m.src, m.on, m.err)
+	if m.err != nil {
+		l.c.log.Warn("source", "source", m.src, "on", m.on, "err", m.err)
+		if m.on {
+			l.emit(DeviceError{Source: m.src, Err: m.err})
+		}
+	}
+	l.emit(l.sources.event(m.src))
+	l.reconcile(m.src)
+}
+
+// reconfigure queues a change of how a source is captured or coded. A
+// source that is on restarts; if it cannot, it is off and the owner hears
+// why.
+func (l *loop) reconfigure(src Source, apply func(Transport) error) {
+	gen, inbox, t := l.gen, l.c.inbox, l.c.t
+	l.c.work.queue(func() {
+		if err := apply(t); err != nil {
+			inbox.put(reconfigureDone{gen: gen, src: src, err: err})
+		}
+	})
+}
+
+// sourceLost turns a source off that stopped or could not restart, and
+// has the transport take it off the air, in order with everything else.
+func (l *loop) sourceLost(src Source, err error) {
+	l.sources.ended(src)
+	t := l.c.t
+	l.c.work.queue(func() { _ = t.SetSource(src, false, "") })
+	if l.link.state.InCall() {
+		l.emit(DeviceError{Source: src, Err: err})
+	}
+	l.emit(l.sources.event(src))
+}
+
+// signal applies what the transport of the current session reported.
+func (l *loop) signal(sig Signal) {
+	switch s := sig.(type) {
 	case RosterChanged:
-		st.latest = m.Participants
-		if st.conn == Connected {
-			out = st.roster.apply(st.latest, out)
+		l.latest = s.Participants
+		if l.link.state == Connected {
+			l.out = l.roster.apply(l.latest, l.out)
 		}
 	case UserDeparting:
-		st.roster.departing[m.UserID] = m.Reason
-	case LinkChanged:
-		if st.conn == Disconnected || st.conn == Connecting {
-			return out // only a joined call reconnects
-		}
-		out = st.setConn(m.State, nil, out)
-		if m.State == Connected {
-			// Report what really changed during the outage, once.
-			out = st.roster.apply(st.latest, out)
-		}
-	case LinkLost:
-		return st.end(m.Kick, m.Err, out)
+		l.roster.departing[s.UserID] = s.Reason
+	case LinkSample, LinkLost, ServerProbed:
+		l.linkInput(s)
+	case SourceEnded:
+		l.sourceLost(s.Source, s.Err)
 	case NetworkQuality:
-		if st.conn == Connected {
-			out = append(out, m)
-		}
-	case DeviceError:
-		if st.conn == Connected || st.conn == Reconnecting {
-			out = append(out, m)
+		if l.link.state == Connected {
+			l.emit(s)
 		}
 	case LevelsMeasured:
-		if st.conn == Connected {
-			out = append(out, st.speakers.apply(m))
+		if l.link.state == Connected {
+			l.emit(l.speakers.apply(s))
 		}
 	}
-	return out
 }
 
-func (st *loopState) setConn(s ConnectionState, err error, out []Event) []Event {
-	if st.conn == s && err == nil {
-		return out
+// linkInput feeds the connection state machine and carries out its step.
+func (l *loop) linkInput(in any) {
+	var step linkStep
+	l.link, step = l.link.step(in, l.c.clock.Now())
+	if step.kick != nil {
+		l.emit(KickedOut{Reason: *step.kick})
 	}
-	st.conn = s
-	return append(out, StateChanged{State: s, Err: err})
+	if step.changed {
+		l.entered(l.link.state, step.err)
+	}
+	if step.probe {
+		l.c.t.ProbeServer()
+	}
+	if step.teardown {
+		l.c.work.queue(l.c.t.Disconnect)
+	}
 }
 
-// end reports the end of a session once, whichever way it ended.
-func (st *loopState) end(kick *KickReason, err error, out []Event) []Event {
-	if st.conn == Disconnected {
-		return out
+// entered reports a new state and does what comes with it.
+func (l *loop) entered(to ConnectionState, err error) {
+	l.emit(StateChanged{State: to, Err: err})
+	switch to {
+	case Connected:
+		l.startTicker()
+		// Report what really changed while joining or during an outage, once.
+		l.out = l.roster.apply(l.latest, l.out)
+	case Idle, Disconnected:
+		l.endSession()
 	}
-	if kick != nil {
-		out = append(out, KickedOut{Reason: *kick})
-	}
-	st.roster.reset()
-	st.latest = nil
-	st.speakers = speakers{}
-	return st.setConn(Disconnected, err, out)
 }
 
-func (st *loopState) snapshot() Snapshot {
-	users := make([]Participant, 0, len(st.roster.reported))
-	for _, p := range st.roster.reported {
+// endSession forgets a session that ended: later signals from it are
+// stale, its people and sources gone without being reported one by one.
+func (l *loop) endSession() {
+	l.stopTicker()
+	l.gen++
+	l.roster.reset()
+	l.latest = nil
+	l.speakers = speakers{}
+	before := l.sources
+	l.sources.leave()
+	for _, src := range LocalSources {
+		if before.event(src) != l.sources.event(src) {
+			l.emit(l.sources.event(src))
+		}
+	}
+}
+
+func (l *loop) startTicker() {
+	if l.ticker == nil && l.link.rules.Tick > 0 {
+		l.ticker = l.c.clock.NewTicker(l.link.rules.Tick)
+	}
+}
+
+func (l *loop) stopTicker() {
+	if l.ticker != nil {
+		l.ticker.Stop()
+		l.ticker = nil
+	}
+}
+
+func (l *loop) snapshot() Snapshot {
+	users := make([]Participant, 0, len(l.roster.reported))
+	for _, p := range l.roster.reported {
 		p.Tracks = slices.Clone(p.Tracks)
 		users = append(users, p)
 	}
 	slices.SortFunc(users, func(a, b Participant) int { return strings.Compare(a.UserID, b.UserID) })
-	return Snapshot{State: st.conn, Users: users}
+	s := Snapshot{State: l.link.state, Users: users}
+	for _, src := range LocalSources {
+		s.Sources[src] = l.sources.event(src)
+	}
+	return s
 }

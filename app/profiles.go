@@ -1,5 +1,7 @@
 package app
 
+import "confer/media"
+
 // VideoQuality is how the camera is captured and encoded, changeable
 // during a call (the seeds' video encoder config). Each quality caps size,
 // frame rate and bitrate; a camera that cannot give the size gives its
@@ -20,6 +22,18 @@ func (q VideoQuality) String() string {
 		return "high"
 	}
 	return "standard"
+}
+
+// Profile is the camera profile of a quality. The bitrates are what VP8
+// needs for a clean picture of a person at that size and rate.
+func (q VideoQuality) Profile() media.VideoProfile {
+	switch q {
+	case VideoLow:
+		return media.VideoProfile{Width: 640, Height: 360, FPS: 24, BitrateKbps: 500}
+	case VideoHigh:
+		return media.VideoProfile{Width: 1920, Height: 1080, FPS: 30, BitrateKbps: 3000}
+	}
+	return media.VideoProfile{Width: 1280, Height: 720, FPS: 30, BitrateKbps: 1500}
 }
 
 // ParseVideoQuality reads "low", "standard" or "high".

@@ -1,58 +1,42 @@
 package app
 
-// ConnectionState is where the call's connection stands.
-//
-// Transitions: Disconnected → Connecting → Connected ⇄ Reconnecting, and any
-// state → Disconnected. A failed join goes Connecting → Disconnected.
+// ConnectionState is where the call's connection stands. The transitions
+// are the table in link.go; link.go's machine is the only writer.
 type ConnectionState int
 
 const (
-	Disconnected ConnectionState = iota
-	Connecting
+	// Idle: not in a call (before the first join, after Leave).
+	Idle ConnectionState = iota
+	// Joining: a join is under way; Leave cancels it.
+	Joining
+	// Connected: in the room, media flowing or nobody sending.
 	Connected
+	// Reconnecting: the link is down or silent; the call rides it out.
 	Reconnecting
+	// Disconnected: the call ended without being left — a failed join,
+	// a link that stayed down, a server that went away, or a removal
+	// (then a KickedOut event came first). StateChanged.Err says why.
+	Disconnected
 )
 
 func (s ConnectionState) String() string {
 	switch s {
-	case Disconnected:
-		return "disconnected"
-	case Connecting:
-		return "connecting"
+	case Idle:
+		return "idle"
+	case Joining:
+		return "joining"
 	case Connected:
 		return "connected"
 	case Reconnecting:
 		return "reconnecting"
+	case Disconnected:
+		return "disconnected"
 	}
 	return "unknown"
 }
 
-// Source says which capture a remote track carries.
-type Source int
-
-const (
-	SourceCamera Source = iota
-	SourceMicrophone
-	SourceScreen
-	SourceScreenAudio
-)
-
-func (s Source) String() string {
-	switch s {
-	case SourceCamera:
-		return "camera"
-	case SourceMicrophone:
-		return "microphone"
-	case SourceScreen:
-		return "screen"
-	case SourceScreenAudio:
-		return "screen-audio"
-	}
-	return "unknown"
-}
-
-// IsVideo tells whether the source carries pictures.
-func (s Source) IsVideo() bool { return s == SourceCamera || s == SourceScreen }
+// InCall tells whether the state is one in which the call carries media.
+func (s ConnectionState) InCall() bool { return s == Connected || s == Reconnecting }
 
 // KickReason says why the server removed this participant. Each reason has
 // its own message, and none of them leads to an automatic rejoin.

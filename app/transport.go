@@ -2,47 +2,79 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"time"
+
+	"confer/media"
 )
 
 // Transport is the network side of a call: signalling, publishing,
-// subscribing. app/livekit implements it. Its methods are safe to call from
-// any goroutine; none of them is called from the call's loop, so a slow
-// network never stalls event delivery.
+// subscribing. app/livekit implements it.
+//
+// The call's transport worker calls every method but ProbeServer, one at a
+// time, in the order the person's commands came; so an implementation needs
+// no locks to keep its own operations apart, only to guard what its library
+// callbacks touch. Methods may block on the network: the call's loop never
+// waits for them.
 type Transport interface {
-	// Connect joins the room and returns once joined (or failed). While
-	// connected, the transport reports what changes through post, which never
-	// blocks; post must not be called after Disconnect returns.
+	// Connect joins the room and returns once joined, failed, or ctx is
+	// done. While connected, the transport reports what changes through
+	// post, which never blocks.
 	Connect(ctx context.Context, p JoinParams, post func(Signal)) error
-	// SetCamera starts (capturing and publishing) or stops the camera.
-	SetCamera(on bool) error
-	// SetMicrophone starts or stops the microphone.
-	SetMicrophone(on bool) error
-	// SetScreenShare starts sharing a screen (an ID from capture's list;
-	// "" for the transport's configured one, else the first) as a second
-	// video source, or stops sharing.
-	SetScreenShare(on bool, screenID string) error
-	// SetVideoQuality changes the camera's size, frame rate and bitrate;
-	// a camera that is on restarts on the same track.
-	SetVideoQuality(q VideoQuality) error
+	// Disconnect leaves the room and returns when every goroutine the
+	// transport started for this connection has ended. Safe to call when
+	// not connected.
+	Disconnect()
+	// SetSource starts (capturing and publishing) or stops a local source.
+	// deviceID picks the device or screen; "" keeps the configured one.
+	SetSource(src Source, on bool, deviceID string) error
+	// SetVideoProfile changes the camera's size, frame rate and bitrate; a
+	// camera that is on restarts on the same track.
+	SetVideoProfile(p media.VideoProfile) error
 	// SetAudioProfile changes how the microphone is coded, the same way.
 	SetAudioProfile(p AudioProfile) error
+	// UseDevice switches the camera or microphone; a source that is on
+	// restarts on the new device, on the same track: others see the
+	// picture change, not the track go.
+	UseDevice(src Source, deviceID string) error
 	// SetRemoteVideoSize says how large a remote video is shown, in
 	// pixels, so the server sends the simulcast layer that fits it.
 	SetRemoteVideoSize(userID string, src Source, width, height int)
 	// SetRemoteAudioMuted stops or resumes playing one user's audio locally.
 	SetRemoteAudioMuted(userID string, muted bool)
-	// UseDevices switches camera and microphone (IDs from capture's lists);
-	// what is on restarts on the new device, on the same track: others see
-	// the picture change, not the track go.
-	UseDevices(cameraID, microphoneID string) error
 	// SetLevelInterval turns level reports (LevelsMeasured) on at an
 	// interval, or off with 0.
 	SetLevelInterval(d time.Duration)
-	// Disconnect leaves the room and returns when every goroutine the
-	// transport started for this connection has ended. Safe to call twice.
-	Disconnect()
+	// ProbeServer checks in the background whether the server still
+	// listens, and posts ServerProbed. It returns at once; the loop calls it.
+	ProbeServer()
 }
+
+// TransportConfig wires a transport to devices and to whatever shows and
+// plays the remote media. Nil sinks mean "decode and drop".
+type TransportConfig struct {
+	Log          *slog.Logger
+	CameraID     string // "" for the preferred camera
+	MicrophoneID string // "" for the preferred microphone
+	ScreenID     string // the screen to share; "" for the first
+	Video        media.VideoProfile
+	Screen       media.ScreenProfile
+	Audio        AudioProfile
+	// ConnectTimeout bounds a join; 0 for 10 s.
+	ConnectTimeout time.Duration
+
+	// Preview gets the local camera frames (self-view).
+	Preview media.FrameSink
+	// VideoSink is asked once per subscribed remote video track.
+	VideoSink func(userID string, source Source) media.FrameSink
+	// AudioSink is asked once per subscribed remote audio track.
+	AudioSink func(userID string, source Source) media.PCMSink
+	// LocalLevel gets the RMS level of each captured microphone frame.
+	LocalLevel func(rms float64)
+}
+
+// TransportFactory makes a transport; main injects LiveKit's.
+type TransportFactory func(TransportConfig) Transport
 
 // Signal is what a transport reports to the call loop. Transports treat every
 // library callback as "something changed": they post a fresh snapshot rather
@@ -74,12 +106,8 @@ func (p Participant) track(s Source) (Track, bool) {
 
 // available tells whether a source is published and not muted.
 func (p Participant) available(s Source) bool {
-	for _, t := range p.Tracks {
-		if t.Source == s && !t.Muted {
-			return true
-		}
-	}
-	return false
+	t, ok := p.track(s)
+	return ok && !t.Muted
 }
 
 // RosterChanged carries the complete list of remote users now.
@@ -93,16 +121,38 @@ type UserDeparting struct {
 	Reason LeaveReason
 }
 
-// LinkChanged reports reconnecting and reconnected.
-type LinkChanged struct {
-	State ConnectionState
+// LinkSample is the transport's evidence about its link, sampled a few
+// times a second and whenever the SDK says something changed. It states
+// facts; the call's link machine decides what they mean.
+type LinkSample struct {
+	// LastMedia is when the last RTP packet arrived on a subscribed track
+	// or the last RTCP packet about a published one.
+	LastMedia time.Time
+	// ExpectsMedia: someone should be sending to us, or we publish (and
+	// the server reports on it).
+	ExpectsMedia bool
+	// SDKReconnecting: the SDK itself says it is reconnecting.
+	SDKReconnecting bool
 }
 
-// LinkLost reports that the transport has disconnected for good and released
-// what it held. Kick is set when the server removed us.
+// LinkLost reports that the server ended the session: Kick is set when it
+// removed us, Err says why otherwise.
 type LinkLost struct {
 	Kick *KickReason
 	Err  error
+}
+
+// ServerProbed answers ProbeServer: Refused means nothing listens on the
+// server's port any more.
+type ServerProbed struct {
+	Refused bool
+}
+
+// SourceEnded reports a local source that stopped by itself (device
+// unplugged, display gone); the transport has unpublished it.
+type SourceEnded struct {
+	Source Source
+	Err    error
 }
 
 // LevelsMeasured carries audio levels measured by the media pipelines over
@@ -114,8 +164,9 @@ type LevelsMeasured struct {
 
 func (RosterChanged) isSignal()  {}
 func (UserDeparting) isSignal()  {}
-func (LinkChanged) isSignal()    {}
+func (LinkSample) isSignal()     {}
 func (LinkLost) isSignal()       {}
+func (ServerProbed) isSignal()   {}
+func (SourceEnded) isSignal()    {}
 func (LevelsMeasured) isSignal() {}
-func (DeviceError) isSignal()    {}
 func (NetworkQuality) isSignal() {}

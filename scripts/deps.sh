@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   pkg-config gcc
   libvpx-dev libopus-dev libyuv-dev        # codecs and conversion (cgo)
+  g++ libwebrtc-audio-processing-dev       # echo cancellation, noise suppression, gain (cgo, C++)
+  espeak-ng                                # speech for the audio-processing tests
   libgl1-mesa-dev xorg-dev                 # Fyne's OpenGL window
   xvfb x11-apps imagemagick xdotool        # window tests: virtual display, screenshots, input
   iproute2                                 # outage tests: network namespaces and veth pairs

@@ -122,6 +122,19 @@ func (v *callView) setDevices(micOn, camOn bool) {
 	v.self.SetInfo(info)
 }
 
+// setLocal shows what was asked of a local source: the buttons follow the
+// person's request at once, and fall back if it fails.
+func (v *callView) setLocal(e app.LocalSourceChanged) {
+	switch e.Source {
+	case app.SourceMicrophone:
+		v.setDevices(e.Wanted, v.camOn)
+	case app.SourceCamera:
+		v.setDevices(v.micOn, e.Wanted)
+	case app.SourceScreen:
+		v.setSharing(e.Wanted)
+	}
+}
+
 func (v *callView) addUser(id, name string, schedule func(func())) *widgets.VideoTile {
 	if t := v.tiles[id]; t != nil {
 		return t
@@ -219,6 +232,8 @@ func (v *callView) onEvent(ev app.Event, schedule func(func()), routes *router) 
 		}
 	case app.DeviceError:
 		v.showBanner(deviceMessage(e))
+	case app.LocalSourceChanged:
+		v.setLocal(e)
 	case app.AudioLevels:
 		v.setSpeaking(e)
 	case app.NetworkQuality:

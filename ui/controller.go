@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"crypto/rand"
 	"errors"
 	"log/slog"
@@ -11,13 +10,9 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
-	"fyne.io/fyne/v2/widget"
 
 	"confer/app"
-	"confer/app/host"
-	"confer/app/livekit"
-	"confer/media"
-	"confer/media/audio"
+	"confer/media/pipeline"
 	"confer/ui/widgets"
 )
 
@@ -25,8 +20,9 @@ import (
 // 40 a second, enough for 30 fps cameras without holding their frames back.
 const framePace = 25 * time.Millisecond
 
-// controller connects the screens to the call engine. All its fields are
-// used on the UI goroutine, except hostMu's.
+// controller is the window: the lobby, the screen of the call under way
+// (its presenter), the room server when hosting, and quitting. Its fields
+// are the UI goroutine's, except hostMu's and closing.
 type controller struct {
 	app fyne.App
 	w   fyne.Window
@@ -36,48 +32,31 @@ type controller struct {
 	opts  Options
 	log   *slog.Logger
 
-	routes *router
-	lobby  *lobby
-	view   *callView
-	sess   *session
-	prev   *preview
-	dialog string // title of the dialog on screen, for the state dump
+	devices *deviceModel
+	routes  *router
+	lobby   *lobby
+	view    *callView  // the call screen, nil in the lobby
+	pres    *presenter // the call under way, nil in the lobby
+	prev    *pipeline.Preview
+	dialog  string // title of the dialog on screen, for the state dump
 
 	stopWatch chan struct{} // ends watchState
 	devWatch  chan struct{} // ends watchDevices
 	// devicePoll overrides how often devices are listed (tests).
 	devicePoll time.Duration
-	// lost holds the device each source lost mid-call, to offer it back.
-	lost     map[app.Source]string
-	quitDone chan struct{} // closed when quit has released everything
+	closing    sync.WaitGroup // presenters closing in the background, and quit
+	quitDone   chan struct{}  // closed when quit has released everything
 
 	hostMu sync.Mutex
-	host   *host.Server // the room server when hosting; lives until quit
-}
-
-// session is one call, from join to leave: its engine, its audio output and
-// the goroutine that pumps its events to the UI.
-type session struct {
-	call    *app.Call
-	mixer   *audio.Mixer
-	speaker string // output chosen in the lobby or the Devices dialog
-
-	playerMu sync.Mutex // guards player: set by the join goroutine, swapped by a device change
-	player   *audio.Player
-	params   app.JoinParams
-	invite   string
-	pumpDone chan struct{}
-
-	hosting bool        // this computer runs the room server of this call
-	early   []app.Event // events that came before the call screen showed
-	leaving bool        // the user asked to leave: no "disconnected" dialog
-	ended   bool
+	host   app.Host // the room server when hosting; lives until quit
 }
 
 func newController(a fyne.App, w fyne.Window, opts Options, b *bridge) *controller {
-	c := &controller{app: a, w: w, b: b, opts: opts, log: opts.Log, routes: newRouter(), quitDone: make(chan struct{})}
+	c := &controller{app: a, w: w, b: b, opts: opts, log: opts.Log, routes: newRouter(),
+		devices: &deviceModel{}, quitDone: make(chan struct{})}
+	c.devices.load(a.Preferences())
 	c.paint = widgets.NewPainter(c.b.do, framePace)
-	c.lobby = newLobby(c.paint.Schedule, c.submit, c.restartPreview)
+	c.lobby = newLobby(c.paint.Schedule, c.devices, c.submit, c.restartPreview)
 	c.lobby.onHostMode = c.prepareHost
 	return c
 }
@@ -108,12 +87,10 @@ func (c *controller) fillLobby() {
 		mode = modeJoin
 	}
 	l.mode.SetSelected(mode)
-	l.camOn.SetChecked(onOff(c.opts.Camera, p.BoolWithFallback("camera-on", true)))
-	l.micOn.SetChecked(onOff(c.opts.Microphone, p.BoolWithFallback("mic-on", true)))
-	selectByID(l.camSel, l.camIDs, p.String("camera"))
-	selectByID(l.micSel, l.micIDs, p.String("microphone"))
-	selectByID(l.spkSel, l.spkIDs, p.String("speaker"))
-	l.preview.SetMirror(c.mirror())
+	c.devices.cameraOn = onOff(c.opts.Camera, c.devices.cameraOn)
+	c.devices.microphoneOn = onOff(c.opts.Microphone, c.devices.microphoneOn)
+	l.showDevices()
+	l.preview.SetMirror(c.devices.mirror)
 	l.showMode()
 	if mode == modeHost {
 		c.prepareHost()
@@ -142,16 +119,17 @@ func first(a, b string) string {
 // chosen, so the lobby can show the address others type.
 func (c *controller) prepareHost() {
 	l := c.lobby
+	c.closing.Add(1)
 	go func() {
-		srv, err := c.ensureHost()
+		defer c.closing.Done()
+		h, err := c.ensureHost()
 		c.b.do(func() {
 			if err != nil {
 				l.hostInfo.SetText("Could not start hosting here: " + err.Error())
 				return
 			}
-			room := l.room.Text
-			l.hostInfo.SetText("Others join at " + srv.URL() + ", room " + first(room, "(your room ID)"))
-			l.hostCopy.OnTapped = func() { c.w.Clipboard().SetContent(app.InviteLink(srv.URL(), l.room.Text)) }
+			l.hostInfo.SetText("Others join at " + h.URL() + ", room " + first(l.room.Text, "(your room ID)"))
+			l.hostCopy.OnTapped = func() { c.w.Clipboard().SetContent(app.InviteLink(h.URL(), l.room.Text)) }
 			l.hostCopy.Show()
 			c.dumpState()
 		})
@@ -165,21 +143,7 @@ func (c *controller) savePrefs() {
 	p.SetString("room", l.room.Text)
 	p.SetString("server", l.server.Text)
 	p.SetString("mode", l.mode.Selected)
-	p.SetBool("camera-on", l.camOn.Checked)
-	p.SetBool("mic-on", l.micOn.Checked)
-	p.SetString("camera", l.cameraID())
-	p.SetString("microphone", l.microphoneID())
-	p.SetString("speaker", l.speakerID())
-}
-
-// selectByID selects the device with this ID when it is connected.
-func selectByID(sel *widget.Select, ids []string, id string) {
-	for i, x := range ids {
-		if x == id && id != "" {
-			sel.SetSelectedIndex(i)
-			return
-		}
-	}
+	c.devices.save(p)
 }
 
 // userSuffix makes user IDs unique per installation: the same person joining
@@ -200,20 +164,27 @@ func (c *controller) showLobby() {
 	c.dumpState()
 }
 
-func (c *controller) restartPreview() {
-	c.prev.stop()
+func (c *controller) stopPreview() {
+	c.prev.Stop()
 	c.prev = nil
-	if c.view != nil || c.sess != nil || c.lobby.previewOn.Visible() {
+}
+
+func (c *controller) restartPreview() {
+	c.stopPreview()
+	if c.view != nil || c.pres != nil || c.lobby.previewOn.Visible() {
 		return
 	}
-	l := c.lobby
+	l, m := c.lobby, c.devices
 	info := l.preview.Info()
-	info.VideoOn = l.camOn.Checked
+	info.VideoOn = m.cameraOn
 	l.preview.SetInfo(info)
-	level := func(rms float64) { c.b.do(func() { l.meter.SetRMS(rms) }) }
-	prev, camErr, micErr := startPreview(l.cameraID(), l.microphoneID(), l.camOn.Checked, l.micOn.Checked, l.preview, level)
+	prev, camErr, micErr := pipeline.StartPreview(pipeline.PreviewConfig{
+		CameraID: m.camera, MicrophoneID: m.microphone, Camera: m.cameraOn, Microphone: m.microphoneOn,
+		Video: l.preview,
+		Level: func(rms float64) { c.b.do(func() { l.meter.SetRMS(rms) }) },
+	})
 	c.prev = prev
-	if !l.micOn.Checked {
+	if !m.microphoneOn {
 		l.meter.SetRMS(0)
 	}
 	if camErr != nil || micErr != nil {
@@ -224,7 +195,7 @@ func (c *controller) restartPreview() {
 // submit checks the lobby and joins in the background.
 func (c *controller) submit() {
 	p, ok := c.lobby.params()
-	if !ok || c.sess != nil {
+	if !ok || c.pres != nil {
 		return
 	}
 	p.UserID = app.UserIDFromName(p.Name, c.userSuffix())
@@ -241,190 +212,62 @@ func (c *controller) submit() {
 	}
 	c.savePrefs()
 	c.lobby.setBusy(true)
-	c.prev.stop()
-	c.prev = nil
-	s := c.newSession(p)
-	c.sess = s
-	s.hosting = c.lobby.mode.Selected == modeHost
-	go c.join(s, s.hosting)
+	c.stopPreview()
+	c.pres = newPresenter(c, p, c.lobby.mode.Selected == modeHost)
+	c.pres.start()
 }
 
-func (c *controller) newSession(p app.JoinParams) *session {
-	s := &session{mixer: audio.NewMixer(), params: p, pumpDone: make(chan struct{}), speaker: c.lobby.speakerID()}
-	tr := livekit.New(livekit.Options{
-		Log:          c.log,
-		CameraID:     c.lobby.cameraID(),
-		MicrophoneID: c.lobby.microphoneID(),
-		Preview:      c.routes.sink(selfKey),
-		Video:        livekit.ProfileFor(c.videoQuality()),
-		Audio:        c.audioProfile(),
-		VideoSink: func(user string, src app.Source) media.FrameSink {
-			if src == app.SourceScreen {
-				return c.routes.sink(screenKey(user))
-			}
-			return c.routes.sink(user)
-		},
-		AudioSink: func(string, app.Source) media.PCMSink { return s.mixer.NewInput() },
-	})
-	s.call = app.New(tr, c.log)
-	s.call.EnableAudioLevels(200 * time.Millisecond) // speaking highlights
-	go func() {
-		defer close(s.pumpDone)
-		for ev := range s.call.Events() {
-			c.b.do(func() { c.onEvent(s, ev) })
-		}
-	}()
-	return s
-}
-
-// join runs off the UI goroutine: starting the room server and the network
-// work take time.
-func (c *controller) join(s *session, hosting bool) {
-	p := &s.params
-	if hosting {
-		srv, err := c.ensureHost()
-		if err != nil {
-			c.b.do(func() { c.joinFailed(s, "Could not start hosting: "+err.Error()) })
-			return
-		}
-		p.ServerURL = srv.URL()
-	}
-	s.invite = app.InviteLink(p.ServerURL, p.RoomID)
-	s.setSpeaker(s.speaker, c.log)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := s.call.Join(ctx, *p); err != nil {
-		c.b.do(func() { c.joinFailed(s, joinFailure(err)) })
-		return
-	}
-	c.b.do(func() { c.enterCall(s) })
-}
-
-func (c *controller) ensureHost() (*host.Server, error) {
+// ensureHost starts the room server once; it lives until quit.
+func (c *controller) ensureHost() (app.Host, error) {
 	c.hostMu.Lock()
 	defer c.hostMu.Unlock()
 	if c.host != nil {
 		return c.host, nil
 	}
-	keys, err := host.LoadOrCreateKeys()
-	if err != nil {
-		return nil, err
+	if c.opts.StartHost == nil {
+		return nil, errors.New("hosting is not available in this build")
 	}
 	bind := c.opts.HostBind
 	if bind == "" {
 		bind = "0.0.0.0"
 	}
-	cfg := host.Config{Bind: bind, Port: host.DefaultPort, RTCUDPPort: host.DefaultRTCUDPPort,
-		RTCTCPPort: host.DefaultRTCTCPPort, Keys: keys, Log: c.log}
-	srv, err := host.Start(context.Background(), cfg)
-	if err != nil { // ports taken (another Confer hosting?): take free ones
-		cfg.Port, cfg.RTCUDPPort, cfg.RTCTCPPort = 0, 0, 0
-		srv, err = host.Start(context.Background(), cfg)
-	}
+	h, err := c.opts.StartHost(bind, c.log)
 	if err != nil {
 		return nil, err
 	}
-	c.host = srv
-	return srv, nil
+	c.host = h
+	return h, nil
 }
 
-// adminDo runs a host's admin action off the UI goroutine and shows a
-// failure as a banner.
-func (c *controller) adminDo(s *session, fn func(*livekit.Admin) error) {
+// hosted is the room server this window runs, or nil.
+func (c *controller) hosted() app.Host {
 	c.hostMu.Lock()
-	srv := c.host
-	c.hostMu.Unlock()
-	if srv == nil {
+	defer c.hostMu.Unlock()
+	return c.host
+}
+
+func (c *controller) joinFailed(s *presenter, msg string) {
+	if c.pres != s {
 		return
 	}
-	go func() {
-		keys := srv.Keys()
-		a, err := livekit.NewAdmin(srv.URL(), keys.APIKey, keys.APISecret)
-		if err == nil {
-			err = fn(a)
-		}
-		if err != nil {
-			c.b.do(func() {
-				if c.view != nil && c.sess == s {
-					c.view.showBanner("Could not do that: " + err.Error())
-				}
-			})
-		}
-	}()
-}
-
-func (c *controller) joinFailed(s *session, msg string) {
-	go s.close()
-	c.sess = nil
+	c.release(s)
 	c.lobby.setBusy(false)
 	c.lobby.showMessage(msg)
 	c.restartPreview()
 	c.dumpState()
 }
 
-func (c *controller) enterCall(s *session) {
-	if c.sess != s {
-		return
+// release closes a presenter in the background; quit waits for it.
+func (c *controller) release(s *presenter) {
+	s.ended = true
+	if c.pres == s {
+		c.pres = nil
 	}
-	c.lobby.setBusy(false)
-	act := callActions{
-		toggleMic: c.toggleMic,
-		toggleCam: c.toggleCam,
-		devices:   c.showDevices,
-		share:     c.toggleShare,
-		sized: func(user string, src app.Source, w, h int) {
-			go s.call.SetRemoteVideoSize(user, src, w, h)
-		},
-		copyInvite: func() { c.w.Clipboard().SetContent(s.invite) },
-		leave:      c.leave,
-	}
-	if s.hosting {
-		act.endForAll = func() {
-			c.adminDo(s, func(a *livekit.Admin) error { return a.Close(context.Background(), s.params.RoomID) })
-		}
-		act.remove = func(user string) {
-			c.adminDo(s, func(a *livekit.Admin) error { return a.Remove(context.Background(), s.params.RoomID, user) })
-		}
-	}
-	v := newCallView(s.params.Name, c.paint.Schedule, act)
-	c.view = v
-	c.routes.set(selfKey, v.self)
-	v.self.SetMirror(c.mirror())
-	v.setDevices(s.params.Microphone, s.params.Camera)
-	c.w.SetContent(v.root)
-	c.addShortcuts()
-	for _, ev := range s.early {
-		c.onEvent(s, ev)
-	}
-	s.early = nil
-	c.dumpState()
-}
-
-// onEvent applies an event of session s (UI goroutine).
-func (c *controller) onEvent(s *session, ev app.Event) {
-	if c.sess != s || s.ended {
-		return
-	}
-	if c.view == nil {
-		s.early = append(s.early, ev)
-		return
-	}
-	c.view.onEvent(ev, c.paint.Schedule, c.routes)
-	switch e := ev.(type) {
-	case app.DeviceError:
-		c.deviceFailed(e)
-	case app.KickedOut:
-		s.ended = true
-		c.endCall(s)
-		c.showDialog("Removed from the call", e.Reason.Message(), nil)
-	case app.StateChanged:
-		if e.State == app.Disconnected && !s.leaving {
-			s.ended = true
-			c.endCall(s)
-			c.showDisconnected(s.params, e.Err)
-		}
-	}
-	c.dumpState()
+	c.closing.Add(1)
+	go func() {
+		defer c.closing.Done()
+		s.close()
+	}()
 }
 
 func (c *controller) addShortcuts() {
@@ -439,52 +282,39 @@ func (c *controller) removeShortcuts() {
 	cv.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault})
 }
 
-// leave is the Leave button: release everything, then back to the lobby.
+// leave is the Leave button: back to the lobby at once, the call released
+// in the background.
 func (c *controller) leave() {
-	s := c.sess
-	if s == nil || s.leaving {
-		return
+	if s := c.pres; s != nil {
+		c.endCall(s)
 	}
-	s.leaving = true
-	c.view.leave.Disable()
-	go func() {
-		s.close()
-		c.b.do(func() { c.toLobby(s) })
-	}()
 }
 
-// endCall tears a session down after the server or the network ended it.
-func (c *controller) endCall(s *session) {
-	go s.close()
-	c.toLobby(s)
-}
-
-func (c *controller) toLobby(s *session) {
-	if c.sess != s {
+// endCall leaves the call screen for the lobby and releases the call.
+func (c *controller) endCall(s *presenter) {
+	if c.pres != s {
 		return
 	}
+	c.release(s)
 	c.lobby.previewOn.Show() // the camera stays off after a call
-	c.sess = nil
+	c.lobby.setBusy(false)
 	c.view = nil
 	c.routes.set(selfKey, nil)
 	c.removeShortcuts()
 	c.showLobby()
 }
 
-func (c *controller) showDisconnected(p app.JoinParams, err error) {
+func (c *controller) showDisconnected(err error) {
 	title, msg := "Disconnected", "The connection to the call was lost."
 	switch {
-	case errors.Is(err, livekit.ErrServerGone):
+	case errors.Is(err, app.ErrServerGone):
 		title, msg = "The call ended", "The room server stopped: the host may have quit Confer."
-	case errors.Is(err, livekit.ErrConnectionLost):
+	case errors.Is(err, app.ErrConnectionLost):
 		msg = "The network stayed down too long, so the call was left. Rejoin when you are back online."
 	case err != nil:
 		msg = "The connection to the call was lost: " + err.Error() + "."
 	}
-	c.showDialog(title, msg, func() {
-		c.lobby.setBusy(false)
-		c.submit()
-	})
+	c.showDialog(title, msg, c.submit)
 }
 
 // showDialog shows a message over the lobby; with rejoin it offers Rejoin.
@@ -508,53 +338,23 @@ func (c *controller) showDialog(title, msg string, rejoin func()) {
 	d.Show()
 }
 
-// setSpeaker plays the call through an output, closing the one before.
-func (s *session) setSpeaker(id string, log *slog.Logger) {
-	player, err := audio.NewPlayerOn(s.mixer, id, log)
-	if err != nil {
-		log.Warn("no audio output", "err", err)
-	}
-	s.playerMu.Lock()
-	old := s.player
-	s.player = player
-	s.playerMu.Unlock()
-	if old != nil {
-		old.Close()
-	}
-}
-
-// close ends the session and waits for everything it started.
-func (s *session) close() {
-	s.call.Close()
-	<-s.pumpDone
-	s.playerMu.Lock()
-	defer s.playerMu.Unlock()
-	if s.player != nil {
-		s.player.Close()
-		s.player = nil
-	}
-}
-
 // quit is the window's close button: leave cleanly, stop hosting, exit.
+// Everything the window started has ended when quitDone closes.
 func (c *controller) quit() {
-	c.prev.stop()
-	c.prev = nil
+	c.stopPreview()
 	c.stopDeviceWatch()
 	if c.stopWatch != nil {
 		close(c.stopWatch)
 		c.stopWatch = nil
 	}
-	s := c.sess
-	c.sess = nil
+	if s := c.pres; s != nil {
+		c.release(s)
+	}
 	go func() {
-		if s != nil {
-			s.close()
+		c.closing.Wait()
+		if h := c.hosted(); h != nil {
+			h.Close()
 		}
-		c.hostMu.Lock()
-		if c.host != nil {
-			c.host.Close()
-		}
-		c.hostMu.Unlock()
 		// Post Quit before announcing the end: whoever waits on quitDone
 		// may stop the UI goroutine right after.
 		c.b.do(c.app.Quit)

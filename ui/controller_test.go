@@ -15,8 +15,16 @@ import (
 	"confer/app/livekit"
 	"confer/internal/bot"
 	"confer/internal/testenv"
+	"confer/internal/wiring"
+	"confer/media"
 	"confer/media/capture"
 )
+
+// newTestController is newController with the parts main would inject.
+func newTestController(a fyne.App, w fyne.Window, o Options, b *bridge) *controller {
+	o.Transport, o.StartHost = wiring.Transport, wiring.StartHost
+	return newController(a, w, o, b)
+}
 
 // uiLoop is the tests' UI goroutine: every widget access, the app's and the
 // test's, runs on it in turn, as on the real main thread.
@@ -93,8 +101,8 @@ func TestJoinLeaveThreeTimesLeavesNothingBehind(t *testing.T) {
 	go func() {
 		defer botDone.Done()
 		_, _ = bot.Run(ctx, bot.Config{Server: srv.URL(), Room: "r1", Name: "Ada", User: "ada", Video: true, Audio: true,
-			CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Profile: livekit.VideoProfile{Width: 320, Height: 240, FPS: 15, BitrateKbps: 300},
-			Log: testenv.QuietLog()})
+			CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Profile: media.VideoProfile{Width: 320, Height: 240, FPS: 15, BitrateKbps: 300},
+			Log: testenv.QuietLog(), Transport: wiring.Transport})
 	}()
 	defer func() { stopBot(); botDone.Wait() }()
 
@@ -106,7 +114,7 @@ func TestJoinLeaveThreeTimesLeavesNothingBehind(t *testing.T) {
 		loop.sync(func() {
 			w := a.NewWindow("Confer")
 			w.Resize(fyne.NewSize(1024, 700))
-			c = newController(a, w, Options{Server: srv.URL(), Room: "r1", Name: "Grace", Log: testenv.QuietLog()}, &bridge{run: loop.post})
+			c = newTestController(a, w, Options{Server: srv.URL(), Room: "r1", Name: "Grace", Log: testenv.QuietLog()}, &bridge{run: loop.post})
 			c.start()
 		})
 	})
@@ -140,10 +148,9 @@ func TestJoinLeaveThreeTimesLeavesNothingBehind(t *testing.T) {
 			})
 		}
 		loop.sync(func() { test.Tap(c.view.leave) })
-		waitFor(t, loop, "the lobby", func() bool { return c.view == nil && c.sess == nil })
-		if open := windowDevices(); len(open) != 0 {
-			t.Errorf("round %d: devices open in the lobby after leaving: %v", round, open)
-		}
+		// The lobby shows at once; the call lets go of the devices behind it.
+		waitFor(t, loop, "the lobby", func() bool { return c.view == nil && c.pres == nil })
+		waitFor(t, loop, "the devices released", func() bool { return len(windowDevices()) == 0 })
 		// The person turns the preview back on: back to where we started.
 		loop.sync(func() { test.Tap(c.lobby.previewOn) })
 		waitFor(t, loop, "the preview again", func() bool { return len(windowDevices()) == 2 })
@@ -154,8 +161,8 @@ func TestJoinLeaveThreeTimesLeavesNothingBehind(t *testing.T) {
 	loop.sync(func() { test.Tap(c.lobby.join) })
 	waitFor(t, loop, "the call", func() bool { return c.view != nil })
 	var userID string
-	loop.sync(func() { userID = c.sess.params.UserID })
-	twin := app.New(livekit.New(livekit.Options{Log: testenv.QuietLog()}), testenv.QuietLog())
+	loop.sync(func() { userID = c.pres.params.UserID })
+	twin := app.New(wiring.Transport(app.TransportConfig{Log: testenv.QuietLog()}), app.WithLogger(testenv.QuietLog()))
 	go func() {
 		for range twin.Events() {
 		}
@@ -199,7 +206,7 @@ func TestPastedTokenDecidesUserAndRoom(t *testing.T) {
 	defer loop.stop()
 	var c *controller
 	loop.sync(func() {
-		c = newController(a, a.NewWindow("Confer"), Options{Server: srv.URL(), Room: "typed-room", Name: "Bo", Token: token, Log: testenv.QuietLog()}, &bridge{run: loop.post})
+		c = newTestController(a, a.NewWindow("Confer"), Options{Server: srv.URL(), Room: "typed-room", Name: "Bo", Token: token, Log: testenv.QuietLog()}, &bridge{run: loop.post})
 		c.start()
 		c.lobby.camOn.SetChecked(false)
 		c.lobby.micOn.SetChecked(false)
@@ -210,7 +217,7 @@ func TestPastedTokenDecidesUserAndRoom(t *testing.T) {
 		if c.view == nil {
 			t.Fatalf("join with a pasted token failed: %s", c.lobby.message.Text)
 		}
-		if p := c.sess.params; p.UserID != "bo-token" || p.RoomID != "from-token" {
+		if p := c.pres.params; p.UserID != "bo-token" || p.RoomID != "from-token" {
 			t.Errorf("joined as %q in %q; want the token's user and room", p.UserID, p.RoomID)
 		}
 	})
@@ -222,7 +229,7 @@ func TestPastedTokenDecidesUserAndRoom(t *testing.T) {
 func TestLobbyValidation(t *testing.T) {
 	test.NewTempApp(t)
 	submitted := 0
-	l := newLobby(func(fn func()) { fn() }, func() { submitted++ }, nil)
+	l := newLobby(func(fn func()) { fn() }, &deviceModel{}, func() { submitted++ }, nil)
 	l.mode.SetSelected(modeJoin)
 	l.name.SetText("  ")
 	l.room.SetText("team standup")
@@ -310,7 +317,7 @@ func TestHostRemovesSomeoneAndEndsTheCall(t *testing.T) {
 	var c *controller
 	loop.sync(func() {
 		w := a.NewWindow("Confer")
-		c = newController(a, w, Options{Room: "r2", Name: "Host", HostBind: "127.0.0.1", Log: testenv.QuietLog()}, &bridge{run: loop.post})
+		c = newTestController(a, w, Options{Room: "r2", Name: "Host", HostBind: "127.0.0.1", Log: testenv.QuietLog()}, &bridge{run: loop.post})
 		c.start()
 		c.lobby.mode.SetSelected(modeHost)
 		test.Tap(c.lobby.join)
@@ -318,7 +325,7 @@ func TestHostRemovesSomeoneAndEndsTheCall(t *testing.T) {
 	waitFor(t, loop, "the hosted call", func() bool { return c.view != nil })
 	var url string
 	loop.sync(func() {
-		url = c.host.URL()
+		url = c.hosted().URL()
 		if !c.view.endAll.Visible() {
 			t.Error("the host has no End call for everyone")
 		}
@@ -346,7 +353,7 @@ type eventedCall struct {
 }
 
 func quietCall() *eventedCall {
-	e := &eventedCall{call: app.New(livekit.New(livekit.Options{Log: testenv.QuietLog()}), testenv.QuietLog()), events: make(chan app.Event, 64)}
+	e := &eventedCall{call: app.New(wiring.Transport(app.TransportConfig{Log: testenv.QuietLog()}), app.WithLogger(testenv.QuietLog())), events: make(chan app.Event, 64)}
 	go func() {
 		for ev := range e.call.Events() {
 			select {

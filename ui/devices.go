@@ -10,121 +10,15 @@ import (
 	"confer/app"
 )
 
-// The call's own devices: turning camera and microphone on and off, the
-// Devices dialog (devices, quality, audio profile, mirror), and what happens
-// when a device fails.
+// The call's own devices: the Devices dialog (devices, quality, audio
+// profile, mirror), and what happens when a device fails.
 
-func (c *controller) toggleMic() { c.toggle(app.SourceMicrophone) }
-func (c *controller) toggleCam() { c.toggle(app.SourceCamera) }
-
-// toggle switches the microphone or camera off the UI goroutine, and shows
-// the new state once the engine has done it.
-func (c *controller) toggle(src app.Source) {
-	s, v := c.sess, c.view
-	if s == nil || v == nil {
-		return
-	}
-	mic := src == app.SourceMicrophone
-	on, set := !v.camOn, s.call.SetCamera
-	if mic {
-		on, set = !v.micOn, s.call.SetMicrophone
-	}
-	go func() {
-		if set(on) != nil {
-			return // the engine reports why as a DeviceError
-		}
-		c.b.do(func() {
-			if mic {
-				v.setDevices(on, v.camOn)
-			} else {
-				v.setDevices(v.micOn, on)
-			}
-			c.dumpState()
-		})
-	}()
-}
-
-// showDevices lets the person switch camera, microphone and speaker during
-// the call; the lobby's pickers are the dialog's, so the choice sticks.
-func (c *controller) showDevices() {
-	s := c.sess
-	if s == nil {
-		return
-	}
-	l := c.lobby
-	l.refreshDevices()
-	q := c.newQualityItems()
-	form := dialog.NewForm("Devices", "Use these", "Cancel", append([]*widget.FormItem{
-		widget.NewFormItem("Camera", l.camSel),
-		widget.NewFormItem("Microphone", l.micSel),
-		widget.NewFormItem("Speaker", l.spkSel),
-	}, q.formItems()...), func(ok bool) {
-		if !ok {
-			return
-		}
-		c.savePrefs()
-		c.applyQuality(q, s)
-		cam, mic, spk := l.cameraID(), l.microphoneID(), l.speakerID()
-		newSpeaker := spk != s.speaker
-		s.speaker = spk
-		go func() {
-			if err := s.call.UseDevices(cam, mic); err != nil {
-				c.log.Warn("switching devices", "err", err)
-			}
-			if newSpeaker {
-				s.setSpeaker(spk, c.log)
-			}
-		}()
-	}, c.w)
-	form.Resize(fyne.NewSize(520, 380))
-	form.Show()
-}
-
-// deviceFailed shows a source that could not start or stopped as off, and
-// remembers an unplugged device to offer it back when it returns.
-func (c *controller) deviceFailed(e app.DeviceError) {
-	v := c.view
-	switch e.Source {
-	case app.SourceCamera:
-		v.setDevices(v.micOn, false)
-	case app.SourceMicrophone:
-		v.setDevices(false, v.camOn)
-	case app.SourceScreen:
-		v.setSharing(false)
-		return
-	}
-	if errors.Is(e.Err, app.ErrDeviceLost) {
-		if c.lost == nil {
-			c.lost = map[app.Source]string{}
-		}
-		id := c.lobby.cameraID()
-		if e.Source == app.SourceMicrophone {
-			id = c.lobby.microphoneID()
-		}
-		c.lost[e.Source] = id
-		v.resume.Hide()
-	}
-}
-
-// Preferences for quality, audio profile and the self-view mirror.
-func (c *controller) videoQuality() app.VideoQuality {
-	q, _ := app.ParseVideoQuality(c.app.Preferences().StringWithFallback("video-quality", "standard"))
-	return q
-}
-
-func (c *controller) audioProfile() app.AudioProfile {
-	if c.app.Preferences().String("audio-profile") == app.AudioMusic.String() {
-		return app.AudioMusic
-	}
-	return app.AudioSpeech
-}
-
-func (c *controller) mirror() bool { return c.app.Preferences().BoolWithFallback("mirror", true) }
-
-// qualityItems are the Devices dialog's quality, audio and mirror choices.
-type qualityItems struct {
-	quality, audio *widget.Select
-	mirror         *widget.Check
+// devicesForm is the Devices dialog's pickers, made from the device model
+// each time the dialog opens (widgets are never shared between screens).
+type devicesForm struct {
+	camera, microphone, speaker *widget.Select
+	quality, audio              *widget.Select
+	mirror                      *widget.Check
 }
 
 var (
@@ -133,48 +27,108 @@ var (
 	audioLabels   = []string{"Speech", "Music"}
 )
 
-func (c *controller) newQualityItems() *qualityItems {
-	q := &qualityItems{
-		quality: widget.NewSelect(qualityLabels, nil),
-		audio:   widget.NewSelect(audioLabels, nil),
-		mirror:  widget.NewCheck("Mirror my video (others see it unmirrored)", nil),
+func newDevicesForm(m *deviceModel) *devicesForm {
+	f := &devicesForm{
+		camera:     widget.NewSelect(nil, nil),
+		microphone: widget.NewSelect(nil, nil),
+		speaker:    widget.NewSelect(nil, nil),
+		quality:    widget.NewSelect(qualityLabels, nil),
+		audio:      widget.NewSelect(audioLabels, nil),
+		mirror:     widget.NewCheck("Mirror my video (others see it unmirrored)", nil),
 	}
-	for i, v := range qualityValues {
-		if v == c.videoQuality() {
-			q.quality.SetSelectedIndex(i)
+	fill(f.camera, m.cameras, m.camera)
+	fill(f.microphone, m.microphones, m.microphone)
+	fill(f.speaker, m.speakers, m.speaker)
+	for i, q := range qualityValues {
+		if q == m.quality {
+			f.quality.SetSelectedIndex(i)
 		}
 	}
-	q.audio.SetSelectedIndex(int(c.audioProfile()))
-	q.mirror.SetChecked(c.mirror())
-	return q
+	f.audio.SetSelectedIndex(int(m.audio))
+	f.mirror.SetChecked(m.mirror)
+	return f
 }
 
-func (q *qualityItems) formItems() []*widget.FormItem {
+func (f *devicesForm) items() []*widget.FormItem {
 	return []*widget.FormItem{
-		widget.NewFormItem("Video quality", q.quality),
-		widget.NewFormItem("Audio", q.audio),
-		widget.NewFormItem("", q.mirror),
+		widget.NewFormItem("Camera", f.camera),
+		widget.NewFormItem("Microphone", f.microphone),
+		widget.NewFormItem("Speaker", f.speaker),
+		widget.NewFormItem("Video quality", f.quality),
+		widget.NewFormItem("Audio", f.audio),
+		widget.NewFormItem("", f.mirror),
 	}
 }
 
-// apply saves the choices and applies what changed to the call.
-func (c *controller) applyQuality(q *qualityItems, s *session) {
-	p := c.app.Preferences()
-	quality := qualityValues[max(q.quality.SelectedIndex(), 0)]
-	profile := app.AudioProfile(max(q.audio.SelectedIndex(), 0))
-	newQuality, newProfile := quality != c.videoQuality(), profile != c.audioProfile()
-	p.SetString("video-quality", quality.String())
-	p.SetString("audio-profile", profile.String())
-	p.SetBool("mirror", q.mirror.Checked)
-	if c.view != nil {
-		c.view.self.SetMirror(q.mirror.Checked)
+// chosen is the model with the dialog's choices applied.
+func (f *devicesForm) chosen(m deviceModel) deviceModel {
+	m.camera = pickID(m.cameras, f.camera)
+	m.microphone = pickID(m.microphones, f.microphone)
+	m.speaker = pickID(m.speakers, f.speaker)
+	m.quality = qualityValues[max(f.quality.SelectedIndex(), 0)]
+	m.audio = app.AudioProfile(max(f.audio.SelectedIndex(), 0))
+	m.mirror = f.mirror.Checked
+	return m
+}
+
+// showDevices lets the person switch camera, microphone and speaker during
+// the call, and set quality, audio profile and mirror; the choice sticks.
+func (c *controller) showDevices() {
+	s := c.pres
+	if s == nil {
+		return
 	}
-	go func() {
-		if newQuality {
-			_ = s.call.SetVideoQuality(quality)
+	c.devices.refresh()
+	f := newDevicesForm(c.devices)
+	d := dialog.NewForm("Devices", "Use these", "Cancel", f.items(), func(ok bool) {
+		if ok && c.pres == s {
+			c.applyDevices(s, f.chosen(*c.devices))
 		}
-		if newProfile {
-			_ = s.call.SetAudioProfile(profile)
-		}
-	}()
+	}, c.w)
+	d.Resize(fyne.NewSize(520, 380))
+	d.Show()
+}
+
+// applyDevices makes the model's new choices the call's.
+func (c *controller) applyDevices(s *presenter, next deviceModel) {
+	old := *c.devices
+	*c.devices = next
+	c.savePrefs()
+	c.lobby.showDevices()
+	if next.camera != old.camera {
+		s.call.UseDevice(app.SourceCamera, next.camera)
+	}
+	if next.microphone != old.microphone {
+		s.call.UseDevice(app.SourceMicrophone, next.microphone)
+	}
+	if next.quality != old.quality {
+		s.call.SetVideoQuality(next.quality)
+	}
+	if next.audio != old.audio {
+		s.call.SetAudioProfile(next.audio)
+	}
+	if next.speaker != s.speaker {
+		s.speaker = next.speaker
+		s.goTracked(func() { s.setSpeaker(next.speaker) })
+	}
+	if c.view != nil {
+		c.view.self.SetMirror(next.mirror)
+	}
+}
+
+// deviceFailed remembers a device unplugged mid-call, to offer it back
+// when it returns (the source itself is shown off by LocalSourceChanged).
+func (c *controller) deviceFailed(s *presenter, e app.DeviceError) {
+	if e.Source == app.SourceScreen || !errors.Is(e.Err, app.ErrDeviceLost) {
+		return
+	}
+	if s.lost == nil {
+		s.lost = map[app.Source]string{}
+	}
+	id := c.devices.camera
+	if e.Source == app.SourceMicrophone {
+		id = c.devices.microphone
+	}
+	s.lost[e.Source] = id
+	s.view.resume.Hide()
 }

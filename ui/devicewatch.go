@@ -1,12 +1,9 @@
 package ui
 
 import (
-	"slices"
-	"strings"
 	"time"
 
 	"confer/app"
-	"confer/media/audio"
 	"confer/media/capture"
 )
 
@@ -16,16 +13,19 @@ const devicePoll = 3 * time.Second
 
 // watchDevices keeps the pickers current while the window is open: when a
 // camera, microphone or speaker comes or goes, the lists are refreshed, and
-// a device lost during the call is offered back when it returns.
+// a device lost during the call is offered back when it returns. Listing
+// runs off the UI goroutine; the model changes on it.
 func (c *controller) watchDevices() {
 	stop := make(chan struct{})
 	c.devWatch = stop
-	last := deviceFingerprint()
+	last := c.devices.fingerprint()
 	every := c.devicePoll
 	if every <= 0 {
 		every = devicePoll
 	}
+	c.closing.Add(1)
 	go func() {
+		defer c.closing.Done()
 		tick := time.NewTicker(every)
 		defer tick.Stop()
 		for {
@@ -35,8 +35,10 @@ func (c *controller) watchDevices() {
 			case <-tick.C:
 			}
 			capture.Rescan(c.log)
-			if now := deviceFingerprint(); now != last {
-				last = now
+			var now deviceModel
+			now.refresh()
+			if fp := now.fingerprint(); fp != last {
+				last = fp
 				c.b.do(c.devicesChanged)
 			}
 		}
@@ -50,28 +52,13 @@ func (c *controller) stopDeviceWatch() {
 	}
 }
 
-// deviceFingerprint names every device connected now, to notice changes.
-func deviceFingerprint() string {
-	var b strings.Builder
-	for _, d := range append(capture.Cameras(), capture.Microphones()...) {
-		b.WriteString(d.ID + "\n")
-	}
-	for _, s := range audio.Speakers() {
-		b.WriteString(s.ID + "\n")
-	}
-	return b.String()
-}
-
-// devicesChanged refreshes the pickers (UI goroutine), keeping what was
-// chosen when it is still there, and offers back a lost device.
+// devicesChanged refreshes the model and the pickers (UI goroutine),
+// keeping what was chosen when it is still there, and offers back a lost
+// device.
 func (c *controller) devicesChanged() {
-	l := c.lobby
-	cam, mic, spk := l.cameraID(), l.microphoneID(), l.speakerID()
-	l.refreshDevices()
-	selectByID(l.camSel, l.camIDs, cam)
-	selectByID(l.micSel, l.micIDs, mic)
-	selectByID(l.spkSel, l.spkIDs, spk)
-	if c.view == nil && c.sess == nil {
+	c.devices.refresh()
+	c.lobby.showDevices()
+	if c.view == nil && c.pres == nil {
 		c.restartPreview()
 	}
 	c.offerLostDevice()
@@ -81,24 +68,29 @@ func (c *controller) devicesChanged() {
 // offerLostDevice shows "Turn camera on" (or microphone) when the device
 // that was unplugged during the call is connected again.
 func (c *controller) offerLostDevice() {
-	v, s := c.view, c.sess
-	if v == nil || s == nil || c.lost == nil {
+	s := c.pres
+	if s == nil || s.view == nil || s.lost == nil {
 		return
 	}
-	for src, id := range c.lost {
-		ids, what := c.lobby.camIDs, "camera"
+	v := s.view
+	for src, id := range s.lost {
+		ds, what := c.devices.cameras, "camera"
 		if src == app.SourceMicrophone {
-			ids, what = c.lobby.micIDs, "microphone"
+			ds, what = c.devices.microphones, "microphone"
 		}
-		if !slices.Contains(ids, id) {
+		if !has(ds, id) {
 			continue
 		}
-		delete(c.lost, src)
+		delete(s.lost, src)
 		v.resume.SetText("Your " + what + " is back: turn it on")
 		v.resume.OnTapped = func() {
 			v.resume.Hide()
 			v.showBanner("")
-			c.toggle(src)
+			if src == app.SourceMicrophone {
+				s.call.SetMicrophone(true)
+			} else {
+				s.call.SetCamera(true)
+			}
 		}
 		v.resume.Show()
 		return

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,17 +20,19 @@ func TestPickersFollowDevicesAndAnUnpluggedCameraIsOfferedBack(t *testing.T) {
 	defer loop.stop()
 	var c *controller
 	loop.sync(func() {
-		c = newController(a, a.NewWindow("Confer"), Options{Server: srv.URL(), Room: "hp", Name: "Grace", Log: testenv.QuietLog()}, &bridge{run: loop.post})
+		c = newTestController(a, a.NewWindow("Confer"), Options{Server: srv.URL(), Room: "hp", Name: "Grace", Log: testenv.QuietLog()}, &bridge{run: loop.post})
 		c.devicePoll = 100 * time.Millisecond
 		c.start()
-		selectByID(c.lobby.camSel, c.lobby.camIDs, pair.CameraID)
-		selectByID(c.lobby.micSel, c.lobby.micIDs, pair.MicrophoneID)
+		c.devices.camera, c.devices.microphone = pair.CameraID, pair.MicrophoneID
+		c.lobby.showDevices()
 	})
 	added := capture.AddFakePair("plugged-later")
-	waitFor(t, loop, "the new camera in the picker", func() bool { return slices.Contains(c.lobby.camIDs, added.CameraID) })
+	waitFor(t, loop, "the new camera in the picker", func() bool {
+		return has(c.devices.cameras, added.CameraID) && len(c.lobby.camSel.Options) == len(c.devices.cameras)
+	})
 	loop.sync(func() {
-		if c.lobby.cameraID() != pair.CameraID {
-			t.Errorf("the refresh changed the chosen camera to %q", c.lobby.cameraID())
+		if c.devices.camera != pair.CameraID || c.lobby.camSel.SelectedIndex() != index(c.devices.cameras, pair.CameraID) {
+			t.Errorf("the refresh changed the chosen camera to %q (picker at %d)", c.devices.camera, c.lobby.camSel.SelectedIndex())
 		}
 		test.Tap(c.lobby.join)
 	})

@@ -7,8 +7,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"confer/app"
-	"confer/media/audio"
-	"confer/media/capture"
 	"confer/ui/widgets"
 )
 
@@ -36,19 +34,21 @@ type lobby struct {
 	previewOn                    *widget.Button
 	onHostMode                   func()
 
-	preview         *widgets.VideoTile
-	meter           *widgets.LevelMeter
-	camOn, micOn    *widget.Check
-	camSel, micSel  *widget.Select
-	spkSel          *widget.Select
-	camIDs, micIDs  []string
-	spkIDs          []string
+	preview        *widgets.VideoTile
+	meter          *widgets.LevelMeter
+	camOn, micOn   *widget.Check
+	camSel, micSel *widget.Select
+	spkSel         *widget.Select
+	// devices is what the pickers show and change; filling is set while
+	// they are filled from it, so that does not count as a choice.
+	devices         *deviceModel
+	filling         bool
 	onSubmit        func()
 	onDevicesChange func()
 }
 
-func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
-	l := &lobby{onSubmit: onSubmit, onDevicesChange: onDevicesChange}
+func newLobby(schedule func(func()), devices *deviceModel, onSubmit, onDevicesChange func()) *lobby {
+	l := &lobby{devices: devices, onSubmit: onSubmit, onDevicesChange: onDevicesChange}
 	l.name = entry("Your name", l.submit)
 	l.room = entry("Room ID, e.g. 8888 or team-standup", l.submit)
 	l.server = entry("Server, e.g. 192.168.1.20:7880 or wss://meet.example.org", l.submit)
@@ -82,7 +82,7 @@ func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
 	l.preview = widgets.NewVideoTile(widgets.TileInfo{Name: "You"}, true, schedule)
 	// After a call the camera stays off until asked for: leaving should
 	// turn the camera light off.
-	l.previewOn = widget.NewButton("Show my camera", func() { l.previewOn.Hide(); l.devicesChanged() })
+	l.previewOn = widget.NewButton("Show my camera", func() { l.previewOn.Hide(); l.choose(func(*deviceModel) {}) })
 	l.previewOn.Hide()
 	l.meter = widgets.NewLevelMeter()
 	l.camOn = widget.NewCheck("Camera", nil)
@@ -90,13 +90,18 @@ func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
 	l.camSel = widget.NewSelect(nil, nil)
 	l.micSel = widget.NewSelect(nil, nil)
 	l.spkSel = widget.NewSelect(nil, nil)
-	l.refreshDevices()
+	l.showDevices()
 	// Hooked up last: setting the initial values must not restart a preview
 	// that does not exist yet.
-	l.camOn.OnChanged = func(bool) { l.devicesChanged() }
-	l.micOn.OnChanged = func(bool) { l.devicesChanged() }
-	l.camSel.OnChanged = func(string) { l.devicesChanged() }
-	l.micSel.OnChanged = func(string) { l.devicesChanged() }
+	l.camOn.OnChanged = func(on bool) { l.choose(func(m *deviceModel) { m.cameraOn = on }) }
+	l.micOn.OnChanged = func(on bool) { l.choose(func(m *deviceModel) { m.microphoneOn = on }) }
+	l.camSel.OnChanged = func(string) { l.choose(func(m *deviceModel) { m.camera = pickID(m.cameras, l.camSel) }) }
+	l.micSel.OnChanged = func(string) { l.choose(func(m *deviceModel) { m.microphone = pickID(m.microphones, l.micSel) }) }
+	l.spkSel.OnChanged = func(string) {
+		if !l.filling {
+			l.devices.speaker = pickID(l.devices.speakers, l.spkSel)
+		}
+	}
 
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Join a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -104,13 +109,13 @@ func newLobby(schedule func(func()), onSubmit, onDevicesChange func()) *lobby {
 		l.message, l.progress,
 	)
 	l.joinBox = container.NewHBox(layout.NewSpacer(), l.join)
-	devices := container.NewVBox(
+	pickers := container.NewVBox(
 		container.NewGridWithColumns(2, l.camOn, l.camSel),
 		container.NewGridWithColumns(2, l.micOn, l.micSel),
 		l.meter,
 		container.NewGridWithColumns(2, widget.NewLabel("Speaker"), l.spkSel),
 	)
-	previewBox := container.NewBorder(nil, devices, nil, nil, container.NewStack(
+	previewBox := container.NewBorder(nil, pickers, nil, nil, container.NewStack(
 		container.NewGridWrap(fyne.NewSize(400, 225), l.preview), container.NewCenter(l.previewOn)))
 	l.root = container.NewPadded(container.NewGridWithColumns(2,
 		container.NewCenter(previewBox),
@@ -152,59 +157,54 @@ func (l *lobby) submit() {
 	}
 }
 
-func (l *lobby) devicesChanged() {
+// choose applies a choice the person made in a picker, and restarts the
+// preview with it.
+func (l *lobby) choose(change func(*deviceModel)) {
+	if l.filling {
+		return
+	}
+	change(l.devices)
 	if l.onDevicesChange != nil {
 		l.onDevicesChange()
 	}
 }
 
-// refreshDevices fills the pickers from the devices connected now.
-func (l *lobby) refreshDevices() {
-	l.camIDs, l.camSel.Options = names(capture.Cameras())
-	l.micIDs, l.micSel.Options = names(capture.Microphones())
-	if l.camSel.SelectedIndex() < 0 && len(l.camIDs) > 0 {
-		l.camSel.SetSelectedIndex(0)
-	}
-	if l.micSel.SelectedIndex() < 0 && len(l.micIDs) > 0 {
-		l.micSel.SetSelectedIndex(0)
-	}
-	l.spkIDs, l.spkSel.Options = nil, nil
-	for _, sp := range audio.Speakers() {
-		l.spkIDs = append(l.spkIDs, sp.ID)
-		l.spkSel.Options = append(l.spkSel.Options, sp.Name)
-	}
-	if l.spkSel.SelectedIndex() < 0 && len(l.spkIDs) > 0 {
-		l.spkSel.SetSelectedIndex(0)
-	}
-	l.camSel.Refresh()
-	l.micSel.Refresh()
-	l.spkSel.Refresh()
+// showDevices fills the pickers from the device model.
+func (l *lobby) showDevices() {
+	l.filling = true
+	defer func() { l.filling = false }()
+	m := l.devices
+	fill(l.camSel, m.cameras, m.camera)
+	fill(l.micSel, m.microphones, m.microphone)
+	fill(l.spkSel, m.speakers, m.speaker)
+	l.camOn.SetChecked(m.cameraOn)
+	l.micOn.SetChecked(m.microphoneOn)
 }
 
-func names(ds []capture.Device) (ids, labels []string) {
-	for _, d := range ds {
-		ids = append(ids, d.ID)
-		labels = append(labels, d.Name)
+// fill shows a device list in a picker with one selected.
+func fill(sel *widget.Select, ds []device, chosen string) {
+	sel.Options = names(ds)
+	if i := index(ds, chosen); i >= 0 {
+		sel.SetSelectedIndex(i)
+	} else {
+		sel.ClearSelected()
 	}
-	return ids, labels
+	sel.Refresh()
 }
 
-func (l *lobby) cameraID() string     { return pick(l.camIDs, l.camSel.SelectedIndex()) }
-func (l *lobby) microphoneID() string { return pick(l.micIDs, l.micSel.SelectedIndex()) }
-func (l *lobby) speakerID() string    { return pick(l.spkIDs, l.spkSel.SelectedIndex()) }
-
-func pick(ids []string, i int) string {
-	if i < 0 || i >= len(ids) {
-		return ""
+// pickID is the ID of the device selected in a picker.
+func pickID(ds []device, sel *widget.Select) string {
+	if i := sel.SelectedIndex(); i >= 0 && i < len(ds) {
+		return ds[i].ID
 	}
-	return ids[i]
+	return ""
 }
 
 // params checks the form and shows each problem next to its field.
 func (l *lobby) params() (app.JoinParams, bool) {
 	p := app.JoinParams{
 		Name: l.name.Text, RoomID: l.room.Text,
-		Camera: l.camOn.Checked, Microphone: l.micOn.Checked,
+		Camera: l.devices.cameraOn, Microphone: l.devices.microphoneOn,
 	}
 	ok := true
 	_, err := app.NormalizeName(p.Name)

@@ -4,8 +4,9 @@ import (
 	"log/slog"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/app"
+	fyneapp "fyne.io/fyne/v2/app"
 
+	"confer/app"
 	"confer/assets"
 )
 
@@ -25,6 +26,11 @@ type Options struct {
 	// (the LAN). Tests keep it on loopback.
 	HostBind string
 	Log      *slog.Logger
+
+	// Transport makes each call's transport; main injects LiveKit's.
+	Transport app.TransportFactory
+	// StartHost runs a room server on this computer; nil offers no hosting.
+	StartHost app.HostStarter
 }
 
 // AppID is Confer's application ID (preferences, desktop integration).
@@ -35,7 +41,7 @@ func Run(opts Options) error {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	a := app.NewWithID(AppID)
+	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(assets.Icon)
 	w := a.NewWindow("Confer")
 	w.Resize(fyne.NewSize(1024, 700))

@@ -10,15 +10,12 @@ import (
 // toggleShare starts or stops sharing a screen. With several screens the
 // person picks one; with none, the banner says so.
 func (c *controller) toggleShare() {
-	s, v := c.sess, c.view
+	s, v := c.pres, c.view
 	if s == nil || v == nil {
 		return
 	}
 	if v.sharing {
-		go func() {
-			_ = s.call.StopScreenShare()
-			c.b.do(func() { v.setSharing(false); c.dumpState() })
-		}()
+		s.call.StopScreenShare()
 		return
 	}
 	screens := capture.Screens()
@@ -28,24 +25,22 @@ func (c *controller) toggleShare() {
 	case 1:
 		c.startShare(screens[0].ID)
 	default:
-		ids, labels := names(screens)
-		pick := widget.NewSelect(labels, nil)
+		ds := fromCapture(screens)
+		pick := widget.NewSelect(names(ds), nil)
 		pick.SetSelectedIndex(0)
 		dialog.ShowForm("Share a screen", "Share", "Cancel", []*widget.FormItem{widget.NewFormItem("Screen", pick)},
 			func(ok bool) {
 				if ok {
-					c.startShare(ids[max(pick.SelectedIndex(), 0)])
+					c.startShare(ds[max(pick.SelectedIndex(), 0)].ID)
 				}
 			}, c.w)
 	}
 }
 
+// startShare asks the call to share a screen; the toolbar follows the
+// call's LocalSourceChanged, and a failure comes as a DeviceError.
 func (c *controller) startShare(id string) {
-	s, v := c.sess, c.view
-	go func() {
-		if s.call.ShareScreen(id) != nil {
-			return // the engine reports why as a DeviceError
-		}
-		c.b.do(func() { v.setSharing(true); c.dumpState() })
-	}()
+	if s := c.pres; s != nil {
+		s.call.ShareScreen(id)
+	}
 }

@@ -70,8 +70,9 @@ func (a *Admin) List(ctx context.Context, room string) ([]Room, error) {
 	return out, nil
 }
 
-// Remove takes a user out of a room; their app shows "removed by the host".
-func (a *Admin) Remove(ctx context.Context, room, user string) error {
+// RemoveUser takes a user out of a room; their app shows "removed by the
+// host".
+func (a *Admin) RemoveUser(ctx context.Context, room, user string) error {
 	_, err := a.c.RemoveParticipant(ctx, &livekit.RoomParticipantIdentity{Room: room, Identity: user})
 	if isNotFound(err) {
 		return fmt.Errorf("%w: %s in %s", ErrNoSuchUser, user, room)
@@ -79,8 +80,8 @@ func (a *Admin) Remove(ctx context.Context, room, user string) error {
 	return a.err(ctx, err)
 }
 
-// Close ends a room for everyone in it.
-func (a *Admin) Close(ctx context.Context, room string) error {
+// CloseRoom ends a room for everyone in it.
+func (a *Admin) CloseRoom(ctx context.Context, room string) error {
 	if _, err := a.List(ctx, room); err != nil {
 		return err // LiveKit deletes unknown rooms without a word; say so
 	}

@@ -78,12 +78,12 @@ var ownerSeq atomic.Int64
 
 // startParticipant makes an engine whose goroutines carry the owner label,
 // with its events on a channel.
-func startParticipant(owner string, opts livekit.Options) *participant {
+func startParticipant(owner string, opts app.TransportConfig) *participant {
 	owner = fmt.Sprintf("%s#%d", owner, ownerSeq.Add(1))
 	p := &participant{owner: owner, got: &received{}, events: make(chan app.Event, 1024), done: make(chan struct{})}
 	testenv.Labelled(owner, func() {
 		opts.Log = testenv.QuietLog()
-		p.call = app.New(livekit.New(opts), testenv.QuietLog())
+		p.call = app.New(livekit.New(opts), app.WithLogger(testenv.QuietLog()))
 		go func() {
 			defer close(p.done)
 			for ev := range p.call.Events() {
@@ -102,10 +102,10 @@ func startParticipant(owner string, opts livekit.Options) *participant {
 func newParticipant(owner string) *participant {
 	devices := capture.AddFakePair(owner)
 	var p *participant
-	p = startParticipant(owner, livekit.Options{
+	p = startParticipant(owner, app.TransportConfig{
 		CameraID:     devices.CameraID,
 		MicrophoneID: devices.MicrophoneID,
-		Video:        livekit.VideoProfile{Width: 320, Height: 240, FPS: 30, BitrateKbps: 400},
+		Video:        media.VideoProfile{Width: 320, Height: 240, FPS: 30, BitrateKbps: 400},
 		VideoSink:    func(string, app.Source) media.FrameSink { return p.got },
 		AudioSink:    func(string, app.Source) media.PCMSink { return p.got },
 	})
@@ -124,6 +124,42 @@ func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event)
 			}
 		case <-timeout:
 			t.Fatalf("no %s event within 15 s", what)
+			return nil
+		}
+	}
+}
+
+// settle runs a command that changes what is wanted of src and waits for
+// the outcome: nil once the source is on (or off) as asked, the
+// DeviceError's error if it could not be.
+func (p *participant) settle(t *testing.T, src app.Source, on bool, command func()) error {
+	t.Helper()
+	command()
+	asked := false
+	var err error
+	timeout := time.After(15 * time.Second)
+	for {
+		select {
+		case ev := <-p.events:
+			switch e := ev.(type) {
+			case app.DeviceError:
+				if asked && e.Source == src {
+					err = e.Err
+				}
+			case app.LocalSourceChanged:
+				if e.Source != src {
+					continue
+				}
+				if !asked {
+					asked = e.Wanted == on && e.On != on
+					continue
+				}
+				if e.Wanted == e.On {
+					return err
+				}
+			}
+		case <-timeout:
+			t.Fatalf("%v did not settle within 15 s", src)
 			return nil
 		}
 	}

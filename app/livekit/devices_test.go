@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"confer/app"
-	"confer/app/livekit"
 	"confer/internal/testenv"
 	"confer/media"
 	"confer/media/capture"
@@ -17,9 +16,9 @@ import (
 func TestSwitchingCameraMidCallKeepsThePictureComing(t *testing.T) {
 	srv := testenv.StartServer(t)
 	first, second := capture.AddFakePair("switch-1"), capture.AddFakePair("switch-2")
-	ana := startParticipant("ana", livekit.Options{
+	ana := startParticipant("ana", app.TransportConfig{
 		CameraID: first.CameraID, MicrophoneID: first.MicrophoneID,
-		Video: livekit.VideoProfile{Width: 320, Height: 240, FPS: 30, BitrateKbps: 300},
+		Video: media.VideoProfile{Width: 320, Height: 240, FPS: 30, BitrateKbps: 300},
 	})
 	bo := newParticipant("bo")
 	ctx := context.Background()
@@ -46,9 +45,8 @@ func TestSwitchingCameraMidCallKeepsThePictureComing(t *testing.T) {
 		}
 	}
 	framesAfter(30)
-	if err := ana.call.UseDevices(second.CameraID, second.MicrophoneID); err != nil {
-		t.Fatalf("switch: %v", err)
-	}
+	ana.call.UseDevices(second.CameraID, second.MicrophoneID)
+	waitOpen(t, second.CameraID)
 	open := capture.OpenDevices()
 	if slices.Contains(open, first.CameraID) || !slices.Contains(open, second.CameraID) {
 		t.Fatalf("open devices after switching: %v", open)
@@ -70,9 +68,9 @@ func TestSwitchingCameraMidCallKeepsThePictureComing(t *testing.T) {
 func TestUnpluggedCameraTurnsOffAndTheCallGoesOn(t *testing.T) {
 	srv := testenv.StartServer(t)
 	pair := capture.AddFakePair("unplug")
-	ana := startParticipant("ana", livekit.Options{
+	ana := startParticipant("ana", app.TransportConfig{
 		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID,
-		Video: livekit.ProfileFor(app.VideoStandard),
+		Video: app.VideoStandard.Profile(),
 	})
 	bo := newParticipant("bo-unplug")
 	defer ana.call.Close()
@@ -96,12 +94,30 @@ func TestUnpluggedCameraTurnsOffAndTheCallGoesOn(t *testing.T) {
 	if _, after := bo.got.snapshot(); len(after) <= len(before) && len(after) < 3*media.SampleRate {
 		t.Error("Ana's microphone stopped with her camera")
 	}
-	if err := ana.call.SetCamera(true); err == nil {
+	if err := ana.settle(t, app.SourceCamera, true, func() { ana.call.SetCamera(true) }); err == nil {
 		t.Error("turning on an unplugged camera succeeded")
 	}
 	capture.Plug(pair.CameraID)
-	if err := ana.call.SetCamera(true); err != nil {
+	if err := ana.settle(t, app.SourceCamera, true, func() { ana.call.SetCamera(true) }); err != nil {
 		t.Fatalf("camera plugged back: %v", err)
 	}
 	bo.waitEvent(t, "Ana's camera back", isVideo("ana", app.SourceCamera, true))
+}
+
+// waitOpen waits until the devices are open (a switch is carried out by
+// the call's worker, and only a failure is an event).
+func waitOpen(t *testing.T, ids ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		open := capture.OpenDevices()
+		missing := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return slices.Contains(open, id) })
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%v not open after 10 s (open: %v)", missing, open)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

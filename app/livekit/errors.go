@@ -3,26 +3,24 @@ package livekit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
-	"strings"
+	"net/http"
+	"time"
 
-	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/livekit/server-sdk-go/v2/signalling"
 
 	"confer/app"
 )
 
-// Errors of the connection that are not about the join itself.
-var (
-	ErrServerGone     = errors.New("the room server stopped")
-	ErrConnectionLost = errors.New("the connection to the room server was lost")
-)
-
 // dialError turns a failure to reach the server into app.UnreachableError.
 func dialError(ctx context.Context, serverURL string, err error) error {
 	if ctx.Err() != nil {
-		return ctx.Err()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return &app.UnreachableError{Addr: app.HostPort(serverURL), Err: errNoAnswer}
+		}
+		return app.ErrJoinCancelled
 	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
@@ -33,32 +31,51 @@ func dialError(ctx context.Context, serverURL string, err error) error {
 	return err
 }
 
+// errNoAnswer is what UnreachableError says of a server that accepted the
+// connection and never answered within the join's time.
+var errNoAnswer = errors.New("no answer in time")
+
 // joinError explains a failed join in the terms of app's errors. The SDK
-// already asks the server's validate endpoint when the websocket is refused
-// and returns its verdict as text; a refusal validate cannot explain (a full
-// room, as LiveKit reports it) comes back as ErrCannotConnectSignal.
-func joinError(ctx context.Context, serverURL string, err error) error {
-	if e := dialError(ctx, serverURL, err); e != err {
+// gives the server's verdict only as text, so the verdict is asked again,
+// by status code, from the server's validate endpoint: 401 is a token the
+// server does not accept, 503 a server at its limits, and a token that
+// validates but cannot join means the room refused (LiveKit reports a full
+// room no other way).
+func joinError(ctx context.Context, url, token string, err error) error {
+	if e := dialError(ctx, url, err); e != err {
 		return e
 	}
-	if errors.Is(err, lksdk.ErrCannotConnectSignal) {
+	status, verr := validateStatus(ctx, url, token)
+	if verr != nil {
+		return dialError(ctx, url, verr)
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		if c, err := app.ReadToken(token); err == nil && !c.Expires.IsZero() && !time.Now().Before(c.Expires) {
+			return app.ErrTokenExpired
+		}
+		return app.ErrTokenInvalid
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		return app.ErrServerFull
+	case http.StatusOK:
 		return app.ErrJoinRefused
 	}
-	return mapMessage(err.Error(), err)
+	return fmt.Errorf("the server refused the join (HTTP %d): %w", status, err)
 }
 
-// mapMessage recognises the server's own words.
-func mapMessage(msg string, fallback error) error {
-	switch {
-	case strings.Contains(msg, "expired"):
-		return app.ErrTokenExpired
-	case strings.Contains(msg, "unauthorized"), strings.Contains(msg, "invalid token"),
-		strings.Contains(msg, "permissions denied"):
-		return app.ErrTokenInvalid
-	case strings.Contains(msg, "max participants"):
-		return app.ErrRoomFull
-	case strings.Contains(msg, "exceeded its configured limit"):
-		return app.ErrServerFull
+// validateStatus asks LiveKit's validate endpoint about a token.
+func validateStatus(ctx context.Context, url, token string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, httpURL(url)+"/rtc/validate", nil)
+	if err != nil {
+		return 0, err
 	}
-	return fallback
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Close = true // one request per failed join: keep no idle connection behind
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }

@@ -24,7 +24,7 @@ import (
 // came back within a bound a person would accept.
 func joinOnce(t *testing.T, p app.JoinParams) error {
 	t.Helper()
-	call := app.New(livekit.New(livekit.Options{Log: testenv.QuietLog()}), testenv.QuietLog())
+	call := app.New(livekit.New(app.TransportConfig{Log: testenv.QuietLog()}), app.WithLogger(testenv.QuietLog()))
 	defer call.Close()
 	go func() {
 		for range call.Events() {
@@ -132,7 +132,7 @@ func TestBadInputGivesTypedErrors(t *testing.T) {
 
 func TestRoomFull(t *testing.T) {
 	srv := testenv.StartServer(t, func(c *host.Config) { c.MaxParticipants = 1 })
-	first := app.New(livekit.New(livekit.Options{Log: testenv.QuietLog()}), testenv.QuietLog())
+	first := app.New(livekit.New(app.TransportConfig{Log: testenv.QuietLog()}), app.WithLogger(testenv.QuietLog()))
 	defer first.Close()
 	go func() {
 		for range first.Events() {

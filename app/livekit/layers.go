@@ -30,9 +30,6 @@ type videoKey struct {
 func (t *Transport) SetRemoteVideoSize(userID string, src app.Source, width, height int) {
 	q := wantLayer(width)
 	t.mu.Lock()
-	if t.layers == nil {
-		t.layers = map[videoKey]livekit.VideoQuality{}
-	}
 	prev, known := t.layers[videoKey{userID, src}]
 	changed := !known || prev != q // LOW is the zero value
 	t.layers[videoKey{userID, src}] = q

@@ -102,7 +102,7 @@ func (s *session) levelLoop() {
 			tick.Stop()
 			tick, c = nil, nil
 		}
-		if d := s.levelInterval(); d > 0 {
+		if d := s.t.interval(); d > 0 {
 			tick = time.NewTicker(d)
 			c = tick.C
 		}

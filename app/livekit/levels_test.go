@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"confer/app"
-	"confer/app/livekit"
 	"confer/internal/testenv"
 	"confer/media/capture"
 	"confer/media/synth"
@@ -16,7 +15,7 @@ import (
 func levelsOf(t *testing.T, url, user string, tone synth.Tone) *participant {
 	t.Helper()
 	pair := capture.AddFakePairWithTone("levels-"+user, tone)
-	p := startParticipant("levels-"+user, livekit.Options{MicrophoneID: pair.MicrophoneID})
+	p := startParticipant("levels-"+user, app.TransportConfig{MicrophoneID: pair.MicrophoneID})
 	p.call.EnableAudioLevels(200 * time.Millisecond)
 	if err := p.call.Join(context.Background(), app.JoinParams{ServerURL: url, RoomID: "levels", UserID: user, Name: user, Microphone: true}); err != nil {
 		t.Fatalf("%s join: %v", user, err)
@@ -50,7 +49,7 @@ func TestAudioLevelsAndSpeaking(t *testing.T) {
 	}
 
 	// The talker stops: the highlight goes out.
-	if err := talker.call.SetMicrophone(false); err != nil {
+	if err := talker.settle(t, app.SourceMicrophone, false, func() { talker.call.SetMicrophone(false) }); err != nil {
 		t.Fatal(err)
 	}
 	quiet.levels(t, "the talker no longer speaking", func(l app.AudioLevels) bool { return !l.Speaking["talker"] })

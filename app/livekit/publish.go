@@ -2,7 +2,6 @@ package livekit
 
 import (
 	"crypto/rand"
-	"errors"
 	"sync/atomic"
 
 	"github.com/livekit/protocol/livekit"
@@ -13,46 +12,57 @@ import (
 
 	"confer/app"
 	"confer/media"
-	"confer/media/video"
+	"confer/media/pipeline"
 )
 
-// published is one local source on the air: a track and the sender
-// feeding it. A restart (another device, another quality) keeps the track
-// and replaces the sender, so others see the picture change, not the
-// track go and come back.
+// published is one local source on the air: its tracks and the pipeline
+// feeding them. A restart (another device, another quality) keeps the
+// tracks and replaces the pipeline, so others see the picture change, not
+// the track go and come back.
 type published struct {
 	// tracks are the layers, full size first (a camera sends a small
 	// simulcast layer beside it; a screen and a microphone send one).
 	tracks []*lksdk.LocalTrack
 	pub    *lksdk.LocalTrackPublication
-	// keyframe points at the current video sender's keyframe request by
+	// keyframe points at the current video pipeline's keyframe request by
 	// layer; each track's RTCP handler calls it on PLI or FIR.
 	keyframe *atomic.Pointer[func(layer int)]
-	stop     func()          // stops the sender, releasing the device
-	done     <-chan struct{} // closed when the sender ends, by stop or by itself
+	stop     func()          // stops the pipeline, releasing the device
+	done     <-chan struct{} // closed when the pipeline ends, by stop or by itself
 }
 
-// setSource starts or stops one local source. opMu keeps two toggles from
-// interleaving; it is never taken by a library callback.
-func (s *session) setSource(src app.Source, on bool) error {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
-	if on && (s.isLost.Load() || s.closed.Load()) {
-		return app.ErrNotJoined
+// ended tells whether the pipeline stopped by itself (or was stopped).
+func (p *published) ended() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
+}
+
+// setSource starts or stops one local source. The call's worker calls it
+// one source change at a time, so no two changes interleave.
+func (s *session) setSource(src app.Source, on bool) error {
 	s.mu.Lock()
 	cur := s.pubs[src]
-	if !on {
+	dead := cur != nil && cur.ended()
+	if !on || dead {
 		s.pubs[src] = nil
 	}
 	s.mu.Unlock()
-	if on == (cur != nil) {
-		return nil
-	}
-	if !on {
+	if cur != nil && (!on || dead) {
+		// Off, or a pipeline that ended by itself (unplugged): take its
+		// track off the air before anything else.
 		s.unpublish(cur.pub)
 		cur.stop()
+		cur = nil
+	}
+	if !on || cur != nil {
 		return nil
+	}
+	if s.closed.Load() {
+		return app.ErrNotJoined
 	}
 	p, err := s.publish(src)
 	if err != nil {
@@ -62,20 +72,22 @@ func (s *session) setSource(src app.Source, on bool) error {
 	return nil
 }
 
-// restartSource restarts a source that is on with the current options
-// (device, quality, profile), on the same track. A source that is off
-// stays off; the options apply when it is turned on.
+// restartSource restarts a source that is on with the current settings
+// (device, quality, profile), on the same tracks. A source that is off
+// stays off; the settings apply when it is turned on.
 func (s *session) restartSource(src app.Source) error {
-	s.opMu.Lock()
-	defer s.opMu.Unlock()
 	s.mu.Lock()
 	cur := s.pubs[src]
-	s.pubs[src] = nil
+	if cur != nil && !cur.ended() {
+		s.pubs[src] = nil
+	} else {
+		cur = nil
+	}
 	s.mu.Unlock()
 	if cur == nil {
 		return nil
 	}
-	// The device is free only once the old sender has stopped.
+	// The device is free only once the old pipeline has stopped.
 	cur.stop()
 	p, err := s.start(src, cur.tracks, cur.keyframe)
 	if err != nil {
@@ -98,44 +110,35 @@ func (s *session) install(src app.Source, p *published) {
 		return
 	}
 	s.pubs[src] = p
-	s.wg.Add(1)
 	s.mu.Unlock()
-	go s.watch(src, p)
+	s.goTracked(func() { s.watch(src, p) })
 }
 
-// watch turns a sender that ended by itself (device unplugged, display
-// gone) into that source being off and a DeviceError for the owner.
+// watch reports a pipeline that ended by itself (device unplugged,
+// display gone). The call turns the source off and asks for it to be
+// taken off the air, in order with everything else it asked.
 func (s *session) watch(src app.Source, p *published) {
-	defer s.wg.Done()
 	select {
 	case <-p.done:
 	case <-s.quit:
 		return
 	}
-	s.opMu.Lock()
 	s.mu.Lock()
 	lost := s.pubs[src] == p && !s.closed.Load()
-	if lost {
-		s.pubs[src] = nil
-	}
 	s.mu.Unlock()
 	if lost {
-		s.unpublish(p.pub)
-	}
-	s.opMu.Unlock()
-	if lost {
-		s.emit(app.DeviceError{Source: src, Err: app.ErrDeviceLost})
+		s.emit(app.SourceEnded{Source: src, Err: app.ErrDeviceLost})
 	}
 }
 
-// publish creates a track for src, publishes it and starts its sender.
+// publish creates the tracks of src, starts its pipeline and publishes.
 func (s *session) publish(src app.Source) (*published, error) {
 	kf := new(atomic.Pointer[func(int)])
 	tracks, err := s.newTracks(src, kf)
 	if err != nil {
 		return nil, err
 	}
-	// The sender starts first: a device that cannot open must not leave
+	// The pipeline starts first: a device that cannot open must not leave
 	// a published track behind.
 	p, err := s.start(src, tracks, kf)
 	if err != nil {
@@ -161,8 +164,8 @@ func (s *session) publish(src app.Source) (*published, error) {
 // not look like the track it replaces.
 func simulcastID() string { return "camera-" + rand.Text()[:10] }
 
-// newTracks makes the tracks of a source: full size first, then for a
-// camera the small layer (see lowLayer).
+// newTracks makes the tracks of a source: for a camera one per layer of
+// pipeline.CameraLayers, full size first.
 func (s *session) newTracks(src app.Source, kf *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, error) {
 	if src == app.SourceMicrophone {
 		t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
@@ -175,32 +178,22 @@ func (s *session) newTracks(src app.Source, kf *atomic.Pointer[func(int)]) ([]*l
 		t, err := s.newVideoTrack(0, kf)
 		return []*lksdk.LocalTrack{t}, err
 	}
-	s.mu.Lock()
-	v := s.opts.Video
-	s.mu.Unlock()
-	lw, lh := lowLayer(v.Width, v.Height)
 	id := simulcastID()
-	full, err := s.newVideoTrack(0, kf, lksdk.WithSimulcast(id, &livekit.VideoLayer{
-		Quality: livekit.VideoQuality_HIGH, Width: uint32(v.Width), Height: uint32(v.Height)}))
-	if err != nil {
-		return nil, err
+	qualities := []livekit.VideoQuality{livekit.VideoQuality_HIGH, livekit.VideoQuality_LOW}
+	var tracks []*lksdk.LocalTrack
+	for i, l := range pipeline.CameraLayers(s.t.config().Video) {
+		t, err := s.newVideoTrack(i, kf, lksdk.WithSimulcast(id, &livekit.VideoLayer{
+			Quality: qualities[i], Width: uint32(l.Width), Height: uint32(l.Height)}))
+		if err != nil {
+			return nil, err
+		}
+		tracks = append(tracks, t)
 	}
-	low, err := s.newVideoTrack(1, kf, lksdk.WithSimulcast(id, &livekit.VideoLayer{
-		Quality: livekit.VideoQuality_LOW, Width: uint32(lw), Height: uint32(lh)}))
-	if err != nil {
-		return nil, err
-	}
-	return []*lksdk.LocalTrack{full, low}, nil
+	return tracks, nil
 }
 
-// lowScale is how much the small simulcast layer divides the camera's
-// size: about 320 pixels wide, enough for a tile in a strip or a crowded grid.
-func lowScale(width int) int { return max(2, width/320) }
-
-func lowLayer(w, h int) (int, int) { return video.ScaledSize(w, h, lowScale(w)) }
-
 // newVideoTrack makes one VP8 layer whose PLI and FIR ask that layer of
-// the current sender for a keyframe.
+// the current pipeline for a keyframe.
 func (s *session) newVideoTrack(layer int, kf *atomic.Pointer[func(int)], opts ...lksdk.LocalTrackOptions) (*lksdk.LocalTrack, error) {
 	askKeyframe := func() {
 		if f := kf.Load(); f != nil {
@@ -225,48 +218,29 @@ func (s *session) newVideoTrack(layer int, kf *atomic.Pointer[func(int)], opts .
 }
 
 func (s *session) publicationOptions(src app.Source) *lksdk.TrackPublicationOptions {
-	s.mu.Lock()
-	v, scr := s.opts.Video, s.opts.Screen
-	s.mu.Unlock()
+	cfg := s.t.config()
 	switch src {
 	case app.SourceMicrophone:
 		return &lksdk.TrackPublicationOptions{Name: "microphone", Source: livekit.TrackSource_MICROPHONE}
 	case app.SourceScreen:
 		return &lksdk.TrackPublicationOptions{Name: "screen", Source: livekit.TrackSource_SCREEN_SHARE,
-			VideoWidth: scr.MaxWidth, VideoHeight: scr.MaxHeight}
+			VideoWidth: cfg.Screen.MaxWidth, VideoHeight: cfg.Screen.MaxHeight}
 	}
 	return &lksdk.TrackPublicationOptions{Name: "camera", Source: livekit.TrackSource_CAMERA,
-		VideoWidth: v.Width, VideoHeight: v.Height}
+		VideoWidth: cfg.Video.Width, VideoHeight: cfg.Video.Height}
 }
 
 func (s *session) unpublish(pub *lksdk.LocalTrackPublication) {
 	if err := s.room.LocalParticipant.UnpublishTrack(pub.SID()); err != nil {
-		s.opts.Log.Debug("unpublish", "err", err)
+		s.t.config().Log.Debug("unpublish", "err", err)
 	}
 }
 
-// useDevices restarts what is on with other devices, on the same tracks.
-func (s *session) useDevices(cameraID, microphoneID string) error {
-	s.mu.Lock()
-	camChanged := cameraID != s.opts.CameraID
-	micChanged := microphoneID != s.opts.MicrophoneID
-	s.opts.CameraID, s.opts.MicrophoneID = cameraID, microphoneID
-	s.mu.Unlock()
-	var errs []error
-	if camChanged {
-		errs = append(errs, s.restartSource(app.SourceCamera))
-	}
-	if micChanged {
-		errs = append(errs, s.restartSource(app.SourceMicrophone))
-	}
-	return errors.Join(errs...)
-}
-
-// stopPublishing ends every sender, releasing the devices.
+// stopPublishing ends every pipeline, releasing the devices.
 func (s *session) stopPublishing() {
 	s.mu.Lock()
 	pubs := s.pubs
-	s.pubs = [sourceCount]*published{}
+	s.pubs = [app.SourceCount]*published{}
 	s.mu.Unlock()
 	for _, p := range pubs {
 		if p != nil {

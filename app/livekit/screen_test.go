@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"confer/app"
-	"confer/app/livekit"
 	"confer/internal/testenv"
 	"confer/media"
 	"confer/media/capture"
@@ -42,12 +41,12 @@ func isVideo(user string, src app.Source, available bool) func(app.Event) bool {
 func TestScreenShareArrivesAsItsOwnSourceAndGoesAway(t *testing.T) {
 	srv := testenv.StartServer(t)
 	pair, screenID := capture.AddFakePair("sharer"), capture.AddFakeScreen("sharer")
-	ana := startParticipant("ana", livekit.Options{
+	ana := startParticipant("ana", app.TransportConfig{
 		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, ScreenID: screenID,
-		Video: livekit.VideoProfile{Width: 320, Height: 240, FPS: 15, BitrateKbps: 300},
+		Video: media.VideoProfile{Width: 320, Height: 240, FPS: 15, BitrateKbps: 300},
 	})
 	cam, screen := &received{}, &received{}
-	bo := startParticipant("bo", livekit.Options{
+	bo := startParticipant("bo", app.TransportConfig{
 		VideoSink: func(_ string, s app.Source) media.FrameSink {
 			if s == app.SourceScreen {
 				return screen
@@ -63,7 +62,7 @@ func TestScreenShareArrivesAsItsOwnSourceAndGoesAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	bo.waitEvent(t, "Ana's camera", isVideo("ana", app.SourceCamera, true))
-	if err := ana.call.ShareScreen(""); err != nil {
+	if err := ana.settle(t, app.SourceScreen, true, func() { ana.call.ShareScreen("") }); err != nil {
 		t.Fatalf("share: %v", err)
 	}
 	bo.waitEvent(t, "Ana's screen", isVideo("ana", app.SourceScreen, true))
@@ -77,7 +76,7 @@ func TestScreenShareArrivesAsItsOwnSourceAndGoesAway(t *testing.T) {
 	t.Logf("screen: %d frames, %d unreadable strips, max latency %v", screen.frames, screen.badStrips, screen.maxLatency)
 	screen.mu.Unlock()
 
-	if err := ana.call.StopScreenShare(); err != nil {
+	if err := ana.settle(t, app.SourceScreen, false, ana.call.StopScreenShare); err != nil {
 		t.Fatalf("stop: %v", err)
 	}
 	bo.waitEvent(t, "the screen gone", isVideo("ana", app.SourceScreen, false))
@@ -96,11 +95,11 @@ func TestScreenShareArrivesAsItsOwnSourceAndGoesAway(t *testing.T) {
 func TestQualityChangesThePublishedSizeAndBitrate(t *testing.T) {
 	srv := testenv.StartServer(t)
 	pair := capture.AddFakePair("quality")
-	ana := startParticipant("ana", livekit.Options{
-		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Video: livekit.ProfileFor(app.VideoLow),
+	ana := startParticipant("ana", app.TransportConfig{
+		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Video: app.VideoLow.Profile(),
 	})
 	got := &received{}
-	bo := startParticipant("bo", livekit.Options{VideoSink: func(string, app.Source) media.FrameSink { return got }})
+	bo := startParticipant("bo", app.TransportConfig{VideoSink: func(string, app.Source) media.FrameSink { return got }})
 	defer ana.call.Close()
 	defer bo.call.Close()
 	ctx := context.Background()
@@ -114,9 +113,7 @@ func TestQualityChangesThePublishedSizeAndBitrate(t *testing.T) {
 	if low.w != 640 || low.h != 360 {
 		t.Errorf("low quality decoded at %dx%d; want 640x360", low.w, low.h)
 	}
-	if err := ana.call.SetVideoQuality(app.VideoStandard); err != nil {
-		t.Fatal(err)
-	}
+	ana.call.SetVideoQuality(app.VideoStandard)
 	std := measure(t, got, "standard")
 	if std.w != 1280 || std.h != 720 {
 		t.Errorf("standard quality decoded at %dx%d; want 1280x720", std.w, std.h)
@@ -162,11 +159,11 @@ func measure(t *testing.T, r *received, what string) rate {
 func TestASmallTileGetsTheSmallSimulcastLayer(t *testing.T) {
 	srv := testenv.StartServer(t)
 	pair := capture.AddFakePair("simulcast")
-	ana := startParticipant("ana", livekit.Options{
-		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Video: livekit.ProfileFor(app.VideoStandard),
+	ana := startParticipant("ana", app.TransportConfig{
+		CameraID: pair.CameraID, MicrophoneID: pair.MicrophoneID, Video: app.VideoStandard.Profile(),
 	})
 	got := &received{}
-	bo := startParticipant("bo", livekit.Options{VideoSink: func(string, app.Source) media.FrameSink { return got }})
+	bo := startParticipant("bo", app.TransportConfig{VideoSink: func(string, app.Source) media.FrameSink { return got }})
 	defer ana.call.Close()
 	defer bo.call.Close()
 	ctx := context.Background()

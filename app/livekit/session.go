@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -16,54 +15,38 @@ import (
 // session is one connection to a room. Every goroutine it starts is counted
 // in wg, and close waits for them all.
 type session struct {
-	opts          Options
-	post          func(app.Signal)
-	isMuted       func(userID string) bool
-	levelInterval func() time.Duration
-	layerFor      func(userID string, src app.Source) livekit.VideoQuality // set before join
-	room          *lksdk.Room
-	url           string // the server's, set before joining
-	levels        levels
-	live          liveness
-	joined        atomic.Bool   // Join returned successfully
-	levelPoke     chan struct{} // capacity 1: the level interval changed
+	t      *Transport
+	post   func(app.Signal)
+	room   *lksdk.Room
+	url    string // the server's, set before joining
+	levels levels
+	live   liveness
 
-	dirty  chan struct{} // capacity 1: the roster may have changed
-	quit   chan struct{}
-	closed atomic.Bool // set first thing in close; silences posts
-	lost   sync.Once   // the server side ended the session
-	isLost atomic.Bool // set once lost: no more publishing
-	wg     sync.WaitGroup
+	levelPoke chan struct{} // capacity 1: the level interval changed
+	dirty     chan struct{} // capacity 1: the roster may have changed
+	quit      chan struct{}
+	closed    atomic.Bool // set first thing in close; silences posts
+	probing   atomic.Bool // a probe is under way
 
-	opMu sync.Mutex // serialises starting, stopping and restarting sources
-
-	mu   sync.Mutex // guards pubs and opts, and wg.Add against close
-	pubs [sourceCount]*published
+	mu   sync.Mutex // guards pubs, and wg.Add against close
+	pubs [app.SourceCount]*published
+	wg   sync.WaitGroup
 }
 
-func newSession(opts Options, post func(app.Signal), isMuted func(string) bool, levelInterval func() time.Duration) *session {
+func newSession(t *Transport, post func(app.Signal)) *session {
 	s := &session{
-		opts:          opts,
-		post:          post,
-		isMuted:       isMuted,
-		levelInterval: levelInterval,
-		levelPoke:     make(chan struct{}, 1),
-		dirty:         make(chan struct{}, 1),
-		quit:          make(chan struct{}),
+		t:         t,
+		post:      post,
+		levelPoke: make(chan struct{}, 1),
+		dirty:     make(chan struct{}, 1),
+		quit:      make(chan struct{}),
 	}
 	s.room = lksdk.NewRoom(s.callbacks())
 	s.wg.Add(3)
 	go s.rosterLoop()
 	go s.levelLoop()
-	go s.livenessLoop()
+	go s.sampleLoop()
 	return s
-}
-
-// update changes the options the next start of a source uses.
-func (s *session) update(change func(*Options)) {
-	s.mu.Lock()
-	change(&s.opts)
-	s.mu.Unlock()
 }
 
 // pokeLevels makes levelLoop read the interval again.
@@ -76,12 +59,11 @@ func (s *session) pokeLevels() {
 
 func (s *session) join(ctx context.Context, url, token string) error {
 	s.url = url
-	err := s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true))
-	if err != nil {
+	if err := s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true)); err != nil {
 		return err
 	}
 	s.live.noteRx()
-	s.joined.Store(true)
+	s.live.joined.Store(true)
 	s.markDirty()
 	return nil
 }
@@ -106,6 +88,22 @@ func (s *session) emit(sig app.Signal) {
 	}
 }
 
+// goTracked runs fn on a goroutine close waits for, unless close began.
+func (s *session) goTracked(fn func()) bool {
+	s.mu.Lock()
+	if s.closed.Load() {
+		s.mu.Unlock()
+		return false
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
+	return true
+}
+
 func (s *session) markDirty() {
 	select {
 	case s.dirty <- struct{}{}:
@@ -125,9 +123,11 @@ func (s *session) callbacks() *lksdk.RoomCallback {
 			s.emit(app.UserDeparting{UserID: rp.Identity(), Reason: leaveReason(rp.DisconnectReason())})
 			s.markDirty()
 		},
-		OnReconnecting: func() { s.emit(app.LinkChanged{State: app.Reconnecting}) },
+		// The SDK's word is evidence like any other: sampled now, judged
+		// by the call's link machine.
+		OnReconnecting: s.sampleNow,
 		OnReconnected: func() {
-			s.emit(app.LinkChanged{State: app.Connected})
+			s.sampleNow()
 			s.markDirty()
 		},
 		OnDisconnectedWithReason: func(lksdk.DisconnectionReason) { s.onLost() },
@@ -171,7 +171,7 @@ func (s *session) rosterLoop() {
 			return
 		case <-s.dirty:
 			// While the SDK reconnects it forgets everyone and re-adds them;
-			// that is no news. The liveness loop marks dirty on recovery.
+			// that is no news. Recovery marks dirty again.
 			if s.room.ConnectionState() == lksdk.ConnectionStateReconnecting {
 				continue
 			}
@@ -201,7 +201,7 @@ func (s *session) roster() []app.Participant {
 }
 
 // trackSources maps Confer's sources to LiveKit's, indexed by app.Source.
-var trackSources = [sourceCount]livekit.TrackSource{
+var trackSources = [app.SourceCount]livekit.TrackSource{
 	app.SourceCamera:      livekit.TrackSource_CAMERA,
 	app.SourceMicrophone:  livekit.TrackSource_MICROPHONE,
 	app.SourceScreen:      livekit.TrackSource_SCREEN_SHARE,
@@ -224,21 +224,13 @@ func sourceOf(pub lksdk.TrackPublication) app.Source {
 }
 
 // onLost runs when the SDK has disconnected without being asked to. The
-// teardown runs on a session goroutine so the SDK's callback returns at once.
+// call decides what follows; its teardown comes back as Disconnect.
 func (s *session) onLost() {
 	if s.closed.Load() {
 		return
 	}
-	s.lost.Do(func() {
-		s.isLost.Store(true)
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			s.stopPublishing()
-			kick, err := lossReason(s.room.DisconnectReason())
-			s.emit(app.LinkLost{Kick: kick, Err: err})
-		}()
-	})
+	kick, err := lossReason(s.room.DisconnectReason())
+	s.emit(app.LinkLost{Kick: kick, Err: err})
 }
 
 // leaveReason says why a remote user left.
@@ -265,7 +257,7 @@ func lossReason(r livekit.DisconnectReason) (*app.KickReason, error) {
 	case livekit.DisconnectReason_ROOM_DELETED, livekit.DisconnectReason_ROOM_CLOSED:
 		return kick(app.KickRoomClosed)
 	case livekit.DisconnectReason_SERVER_SHUTDOWN:
-		return nil, ErrServerGone
+		return nil, app.ErrServerGone
 	}
-	return nil, ErrConnectionLost
+	return nil, app.ErrConnectionLost
 }

@@ -8,95 +8,55 @@ import (
 
 	"confer/app"
 	"confer/media"
-	"confer/media/audio"
-	"confer/media/capture"
-	"confer/media/video"
+	"confer/media/pipeline"
 )
 
-// sourceCount sizes the per-source arrays: app.Source values index them.
-const sourceCount = int(app.SourceScreenAudio) + 1
-
-// start opens src's device with the current options and starts a sender
-// writing to track. kf is pointed at the new video sender.
+// start starts src's pipeline with the current settings, writing to
+// tracks. kf is pointed at the new video pipeline.
 func (s *session) start(src app.Source, tracks []*lksdk.LocalTrack, kf *atomic.Pointer[func(int)]) (*published, error) {
+	cfg := s.t.config()
+	writers := make([]media.SampleWriter, len(tracks))
+	for i, t := range tracks {
+		writers[i] = trackWriter{t}
+	}
 	switch src {
 	case app.SourceMicrophone:
-		return s.startMicrophone(tracks)
+		snd, err := pipeline.StartMicrophone(pipeline.MicrophoneConfig{
+			DeviceID: cfg.MicrophoneID, Music: cfg.Audio == app.AudioMusic, Level: s.localLevel(cfg.LocalLevel), Log: cfg.Log,
+		}, writers[0])
+		if err != nil {
+			return nil, err
+		}
+		return &published{tracks: tracks, stop: snd.Stop, done: snd.Done()}, nil
 	case app.SourceCamera, app.SourceScreen:
-		return s.startVideo(src, tracks, kf)
+		snd, err := s.startVideo(src, cfg, writers)
+		if err != nil {
+			return nil, err
+		}
+		ask := snd.RequestLayerKeyframe
+		kf.Store(&ask)
+		// A restarted pipeline starts with keyframes by itself (new
+		// encoders); the receivers' decoders need nothing else.
+		return &published{tracks: tracks, keyframe: kf, stop: snd.Stop, done: snd.Done()}, nil
 	}
 	return nil, errors.ErrUnsupported
 }
 
-func (s *session) startVideo(src app.Source, tracks []*lksdk.LocalTrack, kf *atomic.Pointer[func(int)]) (*published, error) {
-	frames, cfg, err := s.openVideo(src)
-	if err != nil {
-		return nil, err
-	}
-	if len(tracks) > 1 {
-		s.mu.Lock()
-		w := s.opts.Video.Width
-		s.mu.Unlock()
-		// The small layer gets a bitrate in proportion to its pixels,
-		// with a floor that keeps a face recognisable.
-		sc := lowScale(w)
-		cfg.Layers = []video.Layer{{Scale: sc, BitrateKbps: max(120, cfg.BitrateKbps/(sc*sc)*2), Out: trackWriter{tracks[1]}}}
-	}
-	snd := video.StartSender(frames, trackWriter{tracks[0]}, cfg)
-	ask := snd.RequestLayerKeyframe
-	kf.Store(&ask)
-	// A restarted sender starts with keyframes by itself (new encoders);
-	// the receivers' decoders need nothing else.
-	return &published{tracks: tracks, keyframe: kf, stop: snd.Stop, done: snd.Done()}, nil
-}
-
-// openVideo opens the camera or the screen and says how to encode it.
-func (s *session) openVideo(src app.Source) (video.FrameSource, video.SenderConfig, error) {
-	s.mu.Lock()
-	o := s.opts
-	s.mu.Unlock()
+func (s *session) startVideo(src app.Source, cfg app.TransportConfig, writers []media.SampleWriter) (pipeline.VideoSender, error) {
 	if src == app.SourceScreen {
-		scr, err := capture.OpenScreen(o.ScreenID, capture.ScreenRequest{
-			MaxWidth: o.Screen.MaxWidth, MaxHeight: o.Screen.MaxHeight, FPS: o.Screen.FPS,
-		})
-		if errors.Is(err, capture.ErrNoScreen) {
-			err = app.ErrNoScreen
-		}
-		cfg := video.SenderConfig{BitrateKbps: o.Screen.BitrateKbps, FPS: o.Screen.FPS, Screen: true, Log: o.Log}
-		return scr, cfg, err
+		return pipeline.StartScreen(pipeline.ScreenConfig{ScreenID: cfg.ScreenID, Profile: cfg.Screen, Log: cfg.Log}, writers[0])
 	}
-	v := o.Video
-	cam, err := capture.OpenCamera(o.CameraID, capture.VideoRequest{Width: v.Width, Height: v.Height, FPS: v.FPS})
-	if errors.Is(err, capture.ErrNoCamera) {
-		err = app.ErrNoCamera
-	}
-	cfg := video.SenderConfig{BitrateKbps: v.BitrateKbps, FPS: v.FPS, Preview: o.Preview, Log: o.Log}
-	return cam, cfg, err
+	return pipeline.StartCamera(pipeline.CameraConfig{
+		DeviceID: cfg.CameraID, Profile: cfg.Video, Preview: cfg.Preview, Log: cfg.Log,
+	}, writers)
 }
 
-func (s *session) startMicrophone(tracks []*lksdk.LocalTrack) (*published, error) {
-	s.mu.Lock()
-	o := s.opts
-	s.mu.Unlock()
-	mic, err := capture.OpenMicrophone(o.MicrophoneID)
-	if err != nil {
-		if errors.Is(err, capture.ErrNoMicrophone) {
-			return nil, app.ErrNoMicrophone
-		}
-		return nil, err
-	}
-	level := func(rms float64) {
+// localLevel feeds the session's level reports and the owner's meter.
+func (s *session) localLevel(owner func(float64)) func(float64) {
+	return func(rms float64) {
 		s.levels.local.addRMS(rms, media.FrameSamples)
-		if o.LocalLevel != nil {
-			o.LocalLevel(rms)
+		if owner != nil {
+			owner(rms)
 		}
 	}
-	snd, err := audio.StartSender(mic, trackWriter{tracks[0]}, audio.SenderConfig{
-		Music: o.Audio == app.AudioMusic, Level: level, Log: o.Log,
-	})
-	if err != nil {
-		mic.Close()
-		return nil, err
-	}
-	return &published{tracks: tracks, stop: snd.Stop, done: snd.Done()}, nil
 }

@@ -9,8 +9,7 @@ import (
 
 	"confer/app"
 	"confer/media"
-	"confer/media/audio"
-	"confer/media/video"
+	"confer/media/pipeline"
 )
 
 // onTrackSubscribed starts a receive goroutine for the track. It ends when
@@ -19,46 +18,34 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 	s.markDirty()
 	user, source := rp.Identity(), sourceOf(pub)
 	if track.Kind() == webrtc.RTPCodecTypeVideo {
-		if q := s.layerFor(user, source); q != livekit.VideoQuality_HIGH {
+		if q := s.t.layerFor(user, source); q != livekit.VideoQuality_HIGH {
 			_ = pub.SetVideoQuality(q) // a tile asked for a small layer before
 		}
 	}
-	// Add under mu, after checking closed: close sets closed under mu before
-	// it waits, so no receiver starts once close is waiting.
-	s.mu.Lock()
-	if s.closed.Load() {
-		s.mu.Unlock()
-		return
-	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	go func() {
-		defer s.wg.Done()
+	// No receiver starts once close is waiting (goTracked).
+	log := s.t.config().Log
+	s.goTracked(func() {
 		var err error
 		reader := packetReader{track, &s.live}
 		if track.Kind() == webrtc.RTPCodecTypeVideo {
-			err = video.Receive(reader, video.ReceiverConfig{
-				Sink:            s.videoSink(user, source),
-				RequestKeyframe: func() { rp.WritePLI(track.SSRC()) },
-				Log:             s.opts.Log,
-			})
+			err = pipeline.ReceiveVideo(reader, s.videoSink(user, source), func() { rp.WritePLI(track.SSRC()) }, log)
 		} else {
 			sink := s.audioSink(user, source)
-			err = audio.Receive(reader, sink)
+			err = pipeline.ReceiveAudio(reader, sink)
 			sink.Close()
 			if source == app.SourceMicrophone {
 				s.levels.dropRemote(user)
 			}
 		}
 		if err != nil {
-			s.opts.Log.Debug("remote track ended", "user", user, "source", source, "err", err)
+			log.Debug("remote track ended", "user", user, "source", source, "err", err)
 		}
-	}()
+	})
 }
 
 func (s *session) videoSink(user string, source app.Source) media.FrameSink {
-	if s.opts.VideoSink != nil {
-		if sink := s.opts.VideoSink(user, source); sink != nil {
+	if vs := s.t.config().VideoSink; vs != nil {
+		if sink := vs(user, source); sink != nil {
 			return sink
 		}
 	}
@@ -69,12 +56,12 @@ func (s *session) videoSink(user string, source app.Source) media.FrameSink {
 // Close is passed on when the track ends (a mixer input leaves the mix).
 func (s *session) audioSink(user string, source app.Source) *mutableSink {
 	var sink media.PCMSink = media.PCMSinkFunc(func([]int16) {})
-	if s.opts.AudioSink != nil {
-		if x := s.opts.AudioSink(user, source); x != nil {
+	if as := s.t.config().AudioSink; as != nil {
+		if x := as(user, source); x != nil {
 			sink = x
 		}
 	}
-	m := &mutableSink{sink: sink, muted: func() bool { return s.isMuted(user) }}
+	m := &mutableSink{sink: sink, muted: func() bool { return s.t.isMuted(user) }}
 	if source == app.SourceMicrophone {
 		m.level = s.levels.remoteMeter(user)
 	}

@@ -1,6 +1,7 @@
-// Package livekit is the only importer of LiveKit's Go SDK: it joins rooms,
-// publishes Confer's own media pipelines, subscribes to everyone, and turns
-// the SDK's callbacks into app signals.
+// Package livekit is the only importer of LiveKit's Go SDK. It adapts the
+// protocol and nothing else: it joins rooms, publishes what media's
+// pipelines encode, hands subscribed tracks to media's receive pipelines,
+// and turns the SDK's callbacks into app signals.
 package livekit
 
 import (
@@ -19,106 +20,52 @@ import (
 	"confer/media"
 )
 
-// VideoProfile is what the camera is asked for and how it is encoded.
-type VideoProfile struct {
-	Width, Height int
-	FPS           int
-	BitrateKbps   int
-}
-
-// DefaultVideo is 640×480 at 30 fps, a good default for a small call.
-var DefaultVideo = VideoProfile{Width: 640, Height: 480, FPS: 30, BitrateKbps: 800}
-
-// ProfileFor is the camera profile of a video quality. The bitrates are
-// what VP8 needs for a clean picture of a person at that size and rate.
-func ProfileFor(q app.VideoQuality) VideoProfile {
-	switch q {
-	case app.VideoLow:
-		return VideoProfile{Width: 640, Height: 360, FPS: 24, BitrateKbps: 500}
-	case app.VideoHigh:
-		return VideoProfile{Width: 1920, Height: 1080, FPS: 30, BitrateKbps: 3000}
-	}
-	return VideoProfile{Width: 1280, Height: 720, FPS: 30, BitrateKbps: 1500}
-}
-
-// ScreenProfile bounds a shared screen. Text must stay sharp, so it keeps
-// resolution and gives up frame rate.
-type ScreenProfile struct {
-	MaxWidth, MaxHeight int
-	FPS                 int
-	BitrateKbps         int
-}
-
-// DefaultScreen shares up to 1920×1080 at 15 fps.
-var DefaultScreen = ScreenProfile{MaxWidth: 1920, MaxHeight: 1080, FPS: 15, BitrateKbps: 2500}
-
-// Options wire the transport to devices and to whatever shows and plays the
-// remote media. Nil sinks mean "decode and drop".
-type Options struct {
-	Log            *slog.Logger
-	CameraID       string // "" for the preferred camera
-	MicrophoneID   string // "" for the preferred microphone
-	Video          VideoProfile
-	Audio          app.AudioProfile
-	ScreenID       string // the screen to share; "" for the first
-	Screen         ScreenProfile
-	ConnectTimeout time.Duration
-
-	// Preview gets the local camera frames (self-view).
-	Preview media.FrameSink
-	// VideoSink is asked once per subscribed remote video track.
-	VideoSink func(userID string, source app.Source) media.FrameSink
-	// AudioSink is asked once per subscribed remote audio track.
-	AudioSink func(userID string, source app.Source) media.PCMSink
-	// LocalLevel gets the RMS level of each captured microphone frame.
-	LocalLevel func(rms float64)
-}
-
-// Transport implements app.Transport over LiveKit.
+// Transport implements app.Transport over LiveKit. The call's worker calls
+// its methods one at a time; mu guards only what the SDK's callbacks and
+// the session's goroutines read.
 type Transport struct {
-	opts Options
-
 	levelInterval atomic.Int64 // time.Duration between level reports; 0: off
 
 	mu     sync.Mutex
+	cfg    app.TransportConfig               // the settings the next source start uses
 	cur    *session                          // the connection, nil when not connected
 	muted  map[string]bool                   // remote users whose audio is not played
 	layers map[videoKey]livekit.VideoQuality // simulcast layer wanted per remote video
 }
 
 // New creates a transport; it connects on Connect.
-func New(opts Options) *Transport {
-	if opts.Log == nil {
-		opts.Log = slog.Default()
+func New(cfg app.TransportConfig) *Transport {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
 	}
-	if opts.Video.Width == 0 {
-		opts.Video = DefaultVideo
+	if cfg.Video.Width == 0 {
+		cfg.Video = media.DefaultVideo
 	}
-	if opts.Screen.MaxWidth == 0 {
-		opts.Screen = DefaultScreen
+	if cfg.Screen.MaxWidth == 0 {
+		cfg.Screen = media.DefaultScreen
 	}
-	if opts.ConnectTimeout == 0 {
-		opts.ConnectTimeout = 10 * time.Second
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 10 * time.Second
 	}
-	return &Transport{opts: opts, muted: map[string]bool{}}
+	return &Transport{cfg: cfg, muted: map[string]bool{}, layers: map[videoKey]livekit.VideoQuality{}}
 }
+
+// Factory is New as an app.TransportFactory, for main to inject.
+func Factory(cfg app.TransportConfig) app.Transport { return New(cfg) }
 
 // Connect implements app.Transport.
 func (t *Transport) Connect(ctx context.Context, p app.JoinParams, post func(app.Signal)) error {
-	ctx, cancel := context.WithTimeout(ctx, t.opts.ConnectTimeout)
+	cfg := t.config()
+	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
 	defer cancel()
 	url, token, err := credentials(ctx, p)
 	if err != nil {
 		return err
 	}
-	t.mu.Lock()
-	opts := t.opts // device choices may have changed since New
-	t.mu.Unlock()
-	s := newSession(opts, post, t.isMuted, func() time.Duration { return time.Duration(t.levelInterval.Load()) })
-	s.layerFor = t.layerFor
+	s := newSession(t, post)
 	if err := s.join(ctx, url, token); err != nil {
 		s.close()
-		return joinError(ctx, url, err)
+		return joinError(ctx, url, token, err)
 	}
 	t.mu.Lock()
 	t.cur = s
@@ -137,64 +84,74 @@ func (t *Transport) Disconnect() {
 	}
 }
 
-// SetCamera implements app.Transport.
-func (t *Transport) SetCamera(on bool) error {
+// SetSource implements app.Transport.
+func (t *Transport) SetSource(src app.Source, on bool, deviceID string) error {
+	if on && deviceID != "" {
+		t.setDevice(src, deviceID)
+	}
 	s := t.session()
 	if s == nil {
-		return app.ErrNotJoined
+		if on {
+			return app.ErrNotJoined
+		}
+		return nil
 	}
-	return s.setSource(app.SourceCamera, on)
+	return s.setSource(src, on)
 }
 
-// SetMicrophone implements app.Transport.
-func (t *Transport) SetMicrophone(on bool) error {
-	s := t.session()
-	if s == nil {
-		return app.ErrNotJoined
-	}
-	return s.setSource(app.SourceMicrophone, on)
-}
-
-// SetScreenShare implements app.Transport.
-func (t *Transport) SetScreenShare(on bool, screenID string) error {
-	s := t.session()
-	if s == nil {
-		return app.ErrNotJoined
-	}
-	if on && screenID != "" { // "": the screen of the options, or the first
-		t.update(func(o *Options) { o.ScreenID = screenID })
-		s.update(func(o *Options) { o.ScreenID = screenID })
-	}
-	return s.setSource(app.SourceScreen, on)
-}
-
-// SetVideoQuality implements app.Transport.
-func (t *Transport) SetVideoQuality(q app.VideoQuality) error {
-	p := ProfileFor(q)
-	return t.reconfigure(app.SourceCamera, func(o *Options) { o.Video = p })
+// SetVideoProfile implements app.Transport.
+func (t *Transport) SetVideoProfile(p media.VideoProfile) error {
+	t.update(func(c *app.TransportConfig) { c.Video = p })
+	return t.restart(app.SourceCamera)
 }
 
 // SetAudioProfile implements app.Transport.
 func (t *Transport) SetAudioProfile(p app.AudioProfile) error {
-	return t.reconfigure(app.SourceMicrophone, func(o *Options) { o.Audio = p })
+	t.update(func(c *app.TransportConfig) { c.Audio = p })
+	return t.restart(app.SourceMicrophone)
 }
 
-// reconfigure changes the options for later joins and, in a call, restarts
-// the source with them.
-func (t *Transport) reconfigure(src app.Source, change func(*Options)) error {
-	t.update(change)
-	s := t.session()
-	if s == nil {
-		return nil
+// UseDevice implements app.Transport.
+func (t *Transport) UseDevice(src app.Source, deviceID string) error {
+	if !t.setDevice(src, deviceID) {
+		return nil // already in use
 	}
-	s.update(change)
-	return s.restartSource(src)
+	return t.restart(src)
 }
 
-func (t *Transport) update(change func(*Options)) {
+// setDevice records the device a source uses; false if it already did.
+func (t *Transport) setDevice(src app.Source, id string) bool {
 	t.mu.Lock()
-	change(&t.opts)
+	defer t.mu.Unlock()
+	field := map[app.Source]*string{
+		app.SourceCamera: &t.cfg.CameraID, app.SourceMicrophone: &t.cfg.MicrophoneID, app.SourceScreen: &t.cfg.ScreenID,
+	}[src]
+	if field == nil || *field == id {
+		return false
+	}
+	*field = id
+	return true
+}
+
+// restart restarts a source that is on with the current settings.
+func (t *Transport) restart(src app.Source) error {
+	if s := t.session(); s != nil {
+		return s.restartSource(src)
+	}
+	return nil
+}
+
+func (t *Transport) update(change func(*app.TransportConfig)) {
+	t.mu.Lock()
+	change(&t.cfg)
 	t.mu.Unlock()
+}
+
+// config is a copy of the settings as they are now.
+func (t *Transport) config() app.TransportConfig {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cfg
 }
 
 // SetRemoteAudioMuted implements app.Transport. It holds across reconnects
@@ -209,16 +166,10 @@ func (t *Transport) SetRemoteAudioMuted(userID string, muted bool) {
 	}
 }
 
-// UseDevices implements app.Transport.
-func (t *Transport) UseDevices(cameraID, microphoneID string) error {
+func (t *Transport) isMuted(userID string) bool {
 	t.mu.Lock()
-	t.opts.CameraID, t.opts.MicrophoneID = cameraID, microphoneID
-	s := t.cur
-	t.mu.Unlock()
-	if s == nil {
-		return nil
-	}
-	return s.useDevices(cameraID, microphoneID)
+	defer t.mu.Unlock()
+	return t.muted[userID]
 }
 
 // SetLevelInterval implements app.Transport.
@@ -229,10 +180,13 @@ func (t *Transport) SetLevelInterval(d time.Duration) {
 	}
 }
 
-func (t *Transport) isMuted(userID string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.muted[userID]
+func (t *Transport) interval() time.Duration { return time.Duration(t.levelInterval.Load()) }
+
+// ProbeServer implements app.Transport.
+func (t *Transport) ProbeServer() {
+	if s := t.session(); s != nil {
+		s.probe()
+	}
 }
 
 func (t *Transport) session() *session {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"confer/app"
-	"confer/app/livekit"
 	"confer/media"
 	"confer/media/audio"
 	"confer/media/capture"
@@ -27,10 +26,12 @@ type Config struct {
 	Screen                   bool // also share the synthetic screen
 	CameraID, MicrophoneID   string
 	ScreenID                 string // "" for the synthetic screen
-	Profile                  livekit.VideoProfile
+	Profile                  media.VideoProfile
 	Duration                 time.Duration // 0: until ctx ends
 	Play                     bool          // play what it hears (the null device without a sound card)
 	Log                      *slog.Logger
+	// Transport makes the call's transport (LiveKit's, from main).
+	Transport app.TransportFactory
 }
 
 // End reasons written to the stats.
@@ -58,14 +59,14 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		rs.played = watchPlayback(mixer)
 		audioSink = func(u string, s app.Source) media.PCMSink { return media.TeePCM(rs.get(u, s), mixer.NewInput()) }
 	}
-	call := app.New(livekit.New(livekit.Options{
+	call := app.New(cfg.Transport(app.TransportConfig{
 		Log:          cfg.Log,
 		CameraID:     cfg.CameraID,
 		MicrophoneID: cfg.MicrophoneID,
 		Video:        cfg.Profile,
 		VideoSink:    func(u string, s app.Source) media.FrameSink { return rs.get(u, s) },
 		AudioSink:    audioSink,
-	}), cfg.Log)
+	}), app.WithLogger(cfg.Log))
 	defer call.Close()
 	st := &Stats{Room: cfg.Room, User: cfg.User, Remotes: map[string]*RemoteStats{}}
 
@@ -83,7 +84,7 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 	}
 	st.Joined = true
 	if cfg.Screen {
-		shareScreen(call, cfg.ScreenID, cfg.Log)
+		shareScreen(call, cfg.ScreenID)
 	}
 	st.End = stay(ctx, call, cfg.Duration, st)
 	call.Leave()
@@ -228,13 +229,11 @@ func (rs *remotes) all() map[remoteKey]*remote {
 }
 
 // shareScreen shares a screen; a failure is in the events as a DeviceError.
-func shareScreen(call *app.Call, id string, log *slog.Logger) {
+func shareScreen(call *app.Call, id string) {
 	if id == "" {
 		id = capture.FakeScreenID
 	}
-	if err := call.ShareScreen(id); err != nil {
-		log.Warn("screen not shared", "err", err)
-	}
+	call.ShareScreen(id)
 }
 
 // UseFakeDevices registers the synthetic devices the bot publishes.

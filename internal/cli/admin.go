@@ -50,7 +50,7 @@ func Admin(env Env) error {
 		if *room == "" || *user == "" {
 			return errors.New("remove needs --room and --user")
 		}
-		if err := admin.Remove(ctx, *room, *user); err != nil {
+		if err := admin.RemoveUser(ctx, *room, *user); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "removed %s from %s\n", *user, *room)
@@ -58,7 +58,7 @@ func Admin(env Env) error {
 		if *room == "" {
 			return errors.New("close needs --room")
 		}
-		if err := admin.Close(ctx, *room); err != nil {
+		if err := admin.CloseRoom(ctx, *room); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "closed %s\n", *room)

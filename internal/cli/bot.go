@@ -9,6 +9,7 @@ import (
 	"confer/app"
 	"confer/app/livekit"
 	"confer/internal/bot"
+	"confer/media"
 )
 
 // Bot runs `confer bot`: a headless participant that writes JSON stats.
@@ -26,7 +27,7 @@ func Bot(env Env) error {
 	videoMode := fs.String("video", "fake", "fake or none")
 	audioMode := fs.String("audio", "fake", "fake or none")
 	screenMode := fs.String("screen", "none", "none, fake (a synthetic 1920×1080 screen) or a screen's ID (X11Screen0…)")
-	p := livekit.DefaultVideo
+	p := media.DefaultVideo
 	fs.IntVar(&p.Width, "width", p.Width, "camera width")
 	fs.IntVar(&p.Height, "height", p.Height, "camera height")
 	fs.IntVar(&p.FPS, "fps", p.FPS, "camera frame rate")
@@ -60,6 +61,7 @@ func Bot(env Env) error {
 		cfg.User = app.UserIDFromName(cfg.Name, rand.Text()[:6])
 	}
 	cfg.Profile = p
+	cfg.Transport = livekit.Factory
 	cfg.Log = newLogger(env.Stderr, *logLevel)
 	bot.UseFakeDevices()
 

@@ -10,7 +10,6 @@ import (
 
 	"confer/media"
 	"confer/media/codec"
-	"confer/media/synth"
 )
 
 // PCMSource is a microphone: ReadFrame blocks until the next 20 ms; Close
@@ -91,7 +90,7 @@ func (s *Sender) run(enc *codec.OpusEncoder) {
 			return
 		}
 		if s.cfg.Level != nil {
-			s.cfg.Level(synth.RMS(pcm))
+			s.cfg.Level(media.RMS(pcm))
 		}
 		pkt, err := enc.Encode(pcm, buf)
 		if err != nil {

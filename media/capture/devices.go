@@ -9,12 +9,14 @@ import (
 	"sort"
 
 	"github.com/pion/mediadevices/pkg/driver"
+
+	"confer/media"
 )
 
 // Errors a person may see.
 var (
-	ErrNoCamera       = errors.New("no camera found")
-	ErrNoMicrophone   = errors.New("no microphone found")
+	ErrNoCamera       = media.ErrNoCamera
+	ErrNoMicrophone   = media.ErrNoMicrophone
 	ErrDeviceNotFound = errors.New("the chosen device is not connected")
 	ErrUnsupported    = errors.New("the device offers no format Confer can use")
 	ErrDeviceGone     = errors.New("the device was unplugged")

@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -18,7 +17,7 @@ import (
 )
 
 // ErrNoScreen means there is no screen to share (no display, or none found).
-var ErrNoScreen = errors.New("no screen to share found")
+var ErrNoScreen = media.ErrNoScreen
 
 // Screens lists the screens that can be shared, the preferred one first.
 // Screens without a name of their own are called "Screen 1", "Screen 2"….
