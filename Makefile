@@ -11,7 +11,7 @@ TAGS    := migrated_fynedo
 # Packages whose concurrency is ours: run under the race detector.
 RACE_PKGS := ./app/... ./media/... ./internal/... ./ui/...
 
-.PHONY: all deps build run test vet fmt-check race bench clean
+.PHONY: all deps build run test vet lint fmt-check race bench clean
 
 all: build
 
@@ -27,11 +27,15 @@ run: build
 vet: deps
 	$(GO) vet -tags $(TAGS) ./...
 
+# staticcheck comes from the module proxy (scripts/deps.sh puts it in bin/tools).
+lint: deps
+	bin/tools/staticcheck -tags $(TAGS) ./...
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test: deps fmt-check vet
+test: deps fmt-check vet lint
 	$(GO) test -tags $(TAGS) -count=1 -timeout 20m ./...
 	$(GO) test -tags $(TAGS) -count=1 -race -timeout 20m $(RACE_PKGS)
 

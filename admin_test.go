@@ -37,11 +37,13 @@ func botUntilEnd(t *testing.T, url, user, stats string) *exec.Cmd {
 	return c
 }
 
-func waitListed(t *testing.T, url string, users ...string) {
+// waitListed waits until the server lists the users in the room: a bot
+// started before another is in the room before it.
+func waitListed(t *testing.T, url, room string, users ...string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		out, _ := admin(t, url, "list", "--room", "r")
+		out, _ := admin(t, url, "list", "--room", room)
 		all := true
 		for _, u := range users {
 			all = all && strings.Contains(out, u)
@@ -73,7 +75,7 @@ func TestAdminCommandsRemoveAndClose(t *testing.T) {
 	dir := t.TempDir()
 	ana := botUntilEnd(t, url, "ana", filepath.Join(dir, "ana.json"))
 	bo := botUntilEnd(t, url, "bo", filepath.Join(dir, "bo.json"))
-	waitListed(t, url, "ana", "bo")
+	waitListed(t, url, "r", "ana", "bo")
 
 	if out, err := admin(t, url, "remove", "--room", "r", "--user", "nobody"); err == nil || !strings.Contains(out, "no such user") {
 		t.Errorf("removing nobody: %v\n%s", err, out)
@@ -99,7 +101,7 @@ func TestDuplicateBotIsKickedAsDuplicate(t *testing.T) {
 	url := startServeWithConfig(t, t.TempDir())
 	dir := t.TempDir()
 	first := botUntilEnd(t, url, "ana", filepath.Join(dir, "first.json"))
-	waitListed(t, url, "ana")
+	waitListed(t, url, "r", "ana")
 	botUntilEnd(t, url, "ana", filepath.Join(dir, "second.json"))
 	if end := endOf(t, first, filepath.Join(dir, "first.json")); end != "kicked-duplicate" {
 		t.Errorf("first bot ended with %q", end)

@@ -86,7 +86,9 @@ func startServeIn(t *testing.T, cfgDir string, args ...string) (*exec.Cmd, strin
 }
 
 func TestServeAcceptsBotsAndStopsOnSIGTERM(t *testing.T) {
-	serve, url := startServe(t)
+	cfg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfg) // the admin list that waitListed runs
+	serve, url := startServeIn(t, cfg)
 	dir := t.TempDir()
 	runBot := func(user, dur string) *exec.Cmd {
 		c := exec.Command(conferBin, "bot", "--server", url, "--room", "8888", "--name", "Bot "+user,
@@ -99,7 +101,7 @@ func TestServeAcceptsBotsAndStopsOnSIGTERM(t *testing.T) {
 		return c
 	}
 	a := runBot("a", "5s")
-	time.Sleep(300 * time.Millisecond)
+	waitListed(t, url, "8888", "a")
 	b := runBot("b", "3s")
 	for _, c := range []*exec.Cmd{a, b} {
 		if err := c.Wait(); err != nil {

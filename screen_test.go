@@ -6,13 +6,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"confer/ui"
 )
 
 func TestBotSharesASyntheticScreenBesideItsCamera(t *testing.T) {
-	_, url := startServe(t)
+	url := startServeWithConfig(t, t.TempDir())
 	dir := t.TempDir()
 	sharer := exec.Command(conferBin, "bot", "--server", url, "--room", "scr", "--name", "Sharer", "--user", "sharer",
 		"--screen", "fake", "--width", "320", "--height", "240", "--duration", "8s", "--play=false")
@@ -21,7 +20,7 @@ func TestBotSharesASyntheticScreenBesideItsCamera(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sharer.Process.Kill(); _ = sharer.Wait() })
-	time.Sleep(500 * time.Millisecond)
+	waitListed(t, url, "scr", "sharer")
 	out := filepath.Join(dir, "viewer.json")
 	viewer := exec.Command(conferBin, "bot", "--server", url, "--room", "scr", "--name", "Viewer", "--user", "viewer",
 		"--video", "none", "--audio", "none", "--duration", "5s", "--play=false", "--stats", out)

@@ -155,14 +155,18 @@ func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
 		t.Errorf("Ada's tile: %+v", ada)
 	}
 	first := d.screenshot(t, filepath.Join(shots, "call-2.png"))
-	time.Sleep(700 * time.Millisecond)
+	// The state file is rewritten twice a second, so the count read now may
+	// be up to 0.5 s old: 30 frames on (1 s at 30 fps), the tile has been
+	// painted for at least half a second since the first screenshot.
+	framesAt := wait("Ada's tile painting", func(ui.State) bool { return true }).Tile("ada").Frames
+	wait("more frames", func(s ui.State) bool { a := s.Tile("ada"); return a != nil && a.Frames >= framesAt+30 })
 	second := d.screenshot(t, "")
 	region := image.Rect(ada.X, ada.Y, ada.X+ada.W, ada.Y+ada.H)
 	if region.Dx() < 100 || region.Dy() < 50 {
 		t.Fatalf("Ada's tile is only %v", region)
 	}
 	if f := changedFraction(first, second, region); f < 0.02 {
-		t.Fatalf("only %.1f%% of Ada's tile changed in 0.7 s: the video is not moving", 100*f)
+		t.Fatalf("only %.1f%% of Ada's tile changed over 30 frames: the video is not moving", 100*f)
 	}
 	// Outside the tiles (toolbar, margins) nothing should move.
 	toolbar := image.Rect(0, first.Bounds().Max.Y-60, 400, first.Bounds().Max.Y)
@@ -218,6 +222,6 @@ func TestLobbyShowsPreviewAndRejectsABadRoomID(t *testing.T) {
 	if len(st.FieldErrors) != 1 {
 		t.Errorf("errors beside fields that are fine: %v", st.FieldErrors)
 	}
-	time.Sleep(time.Second) // let the preview draw
+	wait("the preview drawn", func(s ui.State) bool { return s.PreviewFrames > 5 })
 	d.screenshot(t, filepath.Join(shots, "lobby.png"))
 }

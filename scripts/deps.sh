@@ -14,6 +14,14 @@ packages=(
 )
 [ "${CONFER_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$CONFER_DEPS_EXTRA" && packages+=("${extra[@]}")
 
+# Go tools from the module proxy, into bin/tools (not the system's GOPATH).
+staticcheck_version=v0.8.2
+tools="$(cd "$(dirname "$0")/.." && pwd)/bin/tools"
+if ! "$tools/staticcheck" -version 2>/dev/null | grep -q "${staticcheck_version#v}"; then
+  echo "deps: installing staticcheck $staticcheck_version"
+  (cd /tmp && GOBIN="$tools" go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version")
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -20,7 +20,7 @@ func (c *controller) enterCall(s *presenter) {
 		sized: func(user string, src app.Source, w, h int) {
 			s.call.SetRemoteVideoSize(user, src, w, h)
 		},
-		copyInvite: func() { c.w.Clipboard().SetContent(s.invite) },
+		copyInvite: func() { c.app.Clipboard().SetContent(s.invite) },
 		leave:      c.leave,
 	}
 	if s.hosting {

@@ -129,7 +129,7 @@ func (c *controller) prepareHost() {
 				return
 			}
 			l.hostInfo.SetText("Others join at " + h.URL() + ", room " + first(l.room.Text, "(your room ID)"))
-			l.hostCopy.OnTapped = func() { c.w.Clipboard().SetContent(app.InviteLink(h.URL(), l.room.Text)) }
+			l.hostCopy.OnTapped = func() { c.app.Clipboard().SetContent(app.InviteLink(h.URL(), l.room.Text)) }
 			l.hostCopy.Show()
 			c.dumpState()
 		})
@@ -358,6 +358,7 @@ func (c *controller) quit() {
 		// Post Quit before announcing the end: whoever waits on quitDone
 		// may stop the UI goroutine right after.
 		c.b.do(c.app.Quit)
+		c.b.close() // the window is gone: later posts go nowhere
 		close(c.quitDone)
 	}()
 }

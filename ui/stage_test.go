@@ -8,8 +8,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"confer/app"
-	"confer/internal/wiring"
 	"confer/internal/testenv"
+	"confer/internal/wiring"
 	"confer/media/capture"
 )
 

@@ -29,6 +29,8 @@ type State struct {
 	Mirrored bool        `json:"mirrored"`
 	// Resume is the offer of a device plugged back in, when shown.
 	Resume string `json:"resume,omitempty"`
+	// PreviewFrames counts the lobby preview's frames shown.
+	PreviewFrames int64 `json:"preview_frames,omitempty"`
 }
 
 // Tile returns the tile of a user, or nil.
@@ -87,7 +89,7 @@ func (c *controller) dumpState() {
 	if c.opts.StatePath == "" {
 		return
 	}
-	st := State{Screen: "lobby", Dialog: c.dialog}
+	st := State{Screen: "lobby", Dialog: c.dialog, PreviewFrames: c.lobby.preview.Frames()}
 	if c.lobby.message.Visible() {
 		st.Message = c.lobby.message.Text
 	}

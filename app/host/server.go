@@ -15,8 +15,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/livekit/livekit-server/pkg/config"
@@ -74,7 +74,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	auto := cfg.Port == 0 || cfg.RTCUDPPort == 0 || cfg.RTCTCPPort == 0
 	for attempt := 1; ; attempt++ {
 		s, err := start(ctx, cfg)
-		if err == nil || !auto || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+		if err == nil || !auto || attempt == 3 || !errors.Is(err, syscall.EADDRINUSE) {
 			return s, err
 		}
 	}

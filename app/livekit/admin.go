@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -106,11 +105,9 @@ func (a *Admin) err(ctx context.Context, err error) error {
 			return ErrAdminKeys
 		case twirp.NotFound:
 			return ErrNoSuchRoom
-		case twirp.Internal, twirp.Unavailable:
-			if strings.Contains(te.Msg(), "connect") || strings.Contains(te.Msg(), "dial") {
-				return &app.UnreachableError{Addr: app.HostPort(a.url), Err: err}
-			}
 		}
 	}
+	// A request that never reached the server is a twirp Internal error
+	// wrapping the network error; dialError finds it by unwrapping.
 	return dialError(ctx, a.url, err)
 }

@@ -4,7 +4,6 @@ package xvfb
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -23,7 +22,7 @@ type Display struct {
 // to a pipe when it accepts connections, so there is nothing to poll.
 func Start() (*Display, error) {
 	if _, err := exec.LookPath("Xvfb"); err != nil {
-		return nil, errors.New("Xvfb is missing: run `make deps`")
+		return nil, errors.New("cannot find the Xvfb program: run `make deps`")
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -47,13 +46,13 @@ func Start() (*Display, error) {
 	case n := <-ready:
 		if n == "" {
 			d.Stop()
-			return nil, errors.New("Xvfb exited before it was ready")
+			return nil, errors.New("the Xvfb server exited before it was ready")
 		}
 		d.Name = ":" + n
 		return d, nil
 	case <-time.After(10 * time.Second):
 		d.Stop()
-		return nil, fmt.Errorf("Xvfb was not ready within 10 s")
+		return nil, errors.New("the Xvfb server was not ready within 10 s")
 	}
 }
 

@@ -42,7 +42,7 @@ func (s StageLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 	stage.Move(fyne.NewPos(0, 0))
 	stage.Resize(stageSize)
-	GridLayout{Gap: s.Gap}.Layout(strip, stripSize)
+	GridLayout(s).Layout(strip, stripSize)
 	for _, o := range strip {
 		o.Move(o.Position().Add(stripPos))
 	}

@@ -159,13 +159,12 @@ func TestPainterBatchesRefreshesAndPacesThem(t *testing.T) {
 		t.Fatalf("the batch ran %d refreshes; want 2", count)
 	}
 	// Right after a paint, the next batch waits for the interval.
-	start := time.Now()
 	done := make(chan struct{})
 	p2 := NewPainter(func(fn func()) { fn(); close(done) }, 50*time.Millisecond)
 	p2.Schedule(func() {})
 	<-done
 	done = make(chan struct{})
-	start = time.Now()
+	start := time.Now()
 	p2.Schedule(func() {})
 	<-done
 	if waited := time.Since(start); waited < 40*time.Millisecond {
