@@ -1,0 +1,99 @@
+package jitter
+
+// consumePadding moves next over padding: it fills sequence numbers so
+// that sequence continuity holds across it.
+func (b *Buffer) consumePadding() {
+	for b.next <= b.high {
+		sl := b.at(b.next)
+		if !sl.has || !sl.pad {
+			return
+		}
+		b.deps.padding(b.next)
+		b.next++
+	}
+}
+
+// emit assembles F into b.out and hands it to the decoder.
+func (b *Buffer) emit(f *frameScan) Frame {
+	out := Frame{
+		Keyframe: f.meta.key, Timestamp: f.ts, PictureID: -1, TL0PICIDX: -1,
+		TID: f.meta.tid, LayerSync: f.meta.sync,
+	}
+	if f.meta.hasPic {
+		out.PictureID = int(f.meta.pic)
+	}
+	if f.meta.hasTL0 {
+		out.TL0PICIDX = int(f.meta.tl0)
+	}
+	b.out = b.out[:0]
+	for s := f.first; s <= f.end; s++ {
+		sl := b.at(s)
+		if sl.pad {
+			continue
+		}
+		b.out = append(b.out, sl.data...)
+		out.FirstArrival = earliest(out.FirstArrival, sl.arrival)
+		if sl.arrival.After(out.Complete) {
+			out.Complete = sl.arrival
+		}
+	}
+	out.Data = b.out
+	b.deps.decoded(&f.meta)
+	b.advance(f.end + 1)
+	b.stats.FramesOut++
+	b.emitted = true
+	return out
+}
+
+// skip drops F (its packets up to end) without output.
+func (b *Buffer) skip(f *frameScan, end int64) {
+	b.deps.skipped(&f.meta)
+	b.stats.FramesSkipped++
+	b.advance(end + 1)
+}
+
+// giveUp abandons the gap, or the gap and F, of the head unit.
+func (b *Buffer) giveUp(u *unit) {
+	switch {
+	case !u.found:
+		b.deps.lostUnknown()
+		b.advance(b.high + 1)
+		return
+	case u.padGap:
+		b.deps.paddingGap(b.next, u.f.first)
+	case u.gap && !b.deps.follows(&u.f.meta):
+		b.deps.lostUnknown()
+	}
+	if u.gapOnly {
+		b.advance(u.f.first)
+		return
+	}
+	end := u.f.end
+	if !u.f.ended {
+		end = b.high // all that came so far is F's or unknown
+	}
+	b.skip(&u.f, end)
+}
+
+// dropHead gives up whatever the head holds, ready or not: the ring is
+// full.
+func (b *Buffer) dropHead() {
+	b.consumePadding()
+	if b.next > b.high {
+		return
+	}
+	u := b.inspect()
+	switch u.kind {
+	case uEmit, uSkip:
+		b.skip(&u.f, u.f.end)
+	case uEmpty:
+		b.advance(b.high + 1)
+	default:
+		b.giveUp(&u)
+	}
+}
+
+// advance moves next forward, never back.
+func (b *Buffer) advance(to int64) {
+	b.next = max(b.next+1, to)
+}
