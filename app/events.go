@@ -98,6 +98,13 @@ type LocalSourceChanged struct {
 	On     bool
 }
 
+// UplinkChanged reports the estimate of what this participant's uplink
+// carries (kbit/s), about once a second and when it moves: the rate its
+// video is held to.
+type UplinkChanged struct {
+	EstimateKbps int
+}
+
 // NetworkQuality reports the server's view of a participant's connection;
 // UserID "" is this participant.
 type NetworkQuality struct {
@@ -121,6 +128,7 @@ func (RemoteTrack) isEvent()        {}
 func (NetworkQuality) isEvent()     {}
 func (DeviceError) isEvent()        {}
 func (LocalSourceChanged) isEvent() {}
+func (UplinkChanged) isEvent()      {}
 func (UserJoined) isEvent()         {}
 func (UserLeft) isEvent()           {}
 func (RemoteVideo) isEvent()        {}

@@ -227,6 +227,10 @@ func (l *loop) signal(sig Signal) {
 		if l.link.state == Connected {
 			l.emit(s)
 		}
+	case UplinkEstimate:
+		if l.link.state.InCall() {
+			l.emit(UplinkChanged{EstimateKbps: s.Kbps})
+		}
 	case LevelsMeasured:
 		if l.link.state == Connected {
 			l.emit(l.speakers.apply(s))

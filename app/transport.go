@@ -162,7 +162,14 @@ type LevelsMeasured struct {
 	At     time.Time
 }
 
+// UplinkEstimate is the transport's estimate of what its uplink carries
+// now (kbit/s): the rate its video is held to.
+type UplinkEstimate struct {
+	Kbps int
+}
+
 func (RosterChanged) isSignal()  {}
+func (UplinkEstimate) isSignal() {}
 func (UserDeparting) isSignal()  {}
 func (LinkSample) isSignal()     {}
 func (LinkLost) isSignal()       {}

@@ -118,3 +118,46 @@ func (t teePCM) Close() error {
 	}
 	return nil
 }
+
+// VideoReceiveStats are a video receive pipeline's counters since it began.
+type VideoReceiveStats struct {
+	Packets          int // RTP packets read
+	PacketsNACKed    int // asked to be sent again
+	PacketsLate      int // arrived after their frame was given up or shown
+	PacketsRecovered int // filled a gap: retransmissions, reordered packets
+	FramesSkipped    int // could not be decoded (lost, or their reference was)
+	KeyframeRequests int // PLIs sent
+	// WaitBudget is how long a frame with a missing packet is held for its
+	// retransmission now; PlayoutDelay how long frames are held to hide
+	// network jitter (0 on a clean network).
+	WaitBudget   time.Duration
+	PlayoutDelay time.Duration
+}
+
+// VideoStatsObserver is a FrameSink that wants its pipeline's counters,
+// about once a second.
+type VideoStatsObserver interface {
+	VideoStats(s VideoReceiveStats)
+}
+
+// AudioReceiveStats are an audio receive pipeline's counters since it began.
+type AudioReceiveStats struct {
+	Frames    int // 20 ms frames handed on, decoded or rebuilt
+	Concealed int // of those, made up by packet loss concealment
+	Recovered int // of those, rebuilt from the next packet's in-band FEC
+}
+
+// AudioStatsObserver is a PCMSink that wants its pipeline's counters,
+// about once a second.
+type AudioStatsObserver interface {
+	AudioStats(s AudioReceiveStats)
+}
+
+// AudioStats hands s to each sink that wants it.
+func (t teePCM) AudioStats(s AudioReceiveStats) {
+	for _, x := range t {
+		if o, ok := x.(AudioStatsObserver); ok {
+			o.AudioStats(s)
+		}
+	}
+}

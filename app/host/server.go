@@ -37,6 +37,7 @@ type Config struct {
 	Port            int    // signalling and token endpoint (TCP)
 	RTCUDPPort      int    // one UDP port for all media
 	RTCTCPPort      int    // ICE over TCP, for networks that block UDP
+	STUNPort        int    // UDP, our STUN responder; 0: RTCUDPPort+1, or free if that is 0
 	Keys            Keys
 	Password        string // join password asked by the token endpoint, if set
 	Redis           string // host:port of Redis; makes this node part of a cluster
@@ -58,6 +59,7 @@ type Server struct {
 	lk       *service.LivekitServer
 	front    *http.Server
 	ln       net.Listener
+	stun     *stunResponder
 	url      string
 	lkDone   chan error
 	stopOnce sync.Once
@@ -91,26 +93,41 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 	if bind == "" {
 		bind = "127.0.0.1"
 	}
+	nodeIP := nodeIPFor(bind)
 	ln, err := net.Listen("tcp", net.JoinHostPort(bind, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen for signalling: %w", err)
 	}
+	// The responder binds before the RTC ports are picked, so that a free
+	// UDP port picked (and let go) for media cannot be handed to it too.
+	stunSrv, err := openSTUN(nodeIP, cfg)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	closeBoth := func() { stunSrv.Close(); ln.Close() }
 	ports, err := pickPorts(bind, cfg)
 	if err != nil {
-		ln.Close()
+		closeBoth()
 		return nil, err
 	}
-	lk, err := newLiveKit(cfg, bind, ports)
+	ports.stun = stunSrv.Addr().Port
+	conf, err := liveKitConfig(cfg, bind, nodeIP, ports)
 	if err != nil {
-		ln.Close()
+		closeBoth()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, lk: lk, ln: ln, lkDone: make(chan error, 1)}
+	lk, err := newLiveKit(conf)
+	if err != nil {
+		closeBoth()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, lk: lk, ln: ln, stun: stunSrv, lkDone: make(chan error, 1)}
 	s.url = "ws://" + advertisedHost(bind, ln.Addr())
 	go func() { s.lkDone <- lk.Start() }()
 	if err := s.waitRunning(ctx); err != nil {
 		lk.Stop(true)
-		ln.Close()
+		closeBoth()
 		return nil, err
 	}
 	s.front = s.newFront(ports.internal)
@@ -128,6 +145,9 @@ func (s *Server) URL() string { return s.url }
 // Addr is the front listener's address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
+// STUNAddr is the address of the STUN responder that clients are told to use.
+func (s *Server) STUNAddr() *net.UDPAddr { return s.stun.Addr() }
+
 // Keys returns the keys the server signs and checks tokens with.
 func (s *Server) Keys() Keys { return s.cfg.Keys }
 
@@ -139,6 +159,7 @@ func (s *Server) Close() error {
 		_ = s.front.Shutdown(ctx)
 		s.lk.Stop(true)
 		<-s.lkDone
+		_ = s.stun.Close()
 	})
 	return nil
 }
@@ -188,6 +209,7 @@ func (s *Server) roomFull(name string) bool {
 type portSet struct {
 	internal int // the LiveKit node's own HTTP port, loopback only
 	udp, tcp int
+	stun     int // the STUN responder's, already bound
 }
 
 // pickPorts fills in ports left at 0 with free ones.
@@ -228,13 +250,20 @@ func freeUDPPort(host string) (int, error) {
 	return c.LocalAddr().(*net.UDPAddr).Port, nil
 }
 
-func newLiveKit(cfg Config, bind string, ports portSet) (*service.LivekitServer, error) {
-	// Bound to one address: advertise only that one. Bound to all: the LAN's.
-	nodeIP := bind
-	ip := net.ParseIP(bind)
-	if ip == nil || ip.IsUnspecified() {
-		nodeIP = lanIPv4()
+// nodeIPFor is the address the node advertises in its ICE candidates and
+// where the STUN responder listens. Bound to one address: that one. Bound to
+// all: the LAN's.
+func nodeIPFor(bind string) string {
+	if ip := net.ParseIP(bind); ip == nil || ip.IsUnspecified() {
+		return lanIPv4()
 	}
+	return bind
+}
+
+// liveKitConfig builds the node's configuration, as livekit-server would
+// read it from its YAML file.
+func liveKitConfig(cfg Config, bind, nodeIP string, ports portSet) (*config.Config, error) {
+	ip := net.ParseIP(bind)
 	level := cfg.LogLevel
 	if level == "" {
 		level = "error"
@@ -252,8 +281,11 @@ func newLiveKit(cfg Config, bind string, ports portSet) (*service.LivekitServer,
 			"enable_loopback_candidate": true,
 			// Without this the node tells every client to ask Google's STUN
 			// servers for their address. On a LAN that is useless, and it
-			// sends traffic off the machine; point it at our own UDP port.
-			"stun_servers": []string{net.JoinHostPort(nodeIP, strconv.Itoa(ports.udp))},
+			// sends traffic off the machine. It must not be the media port
+			// either (Chromium would eat the SFU's packets as STUN answers):
+			// it is our own responder, see stun.go.
+			"stun_servers":       []string{net.JoinHostPort(nodeIP, strconv.Itoa(ports.stun))},
+			"congestion_control": congestionControl(),
 			// A newcomer's first picture waits for a keyframe, and LiveKit
 			// lets a publisher be asked for one at most once a second (per
 			// layer). In the small calls Confer hosts, a prompt first frame
@@ -282,6 +314,40 @@ func newLiveKit(cfg Config, bind string, ports portSet) (*service.LivekitServer,
 	if err != nil {
 		return nil, fmt.Errorf("room server config: %w", err)
 	}
+	return conf, nil
+}
+
+// congestionControl is rtc.congestion_control: how the SFU decides what
+// each subscriber's downlink can carry. It does not touch publishers' uplinks.
+// Keys left out keep LiveKit's defaults (enabled: true, the allocator's and
+// estimators' tuning).
+func congestionControl() map[string]any {
+	return map[string]any{
+		// Estimate each subscriber's downlink from transport-wide CC feedback
+		// (LiveKit's own send-side estimator) rather than from REMB. The
+		// server then offers transport-cc instead of goog-remb to
+		// subscribers. Browsers and LiveKit's Go SDK answer with TWCC
+		// feedback; the Go SDK never sends REMB, so with the default the SFU
+		// gets no estimate for a Go subscriber and never moves it to a lower
+		// simulcast layer however lossy its link.
+		"use_send_side_bwe": true,
+		// The other send-side variant (pion's gcc with a no-op pacer) stays
+		// off: the SFU writes RTX retransmissions and probes through the
+		// same writer, on SSRCs that pacer does not know, and it drops them.
+		"use_send_side_bwe_interceptor": false,
+		// When even every track's lowest layer does not fit the estimate,
+		// true lets the allocator pause video tracks altogether (and reset
+		// the estimate to probe back up); false keeps each subscribed video
+		// at its lowest layer, over the estimate if need be. Confer's calls
+		// are small and the lowest layer cheap, and a picture that stops
+		// looks like a failure, so video is never paused. (A client can still
+		// ask for pausing with subscriber_allow_pause when it joins.)
+		"allow_pause": false,
+	}
+}
+
+// newLiveKit builds, without starting, the node for conf.
+func newLiveKit(conf *config.Config) (*service.LivekitServer, error) {
 	logger.InitFromConfig(&conf.Logging.Config, "livekit")
 	node, err := routing.NewLocalNode(conf)
 	if err != nil {

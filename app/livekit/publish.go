@@ -29,6 +29,10 @@ type published struct {
 	keyframe *atomic.Pointer[func(layer int)]
 	stop     func()          // stops the pipeline, releasing the device
 	done     <-chan struct{} // closed when the pipeline ends, by stop or by itself
+	// setRate gives a video pipeline its share of the uplink (kbit/s);
+	// nil for audio.
+	setRate func(kbps int)
+	nominal int // kbit/s the source is configured for, all layers
 }
 
 // ended tells whether the pipeline stopped by itself (or was stopped).

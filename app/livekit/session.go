@@ -21,6 +21,8 @@ type session struct {
 	url    string // the server's, set before joining
 	levels levels
 	live   liveness
+	up     uplink
+	nacks  *nackCounter
 
 	levelPoke chan struct{} // capacity 1: the level interval changed
 	dirty     chan struct{} // capacity 1: the roster may have changed
@@ -40,12 +42,16 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 		levelPoke: make(chan struct{}, 1),
 		dirty:     make(chan struct{}, 1),
 		quit:      make(chan struct{}),
+		nacks:     newNackCounter(),
 	}
 	s.room = lksdk.NewRoom(s.callbacks())
-	s.wg.Add(3)
+	s.up.log = t.config().Log
+	s.up.initial = max(nominalKbps(app.SourceCamera, t.config(), 2), uplinkStartKbps) * 1000
+	s.wg.Add(4)
 	go s.rosterLoop()
 	go s.levelLoop()
 	go s.sampleLoop()
+	go s.rateLoop()
 	return s
 }
 
@@ -59,7 +65,16 @@ func (s *session) pokeLevels() {
 
 func (s *session) join(ctx context.Context, url, token string) error {
 	s.url = url
-	if err := s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true)); err != nil {
+	bwe, err := s.up.interceptors()
+	if err != nil {
+		return err
+	}
+	err = s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true),
+		// Congestion control on what this participant sends, and a count of
+		// the NACKs it sends; the SDK's own NACK, reports and TWCC feedback
+		// stay.
+		lksdk.WithInterceptors(append(bwe, s.nacks)), lksdk.WithIncludeDefaultInterceptors(true))
+	if err != nil {
 		return err
 	}
 	s.live.noteRx()

@@ -37,7 +37,8 @@ func (s *session) start(src app.Source, tracks []*lksdk.LocalTrack, kf *atomic.P
 		kf.Store(&ask)
 		// A restarted pipeline starts with keyframes by itself (new
 		// encoders); the receivers' decoders need nothing else.
-		return &published{tracks: tracks, keyframe: kf, stop: snd.Stop, done: snd.Done()}, nil
+		return &published{tracks: tracks, keyframe: kf, stop: snd.Stop, done: snd.Done(),
+			setRate: snd.SetTargetBitrate, nominal: nominalKbps(src, cfg, len(tracks))}, nil
 	}
 	return nil, errors.ErrUnsupported
 }
@@ -59,4 +60,16 @@ func (s *session) localLevel(owner func(float64)) func(float64) {
 			owner(rms)
 		}
 	}
+}
+
+// nominalKbps is what a video source sends with an unconstrained uplink.
+func nominalKbps(src app.Source, cfg app.TransportConfig, layers int) int {
+	if src == app.SourceScreen {
+		return cfg.Screen.BitrateKbps
+	}
+	total := 0
+	for _, l := range pipeline.CameraLayers(cfg.Video)[:layers] {
+		total += l.BitrateKbps
+	}
+	return total
 }

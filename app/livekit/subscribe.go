@@ -2,6 +2,7 @@ package livekit
 
 import (
 	"io"
+	"time"
 
 	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -28,7 +29,12 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 		var err error
 		reader := packetReader{track, &s.live}
 		if track.Kind() == webrtc.RTPCodecTypeVideo {
-			err = pipeline.ReceiveVideo(reader, s.videoSink(user, source), func() { rp.WritePLI(track.SSRC()) }, log)
+			err = pipeline.ReceiveVideo(reader, pipeline.VideoReceiveConfig{
+				Sink:            s.videoSink(user, source),
+				RequestKeyframe: func() { rp.WritePLI(track.SSRC()) },
+				NACKsSent:       s.nacks.counter(uint32(track.SSRC())).Load,
+				Log:             log,
+			})
 		} else {
 			sink := s.audioSink(user, source)
 			err = pipeline.ReceiveAudio(reader, sink)
@@ -85,6 +91,13 @@ func (m *mutableSink) WritePCM(pcm []int16) {
 	}
 }
 
+// AudioStats passes the pipeline's counters to the owner's sink.
+func (m *mutableSink) AudioStats(s media.AudioReceiveStats) {
+	if o, ok := m.sink.(media.AudioStatsObserver); ok {
+		o.AudioStats(s)
+	}
+}
+
 func (m *mutableSink) Close() {
 	if c, ok := m.sink.(io.Closer); ok {
 		c.Close()
@@ -105,3 +118,7 @@ func (r packetReader) Read(b []byte) (int, error) {
 	}
 	return n, err
 }
+
+// SetReadDeadline lets the receive pipeline wake without a packet: a
+// retransmission wait running out, a frame's render time.
+func (r packetReader) SetReadDeadline(t time.Time) error { return r.t.SetReadDeadline(t) }

@@ -114,6 +114,9 @@ func stay(ctx context.Context, call *app.Call, d time.Duration, st *Stats) strin
 			if rec, ok := record(ev); ok && len(st.Events) < 1000 {
 				st.Events = append(st.Events, rec)
 			}
+			if e, ok := ev.(app.UplinkChanged); ok {
+				st.addUplink(e.EstimateKbps)
+			}
 			switch e := ev.(type) {
 			case app.KickedOut:
 				return e.Reason.String()
@@ -180,15 +183,21 @@ func merge(a, b *RemoteStats) *RemoteStats {
 		return b
 	}
 	if b.FramesDecoded > 0 {
-		a.FramesDecoded, a.FirstFrameMS, a.FPS = b.FramesDecoded, b.FirstFrameMS, b.FPS
-		a.VideoLatencyMS, a.Width, a.Height, a.LongestFreezeMS = b.VideoLatencyMS, b.Width, b.Height, b.LongestFreezeMS
-		a.BitrateKbps, a.SubscribedMS, a.FirstPacketMS = b.BitrateKbps, b.SubscribedMS, b.FirstPacketMS
-		a.Freezes = b.Freezes
+		audio := *a
+		*a = *b // the video's fields, and its pipeline's
+		a.Screen = audio.Screen
+		copyAudio(a, &audio)
 	}
 	if b.AudioFramesDecoded > 0 {
-		a.AudioFramesDecoded, a.AudioLevel, a.AudioFrequencyHz = b.AudioFramesDecoded, b.AudioLevel, b.AudioFrequencyHz
+		copyAudio(a, b)
 	}
 	return a
+}
+
+// copyAudio copies the audio measurements of from into to.
+func copyAudio(to, from *RemoteStats) {
+	to.AudioFramesDecoded, to.AudioLevel, to.AudioFrequencyHz = from.AudioFramesDecoded, from.AudioLevel, from.AudioFrequencyHz
+	to.AudioFramesConcealed, to.AudioFramesRecovered, to.AudioConcealedPct = from.AudioFramesConcealed, from.AudioFramesRecovered, from.AudioConcealedPct
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }

@@ -25,6 +25,35 @@ type Stats struct {
 
 	// With Play: delay of the clicks heard, capture → playback device.
 	AudioLatencyMS *AudioLatency `json:"audio_latency_ms,omitempty"`
+	// Uplink is the congestion controller's estimate of what this bot's
+	// uplink carries: the rate its video was held to.
+	Uplink *UplinkStats `json:"uplink,omitempty"`
+}
+
+// UplinkStats is the send-side estimate over the call, kbit/s.
+type UplinkStats struct {
+	MinKbps  int           `json:"min_kbps"`
+	LastKbps int           `json:"last_kbps"`
+	Series   []UplinkPoint `json:"series"`
+}
+
+// addUplink records the uplink estimate now.
+func (st *Stats) addUplink(kbps int) {
+	u := st.Uplink
+	if u == nil {
+		u = &UplinkStats{MinKbps: kbps}
+		st.Uplink = u
+	}
+	u.MinKbps, u.LastKbps = min(u.MinKbps, kbps), kbps
+	if len(u.Series) < 3600 {
+		u.Series = append(u.Series, UplinkPoint{UnixMS: time.Now().UnixMilli(), Kbps: kbps})
+	}
+}
+
+// UplinkPoint is the estimate at a moment (unix milliseconds).
+type UplinkPoint struct {
+	UnixMS int64 `json:"unix_ms"`
+	Kbps   int   `json:"kbps"`
 }
 
 // RemoteStats describes what was received from one remote user.
@@ -46,6 +75,29 @@ type RemoteStats struct {
 	AudioLevel         float64      `json:"audio_level"`
 	AudioFrequencyHz   float64      `json:"audio_frequency_hz,omitempty"`
 	Screen             *RemoteStats `json:"screen,omitempty"`
+
+	// What the receive pipeline did about loss and jitter.
+	Packets          int     `json:"packets,omitempty"`
+	PacketsNACKed    int     `json:"packets_nacked,omitempty"`
+	Retransmissions  int     `json:"retransmissions_received,omitempty"`
+	PacketsLate      int     `json:"packets_late,omitempty"`
+	FramesSkipped    int     `json:"frames_skipped,omitempty"`
+	KeyframeRequests int     `json:"keyframe_requests,omitempty"`
+	PlayoutDelayMS   float64 `json:"playout_delay_ms,omitempty"`
+	// Audio frames made up by concealment, and rebuilt from FEC.
+	AudioFramesConcealed int     `json:"audio_frames_concealed,omitempty"`
+	AudioFramesRecovered int     `json:"audio_frames_recovered,omitempty"`
+	AudioConcealedPct    float64 `json:"audio_concealed_pct,omitempty"`
+	// Timeline is what arrived each second: bitrate, frames, the layer.
+	Timeline []Second `json:"timeline,omitempty"`
+}
+
+// Second is one second of received video, counted from the first frame.
+type Second struct {
+	At     int     `json:"t"`
+	Kbps   float64 `json:"kbps"`
+	Frames int     `json:"frames"`
+	Width  int     `json:"width"`
 }
 
 // EventRecord is one call event, at a wall-clock time (unix milliseconds).
@@ -62,7 +114,9 @@ type Freeze struct {
 	ToUnixMS   int64 `json:"to_unix_ms"`
 }
 
-const freezeGap = 300 * time.Millisecond
+// freezeGap is the gap a viewer sees as a freeze: 200 ms, six frames at
+// 30 fps.
+const freezeGap = 200 * time.Millisecond
 
 // Percentiles of a distribution, in milliseconds.
 type Percentiles struct {
@@ -91,6 +145,38 @@ type remote struct {
 	sumSquares  float64
 	samples     int
 	tail        []int16 // the latest second of audio, for its pitch
+	video       media.VideoReceiveStats
+	audioStats  media.AudioReceiveStats
+	timeline    []Second
+}
+
+// VideoStats implements media.VideoStatsObserver.
+func (r *remote) VideoStats(s media.VideoReceiveStats) {
+	r.mu.Lock()
+	r.video = s
+	r.mu.Unlock()
+}
+
+// AudioStats implements media.AudioStatsObserver.
+func (r *remote) AudioStats(s media.AudioReceiveStats) {
+	r.mu.Lock()
+	r.audioStats = s
+	r.mu.Unlock()
+}
+
+// addSecond counts a frame into the timeline (under mu).
+func (r *remote) addSecond(now time.Time, f *media.VideoFrame) {
+	sec := int(now.Sub(r.first) / time.Second)
+	if sec >= 3600 {
+		return
+	}
+	for len(r.timeline) <= sec {
+		r.timeline = append(r.timeline, Second{At: len(r.timeline)})
+	}
+	s := &r.timeline[sec]
+	s.Frames++
+	s.Kbps += float64(f.EncodedSize) * 8 / 1000
+	s.Width = f.Width
 }
 
 const maxLatencySamples = 100_000
@@ -121,6 +207,7 @@ func (r *remote) WriteFrame(f *media.VideoFrame) {
 	r.last = now
 	r.frames++
 	r.bytes += f.EncodedSize
+	r.addSecond(now, f)
 	if !ok {
 		return // e.g. the SFU's 8×8 blank frames when a track closes
 	}
@@ -169,6 +256,7 @@ func (r *remote) stats() *RemoteStats {
 	if r.samples > 0 {
 		s.AudioLevel = round3(math.Sqrt(r.sumSquares / float64(r.samples)))
 	}
+	r.pipelineStats(s)
 	if len(r.tail) >= media.SampleRate/2 {
 		s.AudioFrequencyHz = round1(synth.DominantFrequency(r.tail, media.SampleRate))
 	}
@@ -188,3 +276,19 @@ func percentiles(v []float64) Percentiles {
 func ms(d time.Duration) float64 { return round1(float64(d.Microseconds()) / 1000) }
 func round1(x float64) float64   { return math.Round(x*10) / 10 }
 func round3(x float64) float64   { return math.Round(x*1000) / 1000 }
+
+// pipelineStats copies the receive pipelines' counters into s (under mu).
+func (r *remote) pipelineStats(s *RemoteStats) {
+	v, a := r.video, r.audioStats
+	s.Packets, s.PacketsNACKed, s.Retransmissions = v.Packets, v.PacketsNACKed, v.PacketsRecovered
+	s.PacketsLate, s.FramesSkipped, s.KeyframeRequests = v.PacketsLate, v.FramesSkipped, v.KeyframeRequests
+	s.PlayoutDelayMS = ms(v.PlayoutDelay)
+	s.AudioFramesConcealed, s.AudioFramesRecovered = a.Concealed, a.Recovered
+	if a.Frames > 0 {
+		s.AudioConcealedPct = round1(100 * float64(a.Concealed) / float64(a.Frames))
+	}
+	s.Timeline = r.timeline
+	for i := range s.Timeline {
+		s.Timeline[i].Kbps = round1(s.Timeline[i].Kbps)
+	}
+}

@@ -8,10 +8,24 @@ import (
 	"confer/media/video"
 )
 
-// ReceiveVideo decodes a remote VP8 track into sink until the track ends.
-// requestKeyframe asks the sender for a keyframe (a PLI).
-func ReceiveVideo(track media.PacketReader, sink media.FrameSink, requestKeyframe func(), log *slog.Logger) error {
-	return video.Receive(track, video.ReceiverConfig{Sink: sink, RequestKeyframe: requestKeyframe, Log: log})
+// VideoReceiveConfig says where a remote video goes and what the
+// transport offers the pipeline.
+type VideoReceiveConfig struct {
+	Sink media.FrameSink
+	// RequestKeyframe asks the sender for a keyframe (a PLI).
+	RequestKeyframe func()
+	// NACKsSent, when set, counts the packets of this track asked to be
+	// sent again so far (for stats).
+	NACKsSent func() int64
+	Log       *slog.Logger
+}
+
+// ReceiveVideo decodes a remote VP8 track until the track ends, through a
+// jitter buffer that uses retransmissions.
+func ReceiveVideo(track media.PacketReader, cfg VideoReceiveConfig) error {
+	return video.Receive(track, video.ReceiverConfig{
+		Sink: cfg.Sink, RequestKeyframe: cfg.RequestKeyframe, NACKsSent: cfg.NACKsSent, Log: cfg.Log,
+	})
 }
 
 // ReceiveAudio decodes a remote Opus track into sink until the track ends,

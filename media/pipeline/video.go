@@ -37,6 +37,10 @@ type VideoSender interface {
 	// RequestLayerKeyframe makes the next frame of one layer a keyframe
 	// (a receiver asked by PLI or FIR); 0 is the full size.
 	RequestLayerKeyframe(layer int)
+	// SetTargetBitrate sets what the pipeline may send in all (kbit/s):
+	// the congestion controller's share for it. A camera gives up
+	// resolution, then its full-size layer; a screen gives up frame rate.
+	SetTargetBitrate(kbps int)
 	// Stop releases the device and waits for the pipeline to end.
 	Stop()
 	// Done is closed when the pipeline ended, by Stop or by itself (device

@@ -4,19 +4,27 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/pion/rtp"
 
 	"confer/media"
 	"confer/media/codec"
+	"confer/media/video/jitter"
 )
 
 // ReceiverConfig says where frames go and how to ask the sender for a keyframe.
 type ReceiverConfig struct {
 	Sink            media.FrameSink
 	RequestKeyframe func() // sends a PLI to the sender
-	Log             *slog.Logger
+	// NACKsSent, when set, counts the packets asked again so far; the
+	// stats report it beside the retransmissions that came.
+	NACKsSent func() int64
+	Log       *slog.Logger
+	// Now is the receiver's clock; nil for time.Now. Tests replay a
+	// stream on the clock of its arrival times.
+	Now func() time.Time
 }
 
 // How long to wait for an unanswered keyframe request before asking again.
@@ -28,82 +36,219 @@ const (
 	firstKeyframeRetry = 120 * time.Millisecond
 )
 
-// Receive reads a VP8 track until it ends, decoding every complete frame into
-// cfg.Sink. It returns nil when the track ends normally.
+// minWake is the shortest time the receiver sleeps between two services.
+const minWake = time.Millisecond
+
+// playoutTolerance is the jitter shown as it is rather than smoothed
+// away by holding frames back: up to about one frame interval at 30 fps a
+// frame comes at most one refresh early or late, which people do not
+// notice in a call, while holding every frame back would be lag they do.
+// On a loaded machine the sender's encode times alone vary by 20 ms.
+const playoutTolerance = 30 * time.Millisecond
+
+// statsEvery is how often a media.VideoStatsObserver sink hears the counters.
+const statsEvery = time.Second
+
+// deadliner is a packet reader whose Read can be woken at a time (pion's
+// TrackRemote). Without it the receiver only acts when a packet arrives.
+type deadliner interface {
+	SetReadDeadline(t time.Time) error
+}
+
+// Receive reads a VP8 track until it ends, decoding every decodable frame
+// into cfg.Sink. Packets go through a jitter buffer that waits for
+// retransmissions, skips frames nothing depends on, and asks for a
+// keyframe only when nothing else can repair the picture. It returns nil
+// when the track ends normally.
 func Receive(track media.PacketReader, cfg ReceiverConfig) error {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	dec, err := codec.NewVP8Decoder()
 	if err != nil {
 		return err
 	}
 	defer dec.Close()
-	r := &receiver{cfg: cfg, dec: dec, asm: newAssembler()}
+	r := newReceiver(cfg, dec)
+	dl, _ := track.(deadliner)
+	// Pacing needs a timer: a reader that cannot be woken gets every frame
+	// at once.
+	r.pace = dl != nil
 	// Ask at once: the sender's next keyframe may be seconds away.
-	r.askKeyframe(time.Now())
+	r.askKeyframe(cfg.Now())
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	observer, _ := cfg.Sink.(media.FirstPacketObserver)
 	for {
+		r.arm(dl, cfg.Now())
 		n, err := track.Read(buf)
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
+		now := cfg.Now()
+		switch {
+		case isTimeout(err):
+			r.service(now)
+			continue
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
 			return err
 		}
 		if observer != nil {
-			observer.FirstPacket(time.Now())
+			observer.FirstPacket(now)
 			observer = nil
 		}
-		if err := pkt.Unmarshal(buf[:n]); err != nil {
+		if pkt.Unmarshal(buf[:n]) != nil {
 			continue // malformed packet: skip it, the stream goes on
 		}
-		r.handle(&pkt)
+		r.jb.Push(&pkt, now)
+		r.service(now)
 	}
 }
 
+func isTimeout(err error) bool {
+	var ne net.Error
+	return err != nil && errors.As(err, &ne) && ne.Timeout()
+}
+
+// receiver is the state of one receive goroutine.
 type receiver struct {
 	cfg     ReceiverConfig
 	dec     *codec.VP8Decoder
-	asm     *assembler
+	jb      *jitter.Buffer
+	play    *jitter.Playout
 	askedAt time.Time
+	asked   int
 	shown   bool // a frame has reached the sink
+	// held is a decoded frame waiting for its render time (only when the
+	// network shows jitter); the decoder's picture stays valid until the
+	// next Decode, which waits for it.
+	held     *media.VideoFrame
+	heldAt   time.Time
+	pace     bool // hold frames for their render time
+	stats    media.VideoStatsObserver
+	statsAt  time.Time
+	deadline time.Time // the read deadline armed last
 }
 
-func (r *receiver) handle(p *rtp.Packet) {
-	frame, key, _ := r.asm.push(p)
-	now := time.Now()
-	retry := keyframeRetry
-	if !r.shown {
-		retry = firstKeyframeRetry
-	}
-	if r.asm.needKey && now.Sub(r.askedAt) >= retry {
-		r.askKeyframe(now)
-	}
-	if frame == nil {
+func newReceiver(cfg ReceiverConfig, dec *codec.VP8Decoder) *receiver {
+	r := &receiver{cfg: cfg, dec: dec, jb: jitter.New(jitter.Config{}), play: jitter.NewPlayout(jitter.PlayoutConfig{Tolerance: playoutTolerance})}
+	r.stats, _ = cfg.Sink.(media.VideoStatsObserver)
+	return r
+}
+
+// arm sets the read deadline to the next moment the receiver must act
+// without a packet: a retransmission wait running out, a held frame's
+// render time, a keyframe request to repeat.
+func (r *receiver) arm(dl deadliner, now time.Time) {
+	if dl == nil {
 		return
 	}
-	f, err := r.dec.Decode(frame)
+	var at time.Time
+	if w, ok := r.jb.NextWake(); ok {
+		at = w
+	}
+	if r.held != nil && (at.IsZero() || r.heldAt.Before(at)) {
+		at = r.heldAt
+	}
+	if r.jb.NeedKeyframe() {
+		if k := r.askedAt.Add(r.retry()); at.IsZero() || k.Before(at) {
+			at = k
+		}
+	}
+	if !at.IsZero() && at.Before(now.Add(minWake)) {
+		// Never spin: a deadline already past would wake the read at
+		// once, again and again, if servicing changed nothing.
+		at = now.Add(minWake)
+	}
+	if !at.Equal(r.deadline) {
+		r.deadline = at
+		_ = dl.SetReadDeadline(at)
+	}
+}
+
+// service hands over what is due: a held frame, then every frame the
+// buffer can give, and asks for a keyframe when only one can help.
+func (r *receiver) service(now time.Time) {
+	if r.held != nil && !now.Before(r.heldAt) {
+		r.show(r.held)
+		r.held = nil
+	}
+	for r.held == nil {
+		f, ok := r.jb.Pop(now)
+		if !ok {
+			break
+		}
+		r.decode(f, now)
+	}
+	if r.jb.NeedKeyframe() && now.Sub(r.askedAt) >= r.retry() {
+		r.askKeyframe(now)
+	}
+	r.report(now)
+}
+
+func (r *receiver) decode(f jitter.Frame, now time.Time) {
+	img, err := r.dec.Decode(f.Data)
 	if err != nil {
 		if !errors.Is(err, codec.ErrNoFrame) {
-			r.asm.needKey = true
+			r.jb.DecodeFailed()
 		}
 		return
 	}
-	if key {
+	if f.Keyframe {
 		// The request is answered: the next loss may ask again at once.
 		r.askedAt = time.Time{}
 	}
+	img.EncodedSize = len(f.Data)
+	at := r.play.Release(f.Timestamp, now)
+	r.jb.SetPlayoutDelay(r.play.Delay())
+	if r.pace && at.After(now) {
+		r.held, r.heldAt = img, at
+		return
+	}
+	r.show(img)
+}
+
+func (r *receiver) show(f *media.VideoFrame) {
 	r.shown = true
-	f.EncodedSize = len(frame)
 	r.cfg.Sink.WriteFrame(f)
+}
+
+func (r *receiver) retry() time.Duration {
+	if !r.shown {
+		return firstKeyframeRetry
+	}
+	return keyframeRetry
 }
 
 func (r *receiver) askKeyframe(now time.Time) {
 	r.askedAt = now
+	r.asked++
 	if r.cfg.RequestKeyframe != nil {
 		r.cfg.RequestKeyframe()
 	}
+}
+
+// report tells a stats observer the counters, once a second.
+func (r *receiver) report(now time.Time) {
+	if r.stats == nil || now.Sub(r.statsAt) < statsEvery {
+		return
+	}
+	r.statsAt = now
+	s := r.jb.Stats()
+	var nacked int64
+	if r.cfg.NACKsSent != nil {
+		nacked = r.cfg.NACKsSent()
+	}
+	r.stats.VideoStats(media.VideoReceiveStats{
+		PacketsNACKed:    int(nacked),
+		Packets:          s.Packets,
+		PacketsLate:      s.PacketsLate,
+		PacketsRecovered: s.PacketsRecovered,
+		FramesSkipped:    s.FramesSkipped,
+		KeyframeRequests: r.asked,
+		WaitBudget:       s.WaitBudget,
+		PlayoutDelay:     r.play.Delay(),
+	})
 }

@@ -47,7 +47,7 @@ func run(t *testing.T, f *mediatest.Feed) (decoded int, strips int, plis int) {
 			strips++
 		}
 	})
-	err := Receive(f, ReceiverConfig{Sink: sink, RequestKeyframe: func() { plis++ }})
+	err := Receive(f, ReceiverConfig{Sink: sink, RequestKeyframe: func() { plis++ }, Now: f.Now})
 	if err != nil {
 		t.Fatalf("receive: %v", err)
 	}
@@ -79,6 +79,7 @@ func TestReceiveSkipsToTheNextKeyframeAfterLoss(t *testing.T) {
 	frames := packets(t, 20, map[int]bool{0: true, 12: true})
 	f := &mediatest.Feed{}
 	for i, fr := range frames {
+		f.Wait(33 * time.Millisecond) // 30 fps: the lost packet's wait runs out at frame 10
 		for j, p := range fr {
 			if i == 5 && j == 1 {
 				continue // lost
@@ -90,7 +91,8 @@ func TestReceiveSkipsToTheNextKeyframeAfterLoss(t *testing.T) {
 		}
 	}
 	decoded, strips, plis := run(t, f)
-	// Frames 0–4 and 12–19: the broken frame 5 and the deltas after it are dropped.
+	// Frames 0–4 and 12–19: frame 5 waits for a retransmission that never
+	// comes, then it and the deltas after it are dropped.
 	if decoded != 13 || strips != 13 {
 		t.Fatalf("decoded %d frames (%d strips); want 13", decoded, strips)
 	}
@@ -110,5 +112,33 @@ func TestReceiveWaitsForAKeyframe(t *testing.T) {
 	decoded, _, _ := run(t, f)
 	if decoded != 4 {
 		t.Fatalf("decoded %d frames; want 4 (from the keyframe on)", decoded)
+	}
+}
+
+// A packet lost and sent again 60 ms later (as the NACK interceptor asks)
+// costs nothing: every frame is shown, in order, and no keyframe is asked.
+func TestReceiveUsesARetransmission(t *testing.T) {
+	frames := packets(t, 20, map[int]bool{0: true})
+	f := &mediatest.Feed{}
+	var lost *rtp.Packet
+	for i, fr := range frames {
+		f.Wait(33 * time.Millisecond)
+		for j, p := range fr {
+			if i == 5 && j == 1 {
+				lost = p
+				continue
+			}
+			f.Add(p)
+		}
+		if i == 7 {
+			f.Add(lost) // the retransmission, two frames later
+		}
+	}
+	decoded, strips, plis := run(t, f)
+	if decoded != 20 || strips != 20 {
+		t.Fatalf("decoded %d frames (%d strips); want all 20", decoded, strips)
+	}
+	if plis != 1 {
+		t.Fatalf("%d keyframe requests; want only the one at start", plis)
 	}
 }

@@ -51,13 +51,19 @@ type Sender struct {
 	encs     []*encoding // [0] is the full size
 	stopOnce sync.Once
 	done     chan struct{}
+
+	target  atomic.Int64 // kbit/s for all encodings; 0: as configured
+	applied int64        // the target the plans follow (send goroutine)
+	sent    atomic.Int64 // bytes written, all encodings
 }
 
 // encoding is one layer's encoder state, owned by the send goroutine
 // except for the keyframe flag.
 type encoding struct {
-	scale    int
-	kbps     int
+	base     int // the configured scale
+	scale    int // the scale in use: base, or twice it when halved
+	nominal  int // configured kbit/s
+	plan     plan
 	out      media.SampleWriter
 	keyframe atomic.Bool
 	enc      *codec.VP8Encoder
@@ -86,13 +92,25 @@ func StartSender(src FrameSource, out media.SampleWriter, cfg SenderConfig) *Sen
 		cfg.Log = slog.Default()
 	}
 	s := &Sender{src: src, cfg: cfg, done: make(chan struct{})}
-	s.encs = append(s.encs, &encoding{scale: 1, kbps: cfg.BitrateKbps, out: out})
+	s.encs = append(s.encs, newEncoding(1, cfg.BitrateKbps, out))
 	for _, l := range cfg.Layers {
-		s.encs = append(s.encs, &encoding{scale: max(l.Scale, 1), kbps: l.BitrateKbps, out: l.Out})
+		s.encs = append(s.encs, newEncoding(max(l.Scale, 1), l.BitrateKbps, l.Out))
 	}
 	go s.run()
 	return s
 }
+
+func newEncoding(scale, kbps int, out media.SampleWriter) *encoding {
+	return &encoding{base: scale, scale: scale, nominal: kbps, out: out, plan: plan{active: true, kbps: kbps}}
+}
+
+// SetTargetBitrate sets what all encodings together may send (kbit/s),
+// e.g. the congestion controller's estimate; it applies from the next
+// frame. The sender shares it out as allocate says.
+func (s *Sender) SetTargetBitrate(kbps int) { s.target.Store(int64(max(kbps, 1))) }
+
+// SentBytes is how many encoded bytes the sender has written so far.
+func (s *Sender) SentBytes() int64 { return s.sent.Load() }
 
 // RequestKeyframe makes the next frame of every layer a keyframe.
 func (s *Sender) RequestKeyframe() {
@@ -138,7 +156,11 @@ func (s *Sender) run() {
 		if s.cfg.Preview != nil {
 			s.cfg.Preview.WriteFrame(f)
 		}
+		s.followTarget()
 		for _, e := range s.encs {
+			if !e.plan.active || s.skipForRate(e, f) {
+				continue
+			}
 			err := s.encodeLayer(e, f)
 			if errors.Is(err, errNoEncoder) {
 				release()
@@ -151,6 +173,58 @@ func (s *Sender) run() {
 		}
 		release()
 	}
+}
+
+// followTarget re-plans the encodings when the target changed.
+func (s *Sender) followTarget() {
+	t := s.target.Load()
+	if t == 0 || t == s.applied {
+		return
+	}
+	s.applied = t
+	nominal := make([]int, len(s.encs))
+	prev := make([]plan, len(s.encs))
+	for i, e := range s.encs {
+		nominal[i], prev[i] = e.nominal, e.plan
+	}
+	if s.cfg.Screen {
+		// A screen keeps its size; screenFPS thins its frames instead.
+		nominal, prev = nominal[:1], prev[:1]
+	}
+	for i, p := range allocate(int(t), nominal, prev) {
+		s.replan(s.encs[i], p)
+	}
+}
+
+// replan puts a new plan in force for one encoding.
+func (s *Sender) replan(e *encoding, p plan) {
+	if p.active && !e.plan.active {
+		e.keyframe.Store(true) // receivers switched away meanwhile
+	}
+	e.scale = e.base
+	if p.halve && !s.cfg.Screen {
+		e.scale = 2 * e.base // a new encoder at the new size on the next frame
+	}
+	if e.enc != nil && p.active && p.kbps != e.plan.kbps {
+		if err := e.enc.SetBitrate(p.kbps); err != nil {
+			s.cfg.Log.Warn("video bitrate not changed", "kbps", p.kbps, "err", err)
+		}
+	}
+	e.plan = p
+}
+
+// skipForRate drops frames of a screen whose rate leaves it fewer frames
+// a second than the capture gives.
+func (s *Sender) skipForRate(e *encoding, f *media.VideoFrame) bool {
+	if !s.cfg.Screen || e.last.IsZero() || f.Timestamp.IsZero() {
+		return false
+	}
+	fps := screenFPS(e.plan.kbps, e.nominal, s.cfg.FPS)
+	if fps >= s.cfg.FPS {
+		return false
+	}
+	// A tenth of slack so a steady capture clock is not halved by jitter.
+	return f.Timestamp.Sub(e.last) < time.Second*9/time.Duration(10*fps)
 }
 
 // encodeLayer scales f for the layer, encodes and writes it, (re)creating
@@ -174,7 +248,7 @@ func (s *Sender) encodeLayer(e *encoding, f *media.VideoFrame) error {
 			e.enc = nil
 		}
 		enc, err := codec.NewVP8Encoder(codec.VP8Config{
-			Width: src.Width, Height: src.Height, FPS: s.cfg.FPS, BitrateKbps: e.kbps, Screen: s.cfg.Screen,
+			Width: src.Width, Height: src.Height, FPS: s.cfg.FPS, BitrateKbps: max(e.plan.kbps, 1), Screen: s.cfg.Screen,
 		})
 		if err != nil {
 			return fmt.Errorf("%w: %v", errNoEncoder, err)
@@ -200,6 +274,7 @@ func (s *Sender) encode(e *encoding, f *media.VideoFrame) error {
 		d = ts.Sub(e.last)
 	}
 	e.last = ts
+	s.sent.Add(int64(len(data)))
 	// The VP8 payloader copies data into packets, so buf can be reused.
 	return e.out.WriteSample(media.Sample{Data: data, Duration: d, Timestamp: ts})
 }

@@ -16,6 +16,10 @@ type PlayoutConfig struct {
 	// MinJitter is jitter too small to delay for (default 4 ms, a quarter
 	// of a 60 Hz refresh): below it the added delay is exactly zero.
 	MinJitter time.Duration
+	// Tolerance is jitter left unsmoothed (default 0): the delay added is
+	// the measured jitter minus this. In a conversation a frame shown a
+	// little early or late costs less than lag on every frame.
+	Tolerance time.Duration
 }
 
 // Playout paces frames so network jitter does not show as stutter.
@@ -86,10 +90,11 @@ func (p *Playout) Release(ts uint32, ready time.Time) time.Time {
 
 // Delay is the delay currently added to the fastest delivery.
 func (p *Playout) Delay() time.Duration {
-	if p.delay < p.cfg.MinJitter {
+	d := p.delay - p.cfg.Tolerance
+	if d < p.cfg.MinJitter {
 		return 0
 	}
-	return p.delay
+	return d
 }
 
 // Reset forgets the history, e.g. after the stream restarted.

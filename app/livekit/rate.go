@@ -1,0 +1,70 @@
+package livekit
+
+import (
+	"time"
+
+	"confer/app"
+)
+
+// rateEvery is how often the uplink estimate is shared out among the
+// video pipelines: GCC revises it a few times a second.
+const rateEvery = 200 * time.Millisecond
+
+// audioKbps is what a microphone takes of the uplink (Opus at 32 kbit/s
+// plus packet overhead); it is not paced, so the video's share leaves room.
+const audioKbps = 45
+
+// rateLoop steers the video encoders by the uplink estimate and reports
+// the estimate to the call now and then.
+func (s *session) rateLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(rateEvery)
+	defer tick.Stop()
+	var told int
+	var toldAt time.Time
+	for {
+		select {
+		case <-s.quit:
+			return
+		case now := <-tick.C:
+			bps, ok := s.up.estimate()
+			if !ok {
+				continue
+			}
+			kbps := bps / 1000
+			s.shareUplink(kbps)
+			if changedMuch(told, kbps) || now.Sub(toldAt) >= time.Second {
+				told, toldAt = kbps, now
+				s.t.config().Log.Debug("uplink estimate", "kbps", kbps)
+				s.emit(app.UplinkEstimate{Kbps: kbps})
+			}
+		}
+	}
+}
+
+func changedMuch(a, b int) bool { return b < a*9/10 || b > a*11/10 }
+
+// shareUplink divides the estimate between camera and screen. A shared
+// screen is what people are looking at: it gets up to 60 % of the rate,
+// the camera the rest. Both pipelines get their share every time, so one
+// restarted since (new device, new quality) is steered at once.
+func (s *session) shareUplink(kbps int) {
+	s.mu.Lock()
+	cam, scr, mic := s.pubs[app.SourceCamera], s.pubs[app.SourceScreen], s.pubs[app.SourceMicrophone]
+	s.mu.Unlock()
+	video := kbps
+	if mic != nil {
+		video -= audioKbps
+	}
+	video = max(video, 1)
+	switch {
+	case cam != nil && scr != nil:
+		share := min(scr.nominal, video*6/10)
+		scr.setRate(share)
+		cam.setRate(max(video-share, 1))
+	case cam != nil:
+		cam.setRate(video)
+	case scr != nil:
+		scr.setRate(video)
+	}
+}

@@ -1,0 +1,52 @@
+package video
+
+import "testing"
+
+// A 720p camera (1500 kbit/s) with a 320-wide layer (250 kbit/s), as the
+// estimate falls from plenty to a trickle and comes back.
+func TestACameraGivesUpResolutionBeforeMotion(t *testing.T) {
+	nominal := []int{1500, 250}
+	steps := []struct {
+		total      int
+		fullActive bool
+		fullKbps   int
+		halve      bool
+		smallKbps  int
+	}{
+		{3000, true, 1500, false, 250}, // plenty: as configured
+		{1200, true, 950, false, 250},  // the full layer takes what is left
+		{800, true, 550, true, 250},    // thin: half the size, same motion
+		{1000, true, 750, true, 250},   // a little better: not yet back (hysteresis)
+		{1200, true, 950, false, 250},  // clearly better: full size again
+		{500, false, 0, false, 250},    // too thin for it: the small layer serves
+		{600, false, 0, false, 250},    // not enough to resume
+		{700, true, 450, true, 250},    // resumes, at half size
+		{200, false, 0, false, 200},    // a trickle: all of it to the small layer
+	}
+	var prev []plan
+	for _, s := range steps {
+		p := allocate(s.total, nominal, prev)
+		full, small := p[0], p[1]
+		if full.active != s.fullActive || full.kbps != s.fullKbps || full.halve != s.halve || small.kbps != s.smallKbps {
+			t.Errorf("at %d kbit/s: full %+v small %+v; want full active=%v %d kbit/s halve=%v, small %d",
+				s.total, full, small, s.fullActive, s.fullKbps, s.halve, s.smallKbps)
+		}
+		prev = p
+	}
+}
+
+// With no smaller layer, the only encoding never stops.
+func TestASingleLayerNeverStops(t *testing.T) {
+	p := allocate(100, []int{2500}, nil)
+	if !p[0].active || p[0].kbps != 100 {
+		t.Fatalf("single layer at 100 kbit/s: %+v", p[0])
+	}
+}
+
+func TestAScreenGivesUpFrameRate(t *testing.T) {
+	for _, c := range []struct{ kbps, fps int }{{2500, 15}, {1250, 15}, {625, 7}, {100, 3}} {
+		if got := screenFPS(c.kbps, 2500, 15); got != c.fps {
+			t.Errorf("screen at %d of 2500 kbit/s: %d fps, want %d", c.kbps, got, c.fps)
+		}
+	}
+}
