@@ -17,8 +17,10 @@ func runGUI(env cli.Env) error {
 	}
 	opts.Log = cli.NewLogger(env.Stderr, logLevel)
 	opts.Transport, opts.StartHost = wiring.Transport, wiring.StartHost
-	if fake {
-		capture.RegisterFakeDevices()
+	if fake != "" {
+		if err := cli.RegisterFakeDevices(fake); err != nil {
+			return err
+		}
 	} else {
 		capture.RegisterSystemMicrophones(opts.Log)
 	}

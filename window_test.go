@@ -96,7 +96,7 @@ func startApp(t *testing.T, d *display, args ...string) func(what string, ok fun
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
-		t.Fatalf("window never showed %s; last state %+v", what, st)
+		t.Fatalf("window never showed %s; last state %+v, self %+v", what, st, st.Self)
 		return st
 	}
 }
@@ -224,4 +224,31 @@ func TestLobbyShowsPreviewAndRejectsABadRoomID(t *testing.T) {
 	}
 	wait("the preview drawn", func(s ui.State) bool { return s.PreviewFrames > 5 })
 	d.screenshot(t, filepath.Join(shots, "lobby.png"))
+}
+
+// key types a key combination into the Confer window, as a person would.
+func (d *display) key(t *testing.T, keys string) {
+	t.Helper()
+	cmd := exec.Command("xdotool", "search", "--sync", "--name", "^Confer$", "windowfocus", "--sync", "key", "--clearmodifiers", keys)
+	cmd.Env = append(os.Environ(), "DISPLAY="+d.name)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool key %s: %v\n%s", keys, err, out)
+	}
+}
+
+// Speaking into a muted microphone brings up "You're muted", as in Meet,
+// Zoom and Teams; unmuting takes it away. The synthetic microphone speaks
+// (espeak-ng phrases), through the same noise suppression a person has.
+func TestWindowSaysYoureMutedWhenYouSpeakMuted(t *testing.T) {
+	d := startDisplay(t)
+	_, url := startServe(t)
+	wait := startApp(t, d, "--server", url, "--room", "muted", "--name", "Grace", "--join", "--camera", "off", "--microphone", "on", "--fake-microphone", "speech")
+	wait("the call", func(s ui.State) bool { return s.Screen == "call" && s.Self != nil && !s.Self.MicMuted })
+	d.key(t, "ctrl+d")
+	st := wait("the muted hint", func(s ui.State) bool { return s.MutedHint })
+	if !st.Self.MicMuted {
+		t.Errorf("the hint shows but the microphone is not muted: %+v", st.Self)
+	}
+	d.key(t, "ctrl+d")
+	wait("the hint gone after unmuting", func(s ui.State) bool { return !s.MutedHint && !s.Self.MicMuted })
 }

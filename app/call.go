@@ -147,6 +147,12 @@ func (c *Call) SetAudioProfile(p AudioProfile) {
 	c.post(cmdReconfigure{src: SourceMicrophone, apply: func(t Transport) error { return t.SetAudioProfile(p) }})
 }
 
+// SetAudioProcessing switches echo cancellation, noise suppression and
+// automatic gain, now on a microphone that is on, and for the next joins.
+func (c *Call) SetAudioProcessing(p media.AudioProcessing) {
+	c.post(cmdReconfigure{src: SourceMicrophone, apply: func(t Transport) error { return t.SetAudioProcessing(p) }})
+}
+
 // UseDevices switches to another camera and microphone during the call (or
 // for the next join). Others see the track restart, not you leaving.
 func (c *Call) UseDevices(cameraID, microphoneID string) {

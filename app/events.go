@@ -98,6 +98,13 @@ type LocalSourceChanged struct {
 	On     bool
 }
 
+// MutedSpeech reports that the person has been speaking for a second
+// while their microphone is muted (Speaking), or no longer is: the window
+// says "you're muted", as Meet, Zoom and Teams do. Nothing is sent.
+type MutedSpeech struct {
+	Speaking bool
+}
+
 // UplinkChanged reports the estimate of what this participant's uplink
 // carries (kbit/s), about once a second and when it moves: the rate its
 // video is held to.
@@ -129,6 +136,7 @@ func (NetworkQuality) isEvent()     {}
 func (DeviceError) isEvent()        {}
 func (LocalSourceChanged) isEvent() {}
 func (UplinkChanged) isEvent()      {}
+func (MutedSpeech) isEvent()        {}
 func (UserJoined) isEvent()         {}
 func (UserLeft) isEvent()           {}
 func (RemoteVideo) isEvent()        {}

@@ -80,6 +80,10 @@ func (f *fakeTransport) SetVideoProfile(p media.VideoProfile) error {
 	return nil
 }
 func (f *fakeTransport) SetAudioProfile(p AudioProfile) error { f.record("audio %v", p); return nil }
+func (f *fakeTransport) SetAudioProcessing(p media.AudioProcessing) error {
+	f.record("processing %+v", p)
+	return nil
+}
 func (f *fakeTransport) UseDevice(src Source, id string) error {
 	f.record("use %v %s", src, id)
 	return nil

@@ -8,16 +8,18 @@ import (
 
 // loop is the state the call's goroutine owns, and nothing else touches.
 type loop struct {
-	c        *Call
-	link     link
-	gen      int      // the current session; bumped when one ends
-	join     *cmdJoin // the join under way, if any
-	latest   []Participant
-	roster   *roster // what has been reported
-	speakers speakers
-	sources  sources
-	ticker   Ticker // runs while in a call: the link is re-evaluated
-	out      []Event
+	c         *Call
+	link      link
+	gen       int      // the current session; bumped when one ends
+	join      *cmdJoin // the join under way, if any
+	latest    []Participant
+	roster    *roster // what has been reported
+	speakers  speakers
+	sources   sources
+	ticker    Ticker // runs while in a call: the link is re-evaluated
+	voice     bool   // the person is speaking (the transport's voice detector)
+	mutedTalk bool   // MutedSpeech{Speaking: true} is what was reported last
+	out       []Event
 }
 
 func (c *Call) run() {
@@ -51,7 +53,20 @@ func (c *Call) run() {
 	}
 }
 
-func (l *loop) emit(ev ...Event) { l.out = append(l.out, ev...) }
+func (l *loop) emit(ev ...Event) {
+	l.out = append(l.out, ev...)
+	l.checkMutedSpeech()
+}
+
+// checkMutedSpeech reports speaking into a muted microphone when it
+// starts or ends (the microphone unmuted, the person quiet, the call over).
+func (l *loop) checkMutedSpeech() {
+	now := l.voice && l.link.state.InCall() && !l.sources[SourceMicrophone].wanted
+	if now != l.mutedTalk {
+		l.mutedTalk = now
+		l.out = append(l.out, MutedSpeech{Speaking: now})
+	}
+}
 
 // handle applies one message; false means the call is closing.
 func (l *loop) handle(m any) bool {
@@ -227,6 +242,9 @@ func (l *loop) signal(sig Signal) {
 		if l.link.state == Connected {
 			l.emit(s)
 		}
+	case LocalVoice:
+		l.voice = s.Speaking
+		l.checkMutedSpeech()
 	case UplinkEstimate:
 		if l.link.state.InCall() {
 			l.emit(UplinkChanged{EstimateKbps: s.Kbps})
@@ -277,6 +295,7 @@ func (l *loop) endSession() {
 	l.roster.reset()
 	l.latest = nil
 	l.speakers = speakers{}
+	l.voice = false
 	before := l.sources
 	l.sources.leave()
 	for _, src := range LocalSources {

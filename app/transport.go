@@ -26,13 +26,19 @@ type Transport interface {
 	// not connected.
 	Disconnect()
 	// SetSource starts (capturing and publishing) or stops a local source.
-	// deviceID picks the device or screen; "" keeps the configured one.
+	// deviceID picks the device or screen; "" keeps the configured one. A
+	// microphone that was on is muted rather than stopped: nothing is sent,
+	// the device stays open so the voice detector can tell a person they
+	// speak while muted, and unmuting is instant.
 	SetSource(src Source, on bool, deviceID string) error
 	// SetVideoProfile changes the camera's size, frame rate and bitrate; a
 	// camera that is on restarts on the same track.
 	SetVideoProfile(p media.VideoProfile) error
 	// SetAudioProfile changes how the microphone is coded, the same way.
 	SetAudioProfile(p AudioProfile) error
+	// SetAudioProcessing switches echo cancellation, noise suppression and
+	// automatic gain, live on a microphone that is on, and for later.
+	SetAudioProcessing(p media.AudioProcessing) error
 	// UseDevice switches the camera or microphone; a source that is on
 	// restarts on the new device, on the same track: others see the
 	// picture change, not the track go.
@@ -60,6 +66,14 @@ type TransportConfig struct {
 	Video        media.VideoProfile
 	Screen       media.ScreenProfile
 	Audio        AudioProfile
+	// Processing cleans the microphone up before it is sent.
+	Processing media.AudioProcessing
+	// Playback, when set, taps what the speaker plays (the echo
+	// canceller's reference); nil when nothing plays here.
+	Playback func() media.PlaybackTap
+	// RoomEcho, when set, simulates a room's echo into the microphone
+	// (bots measure echo cancellation with it).
+	RoomEcho *media.RoomEcho
 	// ConnectTimeout bounds a join; 0 for 10 s.
 	ConnectTimeout time.Duration
 
@@ -69,8 +83,11 @@ type TransportConfig struct {
 	VideoSink func(userID string, source Source) media.FrameSink
 	// AudioSink is asked once per subscribed remote audio track.
 	AudioSink func(userID string, source Source) media.PCMSink
-	// LocalLevel gets the RMS level of each captured microphone frame.
+	// LocalLevel gets the RMS level of each processed microphone frame.
 	LocalLevel func(rms float64)
+	// LocalAudio, when set, gets every processed microphone frame, sent or
+	// muted.
+	LocalAudio media.PCMSink
 }
 
 // TransportFactory makes a transport; main injects LiveKit's.
@@ -155,6 +172,12 @@ type SourceEnded struct {
 	Err    error
 }
 
+// LocalVoice reports that the voice detector heard the person start or
+// stop speaking (judged over a second), muted or not.
+type LocalVoice struct {
+	Speaking bool
+}
+
 // LevelsMeasured carries audio levels measured by the media pipelines over
 // the interval that ended at At. Speaking flags are the call's to set.
 type LevelsMeasured struct {
@@ -170,6 +193,7 @@ type UplinkEstimate struct {
 
 func (RosterChanged) isSignal()  {}
 func (UplinkEstimate) isSignal() {}
+func (LocalVoice) isSignal()     {}
 func (UserDeparting) isSignal()  {}
 func (LinkSample) isSignal()     {}
 func (LinkLost) isSignal()       {}

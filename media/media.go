@@ -161,3 +161,11 @@ func (t teePCM) AudioStats(s AudioReceiveStats) {
 		}
 	}
 }
+
+// PlaybackTap is what a playback device took, with when it took each
+// block: the echo canceller's far-end reference. One goroutine drains it;
+// Close detaches it from the playback.
+type PlaybackTap interface {
+	Drain(f func(pcm []int16, at time.Time))
+	Close()
+}

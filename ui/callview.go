@@ -26,6 +26,8 @@ type callView struct {
 	order  []string // user IDs in join order
 	banner *widget.Label
 	count  *widget.Label
+	// mutedHint tells a person speaking into a muted microphone.
+	mutedHint *widget.Label
 
 	// Shared screens by user; the latest shared is last, and staged
 	// unless the person chose the grid.
@@ -60,6 +62,9 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	v.banner.Importance = widget.WarningImportance
 	v.banner.Hide()
 	v.count = widget.NewLabel("")
+	v.mutedHint = widget.NewLabelWithStyle("You're muted: unmute to speak (Ctrl+D)", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	v.mutedHint.Importance = widget.HighImportance
+	v.mutedHint.Hide()
 	v.mic = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), act.toggleMic)
 	v.cam = widget.NewButtonWithIcon("", theme.MediaVideoIcon(), act.toggleCam)
 	v.invite = widget.NewButtonWithIcon("Copy invite", theme.ContentCopyIcon(), act.copyInvite)
@@ -86,7 +91,7 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	v.sized = act.sized
 	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(), v.count, layout.NewSpacer(), v.viewBtn, v.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
-	top := container.NewVBox(v.banner, container.NewCenter(v.resume))
+	top := container.NewVBox(v.banner, v.mutedHint, container.NewCenter(v.resume))
 	v.root = container.NewBorder(top, container.NewStack(bg, container.NewPadded(toolbar)), nil, nil,
 		container.NewPadded(v.grid))
 	v.relayout()
@@ -234,6 +239,9 @@ func (v *callView) onEvent(ev app.Event, schedule func(func()), routes *router) 
 		v.showBanner(deviceMessage(e))
 	case app.LocalSourceChanged:
 		v.setLocal(e)
+	case app.MutedSpeech:
+		v.mutedHint.Hidden = !e.Speaking
+		v.mutedHint.Refresh()
 	case app.AudioLevels:
 		v.setSpeaking(e)
 	case app.NetworkQuality:

@@ -180,7 +180,7 @@ func (c *controller) restartPreview() {
 	l.preview.SetInfo(info)
 	prev, camErr, micErr := pipeline.StartPreview(pipeline.PreviewConfig{
 		CameraID: m.camera, MicrophoneID: m.microphone, Camera: m.cameraOn, Microphone: m.microphoneOn,
-		Video: l.preview,
+		Processing: m.processing, Video: l.preview,
 		Level: func(rms float64) { c.b.do(func() { l.meter.SetRMS(rms) }) },
 	})
 	c.prev = prev

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"confer/app"
+	"confer/media"
 	"confer/media/audio"
 	"confer/media/capture"
 )
@@ -23,6 +24,7 @@ type deviceModel struct {
 	cameraOn, microphoneOn bool // join with them on
 	quality                app.VideoQuality
 	audio                  app.AudioProfile
+	processing             media.AudioProcessing
 	mirror                 bool
 }
 
@@ -31,6 +33,7 @@ const (
 	prefCamera, prefMicrophone, prefSpeaker = "camera", "microphone", "speaker"
 	prefCameraOn, prefMicOn                 = "camera-on", "mic-on"
 	prefQuality, prefAudio, prefMirror      = "video-quality", "audio-profile", "mirror"
+	prefEcho, prefNoise, prefGain           = "echo-cancellation", "noise-suppression", "auto-gain"
 )
 
 // load reads the saved choices and lists what is connected.
@@ -44,7 +47,22 @@ func (m *deviceModel) load(p fyne.Preferences) {
 		m.audio = app.AudioMusic
 	}
 	m.mirror = p.BoolWithFallback(prefMirror, true)
+	def := processingFor(m.audio)
+	m.processing = media.AudioProcessing{
+		EchoCancellation: p.BoolWithFallback(prefEcho, def.EchoCancellation),
+		NoiseSuppression: p.BoolWithFallback(prefNoise, def.NoiseSuppression),
+		AutoGain:         p.BoolWithFallback(prefGain, def.AutoGain),
+	}
 	m.refresh()
+}
+
+// processingFor is what an audio profile starts with: all of it for
+// speech, none for music, which wants the raw signal.
+func processingFor(p app.AudioProfile) media.AudioProcessing {
+	if p == app.AudioMusic {
+		return media.AudioProcessing{}
+	}
+	return media.SpeechProcessing
 }
 
 func (m *deviceModel) save(p fyne.Preferences) {
@@ -56,6 +74,9 @@ func (m *deviceModel) save(p fyne.Preferences) {
 	p.SetString(prefQuality, m.quality.String())
 	p.SetString(prefAudio, m.audio.String())
 	p.SetBool(prefMirror, m.mirror)
+	p.SetBool(prefEcho, m.processing.EchoCancellation)
+	p.SetBool(prefNoise, m.processing.NoiseSuppression)
+	p.SetBool(prefGain, m.processing.AutoGain)
 }
 
 // refresh lists the devices connected now. A chosen device that is still

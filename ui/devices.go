@@ -18,6 +18,7 @@ import (
 type devicesForm struct {
 	camera, microphone, speaker *widget.Select
 	quality, audio              *widget.Select
+	cleanup                     *processingChecks
 	mirror                      *widget.Check
 }
 
@@ -34,6 +35,7 @@ func newDevicesForm(m *deviceModel) *devicesForm {
 		speaker:    widget.NewSelect(nil, nil),
 		quality:    widget.NewSelect(qualityLabels, nil),
 		audio:      widget.NewSelect(audioLabels, nil),
+		cleanup:    newProcessingChecks(),
 		mirror:     widget.NewCheck("Mirror my video (others see it unmirrored)", nil),
 	}
 	fill(f.camera, m.cameras, m.camera)
@@ -45,6 +47,10 @@ func newDevicesForm(m *deviceModel) *devicesForm {
 		}
 	}
 	f.audio.SetSelectedIndex(int(m.audio))
+	f.cleanup.set(m.processing)
+	// Another profile brings its own clean-up: music wants the raw
+	// signal. The person can still change each switch after.
+	f.audio.OnChanged = func(string) { f.cleanup.set(processingFor(app.AudioProfile(max(f.audio.SelectedIndex(), 0)))) }
 	f.mirror.SetChecked(m.mirror)
 	return f
 }
@@ -56,6 +62,7 @@ func (f *devicesForm) items() []*widget.FormItem {
 		widget.NewFormItem("Speaker", f.speaker),
 		widget.NewFormItem("Video quality", f.quality),
 		widget.NewFormItem("Audio", f.audio),
+		widget.NewFormItem("Clean-up", f.cleanup.row()),
 		widget.NewFormItem("", f.mirror),
 	}
 }
@@ -67,6 +74,7 @@ func (f *devicesForm) chosen(m deviceModel) deviceModel {
 	m.speaker = pickID(m.speakers, f.speaker)
 	m.quality = qualityValues[max(f.quality.SelectedIndex(), 0)]
 	m.audio = app.AudioProfile(max(f.audio.SelectedIndex(), 0))
+	m.processing = f.cleanup.value()
 	m.mirror = f.mirror.Checked
 	return m
 }
@@ -106,6 +114,9 @@ func (c *controller) applyDevices(s *presenter, next deviceModel) {
 	}
 	if next.audio != old.audio {
 		s.call.SetAudioProfile(next.audio)
+	}
+	if next.processing != old.processing {
+		s.call.SetAudioProcessing(next.processing)
 	}
 	if next.speaker != s.speaker {
 		s.speaker = next.speaker

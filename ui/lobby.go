@@ -39,6 +39,7 @@ type lobby struct {
 	camOn, micOn   *widget.Check
 	camSel, micSel *widget.Select
 	spkSel         *widget.Select
+	cleanup        *processingChecks
 	// devices is what the pickers show and change; filling is set while
 	// they are filled from it, so that does not count as a choice.
 	devices         *deviceModel
@@ -90,6 +91,7 @@ func newLobby(schedule func(func()), devices *deviceModel, onSubmit, onDevicesCh
 	l.camSel = widget.NewSelect(nil, nil)
 	l.micSel = widget.NewSelect(nil, nil)
 	l.spkSel = widget.NewSelect(nil, nil)
+	l.cleanup = newProcessingChecks()
 	l.showDevices()
 	// Hooked up last: setting the initial values must not restart a preview
 	// that does not exist yet.
@@ -102,6 +104,7 @@ func newLobby(schedule func(func()), devices *deviceModel, onSubmit, onDevicesCh
 			l.devices.speaker = pickID(l.devices.speakers, l.spkSel)
 		}
 	}
+	l.cleanup.onChange(func() { l.choose(func(m *deviceModel) { m.processing = l.cleanup.value() }) })
 
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Join a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -113,6 +116,7 @@ func newLobby(schedule func(func()), devices *deviceModel, onSubmit, onDevicesCh
 		container.NewGridWithColumns(2, l.camOn, l.camSel),
 		container.NewGridWithColumns(2, l.micOn, l.micSel),
 		l.meter,
+		l.cleanup.row(),
 		container.NewGridWithColumns(2, widget.NewLabel("Speaker"), l.spkSel),
 	)
 	previewBox := container.NewBorder(nil, pickers, nil, nil, container.NewStack(
@@ -177,6 +181,7 @@ func (l *lobby) showDevices() {
 	fill(l.camSel, m.cameras, m.camera)
 	fill(l.micSel, m.microphones, m.microphone)
 	fill(l.spkSel, m.speakers, m.speaker)
+	l.cleanup.set(m.processing)
 	l.camOn.SetChecked(m.cameraOn)
 	l.micOn.SetChecked(m.microphoneOn)
 }

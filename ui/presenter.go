@@ -46,6 +46,8 @@ func newPresenter(w *controller, p app.JoinParams, hosting bool) *presenter {
 		Preview:      w.routes.sink(selfKey),
 		Video:        m.quality.Profile(),
 		Audio:        m.audio,
+		Processing:   m.processing,
+		Playback:     s.mixer.PlaybackTap,
 		VideoSink: func(user string, src app.Source) media.FrameSink {
 			if src == app.SourceScreen {
 				return w.routes.sink(screenKey(user))

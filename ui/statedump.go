@@ -29,6 +29,8 @@ type State struct {
 	Mirrored bool        `json:"mirrored"`
 	// Resume is the offer of a device plugged back in, when shown.
 	Resume string `json:"resume,omitempty"`
+	// MutedHint: "You're muted" is shown (speaking into a muted microphone).
+	MutedHint bool `json:"muted_hint,omitempty"`
 	// PreviewFrames counts the lobby preview's frames shown.
 	PreviewFrames int64 `json:"preview_frames,omitempty"`
 }
@@ -118,6 +120,7 @@ func (c *controller) dumpState() {
 		if v.resume.Visible() {
 			st.Resume = v.resume.Text
 		}
+		st.MutedHint = v.mutedHint.Visible()
 	}
 	data, _ := json.MarshalIndent(st, "", "  ")
 	tmp := c.opts.StatePath + ".tmp"

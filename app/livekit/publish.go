@@ -33,6 +33,14 @@ type published struct {
 	// nil for audio.
 	setRate func(kbps int)
 	nominal int // kbit/s the source is configured for, all layers
+	// mic is the microphone pipeline; nil for video.
+	mic pipeline.AudioSender
+	// muted: a microphone turned off in the call; it stays open, sends
+	// nothing, and its track is marked muted.
+	muted bool
+	// loss points at the current microphone pipeline's SetExpectedLoss;
+	// the track's RTCP handler feeds it receiver reports.
+	loss *atomic.Pointer[func(pct int)]
 }
 
 // ended tells whether the pipeline stopped by itself (or was stopped).
@@ -48,6 +56,9 @@ func (p *published) ended() bool {
 // setSource starts or stops one local source. The call's worker calls it
 // one source change at a time, so no two changes interleave.
 func (s *session) setSource(src app.Source, on bool) error {
+	if src == app.SourceMicrophone && s.muteMicrophone(!on) {
+		return nil
+	}
 	s.mu.Lock()
 	cur := s.pubs[src]
 	dead := cur != nil && cur.ended()
@@ -76,6 +87,35 @@ func (s *session) setSource(src app.Source, on bool) error {
 	return nil
 }
 
+// muteMicrophone mutes or unmutes a microphone that is on the air; false
+// when there is none, so it must be started (or there is nothing to stop).
+func (s *session) muteMicrophone(mute bool) bool {
+	s.mu.Lock()
+	p := s.pubs[app.SourceMicrophone]
+	ok := p != nil && !p.ended() && (mute || p.muted)
+	if ok {
+		p.muted = mute
+	}
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	p.mic.SetMuted(mute)
+	p.pub.SetMuted(mute)
+	return true
+}
+
+// setProcessing switches the running microphone's processing.
+func (s *session) setProcessing(cfg media.AudioProcessing) error {
+	s.mu.Lock()
+	p := s.pubs[app.SourceMicrophone]
+	s.mu.Unlock()
+	if p == nil || p.mic == nil {
+		return nil
+	}
+	return p.mic.SetProcessing(cfg)
+}
+
 // restartSource restarts a source that is on with the current settings
 // (device, quality, profile), on the same tracks. A source that is off
 // stays off; the settings apply when it is turned on.
@@ -93,12 +133,15 @@ func (s *session) restartSource(src app.Source) error {
 	}
 	// The device is free only once the old pipeline has stopped.
 	cur.stop()
-	p, err := s.start(src, cur.tracks, cur.keyframe)
+	p, err := s.start(src, cur.tracks, cur.keyframe, cur.loss)
 	if err != nil {
 		s.unpublish(cur.pub)
 		return err
 	}
 	p.pub = cur.pub
+	if p.muted = cur.muted; p.mic != nil {
+		p.mic.SetMuted(p.muted) // a muted microphone stays muted on the new device
+	}
 	s.install(src, p)
 	return nil
 }
@@ -137,14 +180,14 @@ func (s *session) watch(src app.Source, p *published) {
 
 // publish creates the tracks of src, starts its pipeline and publishes.
 func (s *session) publish(src app.Source) (*published, error) {
-	kf := new(atomic.Pointer[func(int)])
-	tracks, err := s.newTracks(src, kf)
+	kf, loss := new(atomic.Pointer[func(int)]), new(atomic.Pointer[func(int)])
+	tracks, err := s.newTracks(src, kf, loss)
 	if err != nil {
 		return nil, err
 	}
 	// The pipeline starts first: a device that cannot open must not leave
 	// a published track behind.
-	p, err := s.start(src, tracks, kf)
+	p, err := s.start(src, tracks, kf, loss)
 	if err != nil {
 		return nil, err
 	}
@@ -170,13 +213,9 @@ func simulcastID() string { return "camera-" + rand.Text()[:10] }
 
 // newTracks makes the tracks of a source: for a camera one per layer of
 // pipeline.CameraLayers, full size first.
-func (s *session) newTracks(src app.Source, kf *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, error) {
+func (s *session) newTracks(src app.Source, kf, loss *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, error) {
 	if src == app.SourceMicrophone {
-		t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
-			MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-			SDPFmtpLine: "minptime=10;useinbandfec=1",
-		}, lksdk.WithRTCPHandler(func(rtcp.Packet) { s.live.noteRx() }))
-		return []*lksdk.LocalTrack{t}, err
+		return s.newAudioTrack(loss)
 	}
 	if src != app.SourceCamera {
 		t, err := s.newVideoTrack(0, kf)
@@ -194,6 +233,34 @@ func (s *session) newTracks(src app.Source, kf *atomic.Pointer[func(int)]) ([]*l
 		tracks = append(tracks, t)
 	}
 	return tracks, nil
+}
+
+// newAudioTrack makes the Opus track; the server's receiver reports on it
+// set how much in-band FEC the encoder adds.
+func (s *session) newAudioTrack(loss *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, error) {
+	var t *lksdk.LocalTrack
+	t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
+		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1",
+	}, lksdk.WithRTCPHandler(func(p rtcp.Packet) {
+		s.live.noteRx()
+		if rr, ok := p.(*rtcp.ReceiverReport); ok {
+			if f := loss.Load(); f != nil {
+				(*f)(lossPercent(rr, uint32(t.SSRC())))
+			}
+		}
+	}))
+	return []*lksdk.LocalTrack{t}, err
+}
+
+// lossPercent is the loss a receiver report gives for ssrc (-1: none).
+func lossPercent(rr *rtcp.ReceiverReport, ssrc uint32) int {
+	for _, r := range rr.Reports {
+		if r.SSRC == ssrc {
+			return int(r.FractionLost) * 100 / 256
+		}
+	}
+	return -1
 }
 
 // newVideoTrack makes one VP8 layer whose PLI and FIR ask that layer of

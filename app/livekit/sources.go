@@ -12,8 +12,9 @@ import (
 )
 
 // start starts src's pipeline with the current settings, writing to
-// tracks. kf is pointed at the new video pipeline.
-func (s *session) start(src app.Source, tracks []*lksdk.LocalTrack, kf *atomic.Pointer[func(int)]) (*published, error) {
+// tracks. kf is pointed at a new video pipeline's keyframe requests, loss
+// at a new microphone's expected loss.
+func (s *session) start(src app.Source, tracks []*lksdk.LocalTrack, kf, loss *atomic.Pointer[func(int)]) (*published, error) {
 	cfg := s.t.config()
 	writers := make([]media.SampleWriter, len(tracks))
 	for i, t := range tracks {
@@ -21,13 +22,17 @@ func (s *session) start(src app.Source, tracks []*lksdk.LocalTrack, kf *atomic.P
 	}
 	switch src {
 	case app.SourceMicrophone:
-		snd, err := pipeline.StartMicrophone(pipeline.MicrophoneConfig{
-			DeviceID: cfg.MicrophoneID, Music: cfg.Audio == app.AudioMusic, Level: s.localLevel(cfg.LocalLevel), Log: cfg.Log,
-		}, writers[0])
+		snd, err := pipeline.StartMicrophone(s.micConfig(cfg), writers[0])
 		if err != nil {
 			return nil, err
 		}
-		return &published{tracks: tracks, stop: snd.Stop, done: snd.Done()}, nil
+		setLoss := func(pct int) {
+			if pct >= 0 {
+				snd.SetExpectedLoss(pct)
+			}
+		}
+		loss.Store(&setLoss)
+		return &published{tracks: tracks, stop: snd.Stop, done: snd.Done(), mic: snd, loss: loss}, nil
 	case app.SourceCamera, app.SourceScreen:
 		snd, err := s.startVideo(src, cfg, writers)
 		if err != nil {
@@ -50,6 +55,21 @@ func (s *session) startVideo(src app.Source, cfg app.TransportConfig, writers []
 	return pipeline.StartCamera(pipeline.CameraConfig{
 		DeviceID: cfg.CameraID, Profile: cfg.Video, Preview: cfg.Preview, Log: cfg.Log,
 	}, writers)
+}
+
+// micConfig is the microphone pipeline the settings ask for.
+func (s *session) micConfig(cfg app.TransportConfig) pipeline.MicrophoneConfig {
+	return pipeline.MicrophoneConfig{
+		DeviceID:   cfg.MicrophoneID,
+		Music:      cfg.Audio == app.AudioMusic,
+		Processing: cfg.Processing,
+		Playback:   cfg.Playback,
+		Room:       cfg.RoomEcho,
+		Level:      s.localLevel(cfg.LocalLevel),
+		Voice:      func(speaking bool) { s.emit(app.LocalVoice{Speaking: speaking}) },
+		Monitor:    cfg.LocalAudio,
+		Log:        cfg.Log,
+	}
 }
 
 // localLevel feeds the session's level reports and the owner's meter.

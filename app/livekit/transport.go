@@ -111,6 +111,16 @@ func (t *Transport) SetAudioProfile(p app.AudioProfile) error {
 	return t.restart(app.SourceMicrophone)
 }
 
+// SetAudioProcessing implements app.Transport: live on a microphone that
+// is on.
+func (t *Transport) SetAudioProcessing(p media.AudioProcessing) error {
+	t.update(func(c *app.TransportConfig) { c.Processing = p })
+	if s := t.session(); s != nil {
+		return s.setProcessing(p)
+	}
+	return nil
+}
+
 // UseDevice implements app.Transport.
 func (t *Transport) UseDevice(src app.Source, deviceID string) error {
 	if !t.setDevice(src, deviceID) {

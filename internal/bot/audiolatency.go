@@ -39,7 +39,7 @@ type playbackLatency struct {
 func watchPlayback(m *audio.Mixer) *playbackLatency {
 	p := newPlaybackLatency(audio.NewTap(), capture.FakeTone.ClickEvery)
 	p.mixer = m
-	m.SetTap(p.tap)
+	m.AddTap(p.tap)
 	go p.run()
 	return p
 }
@@ -84,7 +84,7 @@ func (p *playbackLatency) result() *AudioLatency {
 	}
 	p.once.Do(func() {
 		if p.mixer != nil {
-			p.mixer.SetTap(nil)
+			p.mixer.RemoveTap(p.tap)
 		}
 		close(p.stop)
 	})

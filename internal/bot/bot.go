@@ -14,6 +14,7 @@ import (
 	"confer/media"
 	"confer/media/audio"
 	"confer/media/capture"
+	"confer/media/synth"
 )
 
 // Config is what `confer bot` takes from its flags.
@@ -29,7 +30,15 @@ type Config struct {
 	Profile                  media.VideoProfile
 	Duration                 time.Duration // 0: until ctx ends
 	Play                     bool          // play what it hears (the null device without a sound card)
-	Log                      *slog.Logger
+	// Microphone is what the synthetic microphone hears, when it is not
+	// the standard tone: speech, noise, silence or a mix (see Signal).
+	Microphone synth.Signal
+	// Processing cleans the microphone up before it is sent.
+	Processing media.AudioProcessing
+	// RoomEcho, when set, puts what the bot plays back into its own
+	// microphone, as a laptop's speakers do (it needs Play).
+	RoomEcho *media.RoomEcho
+	Log      *slog.Logger
 	// Transport makes the call's transport (LiveKit's, from main).
 	Transport app.TransportFactory
 }
@@ -47,8 +56,21 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	rs := &remotes{byKey: map[remoteKey]*remote{}}
-	audioSink := func(u string, s app.Source) media.PCMSink { return rs.get(u, s) }
+	rs := &remotes{byKey: map[remoteKey]*remote{}, sent: &recording{}}
+	tc := app.TransportConfig{
+		Log:          cfg.Log,
+		CameraID:     cfg.CameraID,
+		MicrophoneID: cfg.MicrophoneID,
+		Video:        cfg.Profile,
+		Processing:   cfg.Processing,
+		RoomEcho:     cfg.RoomEcho,
+		LocalAudio:   rs.sent,
+		VideoSink:    func(u string, s app.Source) media.FrameSink { return rs.get(u, s) },
+		AudioSink:    func(u string, s app.Source) media.PCMSink { return rs.get(u, s) },
+	}
+	if cfg.Microphone != nil {
+		tc.MicrophoneID = capture.AddFakeMicrophone(cfg.User, cfg.Microphone)
+	}
 	if cfg.Play {
 		mixer := audio.NewMixer()
 		player, err := audio.NewPlayer(mixer, cfg.Log)
@@ -57,16 +79,10 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		}
 		defer player.Close()
 		rs.played = watchPlayback(mixer)
-		audioSink = func(u string, s app.Source) media.PCMSink { return media.TeePCM(rs.get(u, s), mixer.NewInput()) }
+		tc.AudioSink = func(u string, s app.Source) media.PCMSink { return media.TeePCM(rs.get(u, s), mixer.NewInput()) }
+		tc.Playback = mixer.PlaybackTap
 	}
-	call := app.New(cfg.Transport(app.TransportConfig{
-		Log:          cfg.Log,
-		CameraID:     cfg.CameraID,
-		MicrophoneID: cfg.MicrophoneID,
-		Video:        cfg.Profile,
-		VideoSink:    func(u string, s app.Source) media.FrameSink { return rs.get(u, s) },
-		AudioSink:    audioSink,
-	}), app.WithLogger(cfg.Log))
+	call := app.New(cfg.Transport(tc), app.WithLogger(cfg.Log))
 	defer call.Close()
 	st := &Stats{Room: cfg.Room, User: cfg.User, Remotes: map[string]*RemoteStats{}}
 
@@ -155,6 +171,9 @@ func finish(st *Stats, rs *remotes) {
 	st.AudioLatencyMS = rs.played.result()
 	for k, r := range rs.all() {
 		s := r.stats()
+		if db, ok := echoReturnDB(rs.sent, r.heard); ok {
+			s.EchoReturnDB = &db
+		}
 		if k.source == app.SourceScreen {
 			base := st.Remotes[k.user]
 			if base == nil {
@@ -196,6 +215,7 @@ func merge(a, b *RemoteStats) *RemoteStats {
 
 // copyAudio copies the audio measurements of from into to.
 func copyAudio(to, from *RemoteStats) {
+	to.EchoReturnDB = from.EchoReturnDB
 	to.AudioFramesDecoded, to.AudioLevel, to.AudioFrequencyHz = from.AudioFramesDecoded, from.AudioLevel, from.AudioFrequencyHz
 	to.AudioFramesConcealed, to.AudioFramesRecovered, to.AudioConcealedPct = from.AudioFramesConcealed, from.AudioFramesRecovered, from.AudioConcealedPct
 }
@@ -213,6 +233,7 @@ type remotes struct {
 	mu        sync.Mutex
 	byKey     map[remoteKey]*remote
 	played    *playbackLatency // nil unless playing
+	sent      *recording       // what this bot's microphone sent
 }
 
 func (rs *remotes) get(user string, source app.Source) *remote {
@@ -221,7 +242,7 @@ func (rs *remotes) get(user string, source app.Source) *remote {
 	k := remoteKey{user, source}
 	r := rs.byKey[k]
 	if r == nil {
-		r = &remote{joinStart: rs.joinStart, subscribed: time.Now()}
+		r = &remote{joinStart: rs.joinStart, subscribed: time.Now(), heard: &recording{}}
 		rs.byKey[k] = r
 	}
 	return r

@@ -88,6 +88,11 @@ type RemoteStats struct {
 	AudioFramesConcealed int     `json:"audio_frames_concealed,omitempty"`
 	AudioFramesRecovered int     `json:"audio_frames_recovered,omitempty"`
 	AudioConcealedPct    float64 `json:"audio_concealed_pct,omitempty"`
+	// EchoReturnDB is how loud this bot's own voice comes back inside the
+	// remote's audio, relative to how loud it was sent (dB), after the
+	// first seconds: -3 with no echo cancellation and a -3 dB room at the
+	// remote, far lower with it.
+	EchoReturnDB *float64 `json:"echo_return_db,omitempty"`
 	// Timeline is what arrived each second: bitrate, frames, the layer.
 	Timeline []Second `json:"timeline,omitempty"`
 }
@@ -148,6 +153,7 @@ type remote struct {
 	video       media.VideoReceiveStats
 	audioStats  media.AudioReceiveStats
 	timeline    []Second
+	heard       *recording // the remote's decoded audio
 }
 
 // VideoStats implements media.VideoStatsObserver.
@@ -218,6 +224,7 @@ func (r *remote) WriteFrame(f *media.VideoFrame) {
 }
 
 func (r *remote) WritePCM(pcm []int16) {
+	r.heard.WritePCM(pcm)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.audio++

@@ -25,7 +25,12 @@ func Bot(env Env) error {
 	fs.StringVar(&cfg.APIKey, "api-key", "", "API key, to make a token locally")
 	fs.StringVar(&cfg.APISecret, "api-secret", "", "API secret, to make a token locally")
 	videoMode := fs.String("video", "fake", "fake or none")
-	audioMode := fs.String("audio", "fake", "fake or none")
+	audioMode := fs.String("audio", "fake", "fake (a tone with clicks), speech (spoken phrases), silence or none")
+	noise := fs.Float64("noise", 0, "add pink noise at this level (dBFS, e.g. -30) to the microphone; 0 for none")
+	roomEcho := fs.String("room-echo", "", "simulate a room: what the bot plays comes back into its microphone after DELAY at GAIN, e.g. 80ms,-3dB")
+	aec := fs.String("aec", "on", "echo cancellation: on or off")
+	ns := fs.String("ns", "on", "noise suppression: on or off")
+	agc := fs.String("agc", "on", "automatic gain: on or off")
 	screenMode := fs.String("screen", "none", "none, fake (a synthetic 1920×1080 screen) or a screen's ID (X11Screen0…)")
 	p := media.DefaultVideo
 	fs.IntVar(&p.Width, "width", p.Width, "camera width")
@@ -43,8 +48,14 @@ func Bot(env Env) error {
 	if cfg.Video, err = fakeOrNone("video", *videoMode); err != nil {
 		return err
 	}
-	if cfg.Audio, err = fakeOrNone("audio", *audioMode); err != nil {
+	if cfg.Processing, err = processing(*aec, *ns, *agc); err != nil {
 		return err
+	}
+	if cfg.RoomEcho, err = parseRoomEcho(*roomEcho); err != nil {
+		return err
+	}
+	if cfg.RoomEcho != nil && !cfg.Play {
+		return fmt.Errorf("--room-echo needs --play: the room echoes what the bot plays")
 	}
 	switch *screenMode {
 	case "none":
@@ -59,6 +70,9 @@ func Bot(env Env) error {
 	}
 	if cfg.User == "" {
 		cfg.User = app.UserIDFromName(cfg.Name, rand.Text()[:6])
+	}
+	if cfg.Audio, cfg.Microphone, err = microphone(*audioMode, *noise, cfg.User); err != nil {
+		return err
 	}
 	cfg.Profile = p
 	cfg.Transport = livekit.Factory

@@ -5,19 +5,21 @@ import (
 	"io"
 	"strings"
 
-	"confer/app"
 	"log/slog"
 
+	"confer/app"
+	"confer/media/capture"
 	"confer/ui"
 )
 
-// GUIFlags reads the desktop app's flags.
-func GUIFlags(env Env) (opts ui.Options, logLevel string, fake bool, err error) {
+// GUIFlags reads the desktop app's flags. fake is "" for real devices, or
+// what the synthetic microphone plays: "tone" or "speech".
+func GUIFlags(env Env) (opts ui.Options, logLevel string, fake string, err error) {
 	// An invite link first (how the desktop opens them), flags after it.
 	args := env.Args
 	if len(args) > 0 && strings.HasPrefix(args[0], app.InviteScheme+"://") {
 		if opts.Server, opts.Room, err = app.ParseInvite(args[0]); err != nil {
-			return opts, "", false, err
+			return opts, "", "", err
 		}
 		args = args[1:]
 	}
@@ -30,7 +32,8 @@ func GUIFlags(env Env) (opts ui.Options, logLevel string, fake bool, err error) 
 	fs.BoolVar(&opts.Join, "join", false, "join at once")
 	fs.StringVar(&opts.Camera, "camera", "", "on or off: start with the camera on or off (default: as last time)")
 	fs.StringVar(&opts.Microphone, "microphone", "", "on or off: start with the microphone on or off (default: as last time)")
-	fs.BoolVar(&fake, "fake-devices", false, "use a synthetic camera and microphone")
+	fakeDevices := fs.Bool("fake-devices", false, "use a synthetic camera and microphone")
+	fakeMic := fs.String("fake-microphone", "tone", "with --fake-devices: what the synthetic microphone plays, tone or speech")
 	fs.StringVar(&opts.StatePath, "state-file", "", "write the window's state here as JSON (for tests)")
 	fs.StringVar(&logLevel, "log-level", "", "debug, info, warn or error")
 	if err = parse(fs, args); err != nil {
@@ -41,8 +44,29 @@ func GUIFlags(env Env) (opts ui.Options, logLevel string, fake bool, err error) 
 			return opts, logLevel, fake, fmt.Errorf("--%s must be on or off, not %q", flag, v)
 		}
 	}
+	if *fakeMic != "tone" && *fakeMic != "speech" {
+		return opts, logLevel, fake, fmt.Errorf("--fake-microphone must be tone or speech, not %q", *fakeMic)
+	}
+	if *fakeDevices {
+		fake = *fakeMic
+	}
 	return opts, logLevel, fake, nil
 }
 
 // NewLogger is the process logger for the desktop app.
 func NewLogger(w io.Writer, level string) *slog.Logger { return newLogger(w, level) }
+
+// RegisterFakeDevices adds the synthetic devices the window uses with
+// --fake-devices; with "speech" the microphone that is chosen first speaks.
+func RegisterFakeDevices(mic string) error {
+	capture.RegisterFakeDevices()
+	if mic != "speech" {
+		return nil
+	}
+	s, err := speech("window")
+	if err != nil {
+		return err
+	}
+	capture.AddPreferredFakeMicrophone("speech", "Test speech microphone", s)
+	return nil
+}

@@ -27,7 +27,7 @@ const (
 type Mixer struct {
 	inputs atomic.Pointer[[]*Input]
 	played atomic.Int64 // samples handed to the device, for tests and stats
-	tap    atomic.Pointer[Tap]
+	taps   atomic.Pointer[[]*Tap]
 
 	mu sync.Mutex // serialises changes to the input set (never taken by Mix)
 }
@@ -36,6 +36,7 @@ type Mixer struct {
 func NewMixer() *Mixer {
 	m := &Mixer{}
 	m.inputs.Store(&[]*Input{})
+	m.taps.Store(&[]*Tap{})
 	return m
 }
 
@@ -101,13 +102,53 @@ func (m *Mixer) Mix(out []int16) {
 		in.mixInto(out)
 	}
 	m.played.Add(int64(len(out)))
-	if t := m.tap.Load(); t != nil {
-		t.Write(out, time.Now())
+	if taps := *m.taps.Load(); len(taps) > 0 {
+		now := time.Now()
+		for _, t := range taps {
+			t.Write(out, now)
+		}
 	}
 }
 
-// SetTap makes every Mix copy what it hands out to t; nil detaches it.
-func (m *Mixer) SetTap(t *Tap) { m.tap.Store(t) }
+// AddTap makes every Mix copy what it hands out to t, until RemoveTap.
+// Each reader of the playback (an echo canceller, a latency measurement,
+// a simulated room) has its own tap: a tap has one reader.
+func (m *Mixer) AddTap(t *Tap) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.taps.Load()
+	next := append(append(make([]*Tap, 0, len(old)+1), old...), t)
+	m.taps.Store(&next)
+}
+
+// RemoveTap detaches t.
+func (m *Mixer) RemoveTap(t *Tap) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.taps.Load()
+	next := make([]*Tap, 0, len(old))
+	for _, x := range old {
+		if x != t {
+			next = append(next, x)
+		}
+	}
+	m.taps.Store(&next)
+}
+
+// PlaybackTap is a new tap on what the mixer hands to the device, as a
+// media.PlaybackTap whose Close detaches it.
+func (m *Mixer) PlaybackTap() media.PlaybackTap {
+	t := NewTap()
+	m.AddTap(t)
+	return mixerTap{t, m}
+}
+
+type mixerTap struct {
+	*Tap
+	m *Mixer
+}
+
+func (t mixerTap) Close() { t.m.RemoveTap(t.Tap) }
 
 // Played returns how many samples have been handed to the device.
 func (m *Mixer) Played() int64 { return m.played.Load() }

@@ -33,7 +33,7 @@ type tapBlock struct {
 	pcm [tapBlockSamples]int16
 }
 
-// NewTap returns an empty tap; Mixer.SetTap attaches it.
+// NewTap returns an empty tap; Mixer.AddTap attaches it.
 func NewTap() *Tap { return &Tap{} }
 
 // Write records pcm as handed to the device at at. Later samples of pcm are

@@ -48,7 +48,7 @@ func TestTapDropsWhenTheReaderIsBehind(t *testing.T) {
 func TestMixerTapSeesWhatIsPlayed(t *testing.T) {
 	m := NewMixer()
 	tap := NewTap()
-	m.SetTap(tap)
+	m.AddTap(tap)
 	m.NewInput().WritePCM(tone(440, media.FrameSamples, time.Unix(1000, 0)))
 	out := make([]int16, 480)
 	before := time.Now()
@@ -67,7 +67,7 @@ func TestMixerTapSeesWhatIsPlayed(t *testing.T) {
 func TestMixerWithTapDoesNotAllocate(t *testing.T) {
 	m := NewMixer()
 	tap := NewTap()
-	m.SetTap(tap)
+	m.AddTap(tap)
 	in := m.NewInput()
 	out := make([]int16, 480)
 	pcm := tone(440, media.FrameSamples, time.Unix(1000, 0))
@@ -86,7 +86,7 @@ func TestMixerWithTapDoesNotAllocate(t *testing.T) {
 func TestTapKeepsUpWithAPlayer(t *testing.T) {
 	m := NewMixer()
 	tap := NewTap()
-	m.SetTap(tap)
+	m.AddTap(tap)
 	p, err := NewPlayer(m, nil)
 	if err != nil {
 		t.Fatalf("player: %v", err)

@@ -66,6 +66,22 @@ func AddFakePairWithTone(name string, tone synth.Tone) FakePair {
 	return p
 }
 
+// AddFakeMicrophone registers a synthetic microphone that hears signal,
+// with an ID ending in name, and returns the ID.
+func AddFakeMicrophone(name string, signal synth.Signal) string {
+	id := FakeMicrophoneID + "-" + name
+	addFake(driver.Info{Label: id, Name: "Test microphone " + name, DeviceType: driver.Microphone}, fakeMicWith(signal))
+	return id
+}
+
+// AddPreferredFakeMicrophone registers a synthetic microphone that hears
+// signal and is listed (so chosen) before the other synthetic ones.
+func AddPreferredFakeMicrophone(name, label string, signal synth.Signal) string {
+	id := FakeMicrophoneID + "-" + name
+	addFake(driver.Info{Label: id, Name: label, DeviceType: driver.Microphone, Priority: fakePriority + 1}, fakeMicWith(signal))
+	return id
+}
+
 // fakeCamera draws synth.Pattern frames stamped with their capture time, paced
 // by a ticker like a real camera's frame clock.
 type fakeCamera struct{ fakeDevice }
@@ -102,10 +118,10 @@ func (c *fakeCamera) VideoRecord(p prop.Media) (video.Reader, error) {
 	}), nil
 }
 
-// fakeMic plays a synth.Tone in 20 ms chunks, paced like a sound card.
+// fakeMic plays a synth.Signal in 20 ms chunks, paced like a sound card.
 type fakeMic struct {
 	fakeDevice
-	tone synth.Tone
+	signal synth.Signal
 }
 
 func (m *fakeMic) Properties() []prop.Media {
@@ -114,7 +130,7 @@ func (m *fakeMic) Properties() []prop.Media {
 
 func (m *fakeMic) AudioRecord(prop.Media) (audio.Reader, error) {
 	next := m.clock(media.FrameTime)
-	tone := m.tone
+	signal := m.signal
 	chunk := wave.NewInt16Interleaved(wave.ChunkInfo{Len: media.FrameSamples, Channels: 1, SamplingRate: media.SampleRate})
 	// Nominal capture times keep the tone's phase continuous across chunks
 	// even when the ticker fires a little late.
@@ -124,7 +140,7 @@ func (m *fakeMic) AudioRecord(prop.Media) (audio.Reader, error) {
 		if err := next(); err != nil {
 			return nil, nil, err
 		}
-		tone.Fill(chunk.Data, start.Add(time.Duration(n)*media.FrameTime))
+		signal.Fill(chunk.Data, start.Add(time.Duration(n)*media.FrameTime))
 		n++
 		return chunk, func() {}, nil
 	}), nil

@@ -88,8 +88,9 @@ func addFake(info driver.Info, make func(*plug) driver.Adapter) {
 func newFakeCamera(p *plug) driver.Adapter { return &fakeCamera{fakeDevice: fakeDevice{plug: p}} }
 func newFakeScreen(p *plug) driver.Adapter { return &fakeScreen{fakeDevice: fakeDevice{plug: p}} }
 
-func fakeMicWith(tone synth.Tone) func(*plug) driver.Adapter {
-	return func(p *plug) driver.Adapter { return &fakeMic{tone: tone, fakeDevice: fakeDevice{plug: p}} }
+// fakeMicWith makes microphones of a signal.
+func fakeMicWith(signal synth.Signal) func(*plug) driver.Adapter {
+	return func(p *plug) driver.Adapter { return &fakeMic{signal: signal, fakeDevice: fakeDevice{plug: p}} }
 }
 
 // Unplug makes a synthetic device vanish as hardware does: a capture in

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"confer/media"
+	"confer/media/audio"
 	"confer/media/capture"
 )
 
@@ -21,7 +22,10 @@ type Preview struct {
 type PreviewConfig struct {
 	CameraID, MicrophoneID string
 	Camera, Microphone     bool // which to open
-	Video                  media.FrameSink
+	// Processing cleans the microphone as the call will, so the meter
+	// shows what others would hear (no echo to cancel: nothing plays).
+	Processing media.AudioProcessing
+	Video      media.FrameSink
 	// Level gets the microphone's level five times a second: enough for a
 	// meter.
 	Level func(rms float64)
@@ -42,8 +46,12 @@ func StartPreview(cfg PreviewConfig) (p *Preview, camErr, micErr error) {
 	}
 	if cfg.Microphone {
 		if p.mic, micErr = capture.OpenMicrophone(cfg.MicrophoneID); micErr == nil {
+			proc, err := audio.NewProcessing(cfg.Processing, nil)
+			if err != nil {
+				proc = nil // the meter shows the raw signal
+			}
 			p.wg.Add(1)
-			go p.runMic(cfg.Level)
+			go p.runMic(cfg.Level, proc)
 		}
 	}
 	return p, camErr, micErr
@@ -61,12 +69,18 @@ func (p *Preview) runCamera(sink media.FrameSink) {
 	}
 }
 
-func (p *Preview) runMic(level func(float64)) {
+func (p *Preview) runMic(level func(float64), proc *audio.Processing) {
 	defer p.wg.Done()
+	if proc != nil {
+		defer proc.Close()
+	}
 	pcm := make([]int16, media.FrameSamples)
 	peak, frames := 0.0, 0
 	const every = 200 * time.Millisecond / media.FrameTime
 	for p.mic.ReadFrame(pcm) == nil {
+		if proc != nil {
+			_ = proc.Process(pcm, time.Now())
+		}
 		peak = max(peak, media.RMS(pcm))
 		if frames++; frames == int(every) {
 			level(peak)

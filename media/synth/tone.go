@@ -36,7 +36,7 @@ type Tone struct {
 // captured at start. Everything is computed from absolute time, so
 // consecutive calls with consecutive start times join seamlessly, and two
 // devices filling the same instant produce the same samples.
-func (t *Tone) Fill(pcm []int16, start time.Time) {
+func (t Tone) Fill(pcm []int16, start time.Time) {
 	startNs := start.UnixNano()
 	amp := min(max(t.Amplitude, 0), 1)
 	var phase0, step float64 // in cycles
