@@ -13,8 +13,8 @@ import (
 	"confer/media/synth"
 )
 
-// speechSeconds is how much speech the synthetic microphone loops.
-const speechSeconds = 60 * time.Second
+// speechLength is how much speech the synthetic microphone loops.
+const speechLength = 60 * time.Second
 
 // microphone reads --audio and --noise: whether the bot publishes a
 // microphone and what it hears (nil: the standard tone).
@@ -56,7 +56,7 @@ func speech(user string) (synth.Signal, error) {
 	h.Write([]byte(user))
 	k := int(h.Sum32() % uint32(len(phrases)))
 	phrases = append(phrases[k:], phrases[:k]...)
-	pcm, err := synth.SpeechLoop(speechSeconds, media.SampleRate, phrases)
+	pcm, err := synth.SpeechLoop(speechLength, media.SampleRate, phrases)
 	if err != nil {
 		return nil, fmt.Errorf("--audio speech: %w", err)
 	}

@@ -21,4 +21,3 @@ func TestEchoLevelFindsACopyAtItsLevelAndDelay(t *testing.T) {
 		t.Fatalf("silence comes back at %.1f dB", db)
 	}
 }
-
