@@ -14,6 +14,7 @@ func Serve(env Env) error {
 	fs.IntVar(&cfg.Port, "port", host.DefaultPort, "signalling and token endpoint port (TCP)")
 	fs.IntVar(&cfg.RTCUDPPort, "rtc-udp-port", host.DefaultRTCUDPPort, "the one UDP port for all media")
 	fs.IntVar(&cfg.RTCTCPPort, "rtc-tcp-port", host.DefaultRTCTCPPort, "media over TCP, for networks that block UDP")
+	fs.IntVar(&cfg.STUNPort, "stun-port", 0, "UDP port where clients learn their own address (default: the RTC UDP port + 1)")
 	key := fs.String("api-key", "", "API key (default: generated once and kept in the config dir)")
 	secret := fs.String("api-secret", "", "API secret (default: generated once and kept in the config dir)")
 	fs.StringVar(&cfg.Password, "password", "", "join password the token endpoint asks for (none by default)")
