@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,86 +8,20 @@ import (
 	"time"
 
 	"confer/internal/bot"
+	"confer/internal/netlab"
 )
 
-// netns is a network namespace joined to this one by a veth pair: a far
-// participant whose link the test can cut. Its addresses are the test's own.
-type netns struct {
-	name, hostIf, hostIP, farIP string
-}
-
-func sh(args ...string) error {
-	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, out)
-	}
-	return nil
-}
-
-// newNetns makes the namespace, or skips the test saying why (it needs root).
-func newNetns(t *testing.T) *netns {
+// setLink cuts or restores the lab's link and returns when it did.
+func setLink(t *testing.T, lab *netlab.Lab, up bool) time.Time {
 	t.Helper()
-	id := os.Getpid() % 10000
-	n := &netns{
-		name:   fmt.Sprintf("confer-%d", id),
-		hostIf: fmt.Sprintf("cfh%d", id),
-		hostIP: fmt.Sprintf("10.213.%d.1", id%250),
-		farIP:  fmt.Sprintf("10.213.%d.2", id%250),
-	}
-	farIf := fmt.Sprintf("cfn%d", id)
-	if err := sh("ip", "netns", "add", n.name); err != nil {
-		t.Skipf("cannot create a network namespace (needs root and iproute2): %v", err)
-	}
-	t.Cleanup(func() {
-		_ = sh("ip", "link", "del", n.hostIf)
-		_ = sh("ip", "netns", "del", n.name)
-	})
-	steps := [][]string{
-		{"ip", "link", "add", n.hostIf, "type", "veth", "peer", "name", farIf},
-		{"ip", "link", "set", farIf, "netns", n.name},
-		{"ip", "addr", "add", n.hostIP + "/24", "dev", n.hostIf},
-		{"ip", "link", "set", n.hostIf, "up"},
-		{"ip", "netns", "exec", n.name, "ip", "addr", "add", n.farIP + "/24", "dev", farIf},
-		{"ip", "netns", "exec", n.name, "ip", "link", "set", farIf, "up"},
-		{"ip", "netns", "exec", n.name, "ip", "link", "set", "lo", "up"},
-	}
-	for _, s := range steps {
-		if err := sh(s...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return n
-}
-
-func (n *netns) link(t *testing.T, up bool) time.Time {
-	t.Helper()
-	state := "down"
-	if up {
-		state = "up"
-	}
-	if err := sh("ip", "link", "set", n.hostIf, state); err != nil {
+	if err := lab.SetLink(up); err != nil {
 		t.Fatal(err)
 	}
 	return time.Now()
 }
 
-// waitReachable waits until the far side can open a TCP connection to
-// addr: neighbour entries marked failed during the outage take a moment.
-func (n *netns) waitReachable(t *testing.T, addr string) {
-	t.Helper()
-	host, port, _ := strings.Cut(addr, ":")
-	probe := fmt.Sprintf("exec 3<>/dev/tcp/%s/%s", host, port)
-	deadline := time.Now().Add(15 * time.Second)
-	for sh("ip", "netns", "exec", n.name, "bash", "-c", probe) != nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not reachable from the namespace 15 s after the link came back", addr)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // outageBots starts a bot next to the server and one across the link.
-func outageBots(t *testing.T, n *netns, url, dir string, duration string) (near, far *exec.Cmd) {
+func outageBots(t *testing.T, lab *netlab.Lab, url, dir string, duration string) (near, far *exec.Cmd) {
 	t.Helper()
 	args := func(user string) []string {
 		return []string{"bot", "--server", url, "--room", "outage", "--name", user, "--user", user,
@@ -97,7 +29,7 @@ func outageBots(t *testing.T, n *netns, url, dir string, duration string) (near,
 			"--stats", filepath.Join(dir, user+".json")}
 	}
 	near = exec.Command(conferBin, args("near")...)
-	far = exec.Command("ip", append([]string{"netns", "exec", n.name, conferBin}, args("far")...)...)
+	far = lab.Command(conferBin, args("far")...)
 	for _, c := range []*exec.Cmd{near, far} {
 		if err := c.Start(); err != nil {
 			t.Fatal(err)
@@ -126,15 +58,15 @@ type botEvent struct {
 }
 
 func TestShortOutageIsRiddenOut(t *testing.T) {
-	n := newNetns(t)
+	lab := netlab.ForTest(t, "outage")
 	cfg := t.TempDir()
-	_, url := startServeIn(t, cfg, "--bind", n.hostIP)
+	_, url := startServeIn(t, cfg, "--bind", lab.HostIP)
 	dir := t.TempDir()
-	near, far := outageBots(t, n, url, dir, "18s")
+	near, far := outageBots(t, lab, url, dir, "18s")
 	time.Sleep(4 * time.Second) // both see each other's video
-	down := n.link(t, false)
+	down := setLink(t, lab, false)
 	time.Sleep(5 * time.Second)
-	up := n.link(t, true)
+	up := setLink(t, lab, true)
 	_ = near.Wait()
 	_ = far.Wait()
 
@@ -179,12 +111,12 @@ func TestShortOutageIsRiddenOut(t *testing.T) {
 }
 
 func TestLongOutageEndsTheCallAndRejoinWorks(t *testing.T) {
-	n := newNetns(t)
-	_, url := startServeIn(t, t.TempDir(), "--bind", n.hostIP)
+	lab := netlab.ForTest(t, "outage")
+	_, url := startServeIn(t, t.TempDir(), "--bind", lab.HostIP)
 	dir := t.TempDir()
-	_, far := outageBots(t, n, url, dir, "90s")
+	_, far := outageBots(t, lab, url, dir, "90s")
 	time.Sleep(3 * time.Second)
-	down := n.link(t, false)
+	down := setLink(t, lab, false)
 	ended := make(chan time.Time, 1)
 	go func() { _ = far.Wait(); ended <- time.Now() }()
 	var endedAt time.Time
@@ -203,11 +135,14 @@ func TestLongOutageEndsTheCallAndRejoinWorks(t *testing.T) {
 		t.Errorf("far ended %q with states %v", fs.End, states(ev))
 	}
 	time.Sleep(time.Until(down.Add(40 * time.Second)))
-	n.link(t, true)
-	n.waitReachable(t, strings.TrimPrefix(url, "ws://"))
+	setLink(t, lab, true)
+	// Neighbour entries marked failed during the outage take a moment.
+	if err := lab.WaitReachable(strings.TrimPrefix(url, "ws://"), 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
 
 	// Rejoin from across the link.
-	again := exec.Command("ip", "netns", "exec", n.name, conferBin, "bot", "--server", url, "--room", "outage",
+	again := lab.Command(conferBin, "bot", "--server", url, "--room", "outage",
 		"--name", "far", "--user", "far", "--duration", "3s", "--width", "320", "--height", "240",
 		"--play=false", "--stats", filepath.Join(dir, "again.json"))
 	if out, err := again.CombinedOutput(); err != nil {

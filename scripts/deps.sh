@@ -11,6 +11,7 @@ packages=(
   libgl1-mesa-dev xorg-dev                 # Fyne's OpenGL window
   xvfb x11-apps imagemagick xdotool        # window tests: virtual display, screenshots, input
   iproute2                                 # outage tests: network namespaces and veth pairs
+  iptables                                 # network tests and bench: random loss on those links
 )
 [ "${CONFER_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$CONFER_DEPS_EXTRA" && packages+=("${extra[@]}")
 

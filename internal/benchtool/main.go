@@ -19,7 +19,9 @@ func main() {
 	bin := flag.String("bin", "bin/confer", "the confer binary")
 	out := flag.String("out", "docs/BENCHMARKS.md", "where to write the report")
 	joins := flag.Int("joins", 20, "joins to measure")
-	only := flag.String("only", "", "comma-separated parts to run (joins,audio,streams,party,window,browser,micro); default all")
+	only := flag.String("only", "", "comma-separated parts to run (joins,audio,streams,party,window,browser,netbad,micro); default all")
+	flag.StringVar(&netbad.only, "netbad", "", "bad-network conditions or families to run, comma-separated (down-loss-10, up-cap, outage-5s…); default all")
+	flag.StringVar(&netbad.clients, "netbad-clients", "confer,browser", "who takes the role behind a bad network: confer, browser or both")
 	flag.Parse()
 	for _, p := range strings.Split(*only, ",") {
 		if p != "" {
@@ -34,6 +36,9 @@ func main() {
 
 // selected holds the parts -only asks for; empty means all.
 var selected = map[string]bool{}
+
+// netbad is what -netbad and -netbad-clients choose.
+var netbad netbadConfig
 
 func want(part string) bool { return len(selected) == 0 || selected[part] }
 
@@ -95,6 +100,8 @@ func parts(bin, url, work string, joins, serverPID int, r *report) []part {
 			run: func() error { return measureWindow(bin, url, work, &r.window) }, skip: func(err error) { r.window.err = err.Error() }},
 		{name: "browser", what: fmt.Sprintf("Confer beside Chromium with livekit-client, 3 × 720p30, %d s each", compareSeconds),
 			run: func() error { return measureCompare(bin, url, work, &r.compare) }, skip: func(err error) { r.compare.err = err.Error() }},
+		{name: "netbad", what: fmt.Sprintf("bad networks: Confer and Chromium behind loss, caps and outages, %d s each", netbadSeconds),
+			run: func() error { return measureNetBad(bin, work, netbad, &r.netbad) }, skip: func(err error) { r.netbad.err = err.Error() }},
 		{name: "micro", what: "Go micro-benchmarks",
 			run: func() error { var err error; r.micro, err = microBenchmarks(); return err }},
 	}
@@ -102,8 +109,10 @@ func parts(bin, url, work string, joins, serverPID int, r *report) []part {
 
 var readyLine = regexp.MustCompile(`room server ready at (ws://\S+)`)
 
-func startServe(bin, work string) (*exec.Cmd, string, error) {
-	cmd := exec.Command(bin, "serve", "--port", "0", "--rtc-udp-port", "0", "--rtc-tcp-port", "0")
+// startServe runs `confer serve` on free ports (extra flags override them).
+func startServe(bin, work string, extra ...string) (*exec.Cmd, string, error) {
+	args := append([]string{"serve", "--port", "0", "--rtc-udp-port", "0", "--rtc-tcp-port", "0"}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+work)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

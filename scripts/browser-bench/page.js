@@ -1,23 +1,44 @@
-// A receive-only livekit-client participant: it joins, subscribes to
-// everyone, shows each camera in a <video> and plays each microphone, like a
-// call page. run.mjs drives it and reads benchCounts().
+// A livekit-client participant: it joins, subscribes to everyone, shows each
+// camera in a <video> and plays each microphone, like a call page; asked
+// to, it also publishes a camera and a microphone (publish.js) and measures
+// what it receives as a Confer bot does (measure.js). run.mjs drives it and
+// reads benchCounts() or benchReport().
 "use strict";
 
 const videos = new Map(); // participant identity → { el, presented, width, height }
 
-window.benchJoin = async (url, token) => {
+// benchJoin joins the room. opts.publish ({width, height, fps, kbps})
+// publishes a canvas camera and a tone; opts.measure measures what arrives.
+window.benchJoin = async (url, token, opts = {}) => {
   const { Room, RoomEvent, Track } = LivekitClient;
   // Full resolution whatever the tile size, as Confer receives it.
   const room = new Room({ adaptiveStream: false, dynacast: false });
+  const state = (s) => measured.states.push({ unix_ms: Date.now(), state: s });
   room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => {
     const el = track.attach();
     document.getElementById("tiles").appendChild(el);
     if (track.kind === Track.Kind.Video) {
       countFrames(participant.identity, el);
+      if (opts.measure) watchVideo(participant.identity, el, track);
+    } else if (opts.measure) {
+      measured.audios.set(participant.identity, { track });
     }
   });
-  await room.connect(url, token, { autoSubscribe: true });
+  room.on(RoomEvent.Reconnecting, () => state("reconnecting"));
+  room.on(RoomEvent.Reconnected, () => state("reconnected"));
+  room.on(RoomEvent.Disconnected, (reason) => state("disconnected " + reason));
+  // No ICE servers: the server's join response names a STUN server at its
+  // own media port, and with it Chromium ends up on ICE-TCP; an empty list
+  // here takes precedence, so the browser uses UDP host candidates.
+  await room.connect(url, token, { autoSubscribe: true, rtcConfig: { iceServers: [] } });
+  state("connected");
   window.benchRoom = room;
+  if (opts.publish) {
+    measured.sender = await publishCamera(room, opts.publish);
+  }
+  if (opts.measure) {
+    setInterval(pollStats, 1000);
+  }
 };
 
 // requestVideoFrameCallback fires once per frame sent to the compositor,

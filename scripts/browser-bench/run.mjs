@@ -1,19 +1,43 @@
 // Opens index.html in headless Chromium (Debian's), joins the room and
 // answers on stdout, one JSON object a line:
 //   {"event":"ready","counts":{...}}   every expected video has shown a frame
+//                                      (and the camera is published, with --publish)
 //   {"event":"counts","counts":{...}}  for each "counts" line read on stdin
+//   {"event":"report","report":{...}}  for each "report" line (with --measure)
 // and closes the browser at "quit" or the end of stdin. The measuring side
 // reads this browser's CPU and memory from /proc between two "counts".
-// Usage: node run.mjs PAGE_URL LIVEKIT_URL TOKEN VIDEOS
+// Usage: node run.mjs [--publish WxH@FPS:KBPS] [--measure] PAGE_URL LIVEKIT_URL TOKEN VIDEOS
+// Run as root inside a network namespace (ip netns exec) it works the same:
+// Playwright starts Chromium without its sandbox, which needs no user
+// namespaces then.
 import { chromium } from "playwright-core";
 import { createInterface } from "node:readline";
 
-const [pageURL, livekitURL, token, videos] = process.argv.slice(2);
+const opts = {};
+const args = process.argv.slice(2);
+while (args[0] && args[0].startsWith("--")) {
+  const flag = args.shift();
+  if (flag === "--measure") {
+    opts.measure = true;
+  } else if (flag === "--publish") {
+    const m = /^(\d+)x(\d+)@(\d+):(\d+)$/.exec(args.shift() || "");
+    if (!m) throw new Error("--publish wants WxH@FPS:KBPS, e.g. 1280x720@30:1500");
+    opts.publish = { width: +m[1], height: +m[2], fps: +m[3], kbps: +m[4] };
+  } else {
+    throw new Error("unknown flag " + flag);
+  }
+}
+const [pageURL, livekitURL, token, videos] = args;
 const want = Number(videos);
+// The only names that resolve: loopback and the hosts of the page and the
+// server (IP literals, which go through these rules too).
+const hosts = new Set(["127.0.0.1", new URL(pageURL).hostname, new URL(livekitURL).hostname]);
+const resolverRules = ["MAP * ~NOTFOUND", ...[...hosts].map((h) => "EXCLUDE " + h)].join(", ");
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
+  chromiumSandbox: false,
   args: [
     "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
@@ -21,15 +45,16 @@ const browser = await chromium.launch({
     "--allow-loopback-in-peer-connection",
     // No mDNS names for local candidates: nothing multicast leaves the machine.
     "--disable-features=WebRtcHideLocalIpsWithMdns",
-    // Only IP literals resolve: the browser reaches nothing but this machine.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    // Nothing resolves but the page's and the server's addresses: the
+    // browser reaches nothing but this machine.
+    "--host-resolver-rules=" + resolverRules,
   ],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1320, height: 760 } });
   page.on("pageerror", (e) => console.error("page error:", e.message));
   await page.goto(pageURL);
-  await page.evaluate(([u, t]) => window.benchJoin(u, t), [livekitURL, token]);
+  await page.evaluate(([u, t, o]) => window.benchJoin(u, t, o), [livekitURL, token, opts]);
   await page.waitForFunction(
     (n) => Object.values(window.benchCounts()).filter((v) => v.presented > 0).length >= n,
     want,
@@ -37,9 +62,12 @@ try {
   );
   say({ event: "ready", counts: await page.evaluate(() => window.benchCounts()) });
   for await (const line of createInterface({ input: process.stdin })) {
-    if (line.trim() === "quit") break;
-    if (line.trim() === "counts") {
+    const cmd = line.trim();
+    if (cmd === "quit") break;
+    if (cmd === "counts") {
       say({ event: "counts", counts: await page.evaluate(() => window.benchCounts()) });
+    } else if (cmd === "report") {
+      say({ event: "report", report: await page.evaluate(() => window.benchReport()) });
     }
   }
 } finally {
