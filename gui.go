@@ -24,5 +24,6 @@ func runGUI(env cli.Env) error {
 	} else {
 		capture.RegisterSystemMicrophones(opts.Log)
 	}
+	defer profileCPU()()
 	return ui.Run(opts)
 }

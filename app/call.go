@@ -190,6 +190,10 @@ type Snapshot struct {
 	State   ConnectionState
 	Users   []Participant
 	Sources [SourceCount]LocalSourceChanged
+	// Encrypted: CallEncryption was reported this session; Encryption is
+	// what RemoteEncryption last said of each remote track.
+	Encrypted  bool
+	Encryption []RemoteEncryption
 }
 
 // Snapshot asks the loop for a copy of the state it owns.

@@ -55,12 +55,12 @@ func TestNormalizeServerURL(t *testing.T) {
 
 func TestInviteLinksRoundTrip(t *testing.T) {
 	link := InviteLink("ws://192.168.1.20:7880", "team-standup")
-	server, room, err := ParseInvite(link)
-	if err != nil || server != "ws://192.168.1.20:7880" || room != "team-standup" {
-		t.Fatalf("%s → %q %q %v", link, server, room, err)
+	inv, err := ParseInvite(link)
+	if err != nil || inv.Server != "ws://192.168.1.20:7880" || inv.Room != "team-standup" || inv.E2EE.On() {
+		t.Fatalf("%s → %+v %v", link, inv, err)
 	}
 	for _, bad := range []string{"https://example.org/join?room=a", "confer://join?server=h:1&room=no%20spaces", "confer://join?room=a", "confer://leave?server=h:1&room=a"} {
-		if _, _, err := ParseInvite(bad); err == nil {
+		if _, err := ParseInvite(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}

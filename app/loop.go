@@ -16,9 +16,10 @@ type loop struct {
 	roster    *roster // what has been reported
 	speakers  speakers
 	sources   sources
-	ticker    Ticker // runs while in a call: the link is re-evaluated
-	voice     bool   // the person is speaking (the transport's voice detector)
-	mutedTalk bool   // MutedSpeech{Speaking: true} is what was reported last
+	ticker    Ticker     // runs while in a call: the link is re-evaluated
+	voice     bool       // the person is speaking (the transport's voice detector)
+	mutedTalk bool       // MutedSpeech{Speaking: true} is what was reported last
+	crypt     encryption // end-to-end encryption of this session (e2ee.go)
 	out       []Event
 }
 
@@ -231,6 +232,17 @@ func (l *loop) signal(sig Signal) {
 		l.latest = s.Participants
 		if l.link.state == Connected {
 			l.out = l.roster.apply(l.latest, l.out)
+			l.out = l.crypt.flush(l.roster.reported, l.out)
+		}
+	case CallEncryption:
+		l.crypt.local = s.Encrypted
+		if l.link.state == Connected {
+			l.out = l.crypt.announce(l.out)
+		}
+	case RemoteEncryption:
+		l.crypt.note(s)
+		if l.link.state == Connected {
+			l.out = l.crypt.flush(l.roster.reported, l.out)
 		}
 	case UserDeparting:
 		l.roster.departing[s.UserID] = s.Reason
@@ -281,7 +293,9 @@ func (l *loop) entered(to ConnectionState, err error) {
 	case Connected:
 		l.startTicker()
 		// Report what really changed while joining or during an outage, once.
+		l.out = l.crypt.announce(l.out)
 		l.out = l.roster.apply(l.latest, l.out)
+		l.out = l.crypt.flush(l.roster.reported, l.out)
 	case Idle, Disconnected:
 		l.endSession()
 	}
@@ -295,6 +309,7 @@ func (l *loop) endSession() {
 	l.roster.reset()
 	l.latest = nil
 	l.speakers = speakers{}
+	l.crypt = encryption{}
 	l.voice = false
 	before := l.sources
 	l.sources.leave()
@@ -325,7 +340,7 @@ func (l *loop) snapshot() Snapshot {
 		users = append(users, p)
 	}
 	slices.SortFunc(users, func(a, b Participant) int { return strings.Compare(a.UserID, b.UserID) })
-	s := Snapshot{State: l.link.state, Users: users}
+	s := Snapshot{State: l.link.state, Users: users, Encrypted: l.crypt.announced, Encryption: l.crypt.snapshot()}
 	for _, src := range LocalSources {
 		s.Sources[src] = l.sources.event(src)
 	}

@@ -76,6 +76,11 @@ type TransportConfig struct {
 	RoomEcho *media.RoomEcho
 	// ConnectTimeout bounds a join; 0 for 10 s.
 	ConnectTimeout time.Duration
+	// E2EE, when on, end-to-end encrypts every track this participant
+	// publishes and its data packets, and decrypts what others encrypt
+	// with the same passphrase (the transport reports CallEncryption and
+	// RemoteEncryption). It never prints its secret.
+	E2EE E2EE
 
 	// Preview gets the local camera frames (self-view).
 	Preview media.FrameSink

@@ -127,6 +127,10 @@ type VideoReceiveStats struct {
 	PacketsRecovered int // filled a gap: retransmissions, reordered packets
 	FramesSkipped    int // could not be decoded (lost, or their reference was)
 	KeyframeRequests int // PLIs sent
+	// DecodeErrors counts frames the decoder rejected; FramesUndecryptable
+	// those the pipeline's Decrypt refused, which never reach the decoder.
+	DecodeErrors        int
+	FramesUndecryptable int
 	// WaitBudget is how long a frame with a missing packet is held for its
 	// retransmission now; PlayoutDelay how long frames are held to hide
 	// network jitter (0 on a clean network).

@@ -23,6 +23,9 @@ func (c *controller) enterCall(s *presenter) {
 		copyInvite: func() { c.app.Clipboard().SetContent(s.invite) },
 		leave:      c.leave,
 	}
+	if s.secret.On() {
+		act.copySecretInvite = func() { c.app.Clipboard().SetContent(s.secretInvite) }
+	}
 	if s.hosting {
 		room := s.params.RoomID
 		act.endForAll = func() {

@@ -28,6 +28,8 @@ type callView struct {
 	count  *widget.Label
 	// mutedHint tells a person speaking into a muted microphone.
 	mutedHint *widget.Label
+	// crypt shows end-to-end encryption (e2ee.go).
+	crypt *e2eeView
 
 	// Shared screens by user; the latest shared is last, and staged
 	// unless the person chose the grid.
@@ -51,6 +53,9 @@ type callActions struct {
 	remove    func(userID string)
 	// sized tells the engine how large a remote video is shown.
 	sized func(userID string, src app.Source, w, h int)
+	// copySecretInvite copies the invite with the passphrase; nil when
+	// the call has none.
+	copySecretInvite func()
 }
 
 func newCallView(selfName string, schedule func(func()), act callActions) *callView {
@@ -68,6 +73,7 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	v.mic = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), act.toggleMic)
 	v.cam = widget.NewButtonWithIcon("", theme.MediaVideoIcon(), act.toggleCam)
 	v.invite = widget.NewButtonWithIcon("Copy invite", theme.ContentCopyIcon(), act.copyInvite)
+	v.crypt = newE2EEView(act.copySecretInvite)
 	v.devices = widget.NewButtonWithIcon("Devices", theme.SettingsIcon(), act.devices)
 	if act.devices == nil {
 		v.devices.Hide()
@@ -89,9 +95,10 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	}
 	v.remove = act.remove
 	v.sized = act.sized
-	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(), v.count, layout.NewSpacer(), v.viewBtn, v.invite, v.endAll, v.leave)
+	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(), v.count, v.crypt.lock,
+		layout.NewSpacer(), v.viewBtn, v.invite, v.crypt.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
-	top := container.NewVBox(v.banner, v.mutedHint, container.NewCenter(v.resume))
+	top := container.NewVBox(v.banner, v.crypt.banner, v.mutedHint, container.NewCenter(v.resume))
 	v.root = container.NewBorder(top, container.NewStack(bg, container.NewPadded(toolbar)), nil, nil,
 		container.NewPadded(v.grid))
 	v.relayout()
@@ -214,12 +221,16 @@ func (v *callView) onEvent(ev app.Event, schedule func(func()), routes *router) 
 		routes.set(screenKey(e.UserID), nil)
 		v.removeScreen(e.UserID)
 		v.removeUser(e.UserID)
+		v.crypt.forget(e.UserID)
+	case app.CallEncryption, app.RemoteEncryption:
+		v.onEncryption(e)
 	case app.RemoteVideo:
 		switch {
 		case e.Source == app.SourceCamera:
 			v.updateTile(e.UserID, func(i *widgets.TileInfo) { i.VideoOn = e.Available })
 		case e.Source == app.SourceScreen && e.Available:
 			routes.set(screenKey(e.UserID), v.addScreen(e.UserID, schedule))
+			v.showEncryption(e.UserID)
 		case e.Source == app.SourceScreen:
 			routes.set(screenKey(e.UserID), nil)
 			v.removeScreen(e.UserID)

@@ -82,6 +82,7 @@ func (c *controller) fillLobby() {
 	l.room.SetText(first(c.opts.Room, p.String("room")))
 	l.server.SetText(first(c.opts.Server, p.String("server")))
 	l.password.SetText(first(c.opts.Token, c.opts.Password))
+	l.e2ee.SetText(c.opts.E2EE.Passphrase()) // never from the preferences: see lobby.e2ee
 	mode := p.StringWithFallback("mode", modeHost)
 	if c.opts.Server != "" {
 		mode = modeJoin

@@ -34,6 +34,12 @@ type lobby struct {
 	previewOn                    *widget.Button
 	onHostMode                   func()
 
+	// e2ee is the end-to-end encryption passphrase. It is never saved in
+	// the preferences: a secret on disk in plain text would outlive the
+	// call, and anyone who reads the file could decrypt every call that
+	// uses it. An invite copied "with passphrase" carries it instead.
+	e2ee *widget.Entry
+
 	preview        *widgets.VideoTile
 	meter          *widgets.LevelMeter
 	camOn, micOn   *widget.Check
@@ -56,6 +62,9 @@ func newLobby(schedule func(func()), devices *deviceModel, onSubmit, onDevicesCh
 	l.password = widget.NewPasswordEntry()
 	l.password.SetPlaceHolder("Password or token (if the server has one)")
 	l.password.OnSubmitted = func(string) { l.submit() }
+	l.e2ee = widget.NewPasswordEntry()
+	l.e2ee.SetPlaceHolder("Passphrase (optional; everyone types the same)")
+	l.e2ee.OnSubmitted = func(string) { l.submit() }
 	l.nameErr, l.roomErr, l.serverErr = errLabel(), errLabel(), errLabel()
 	l.message = widget.NewLabel("")
 	l.message.Wrapping = fyne.TextWrapWord
@@ -109,6 +118,7 @@ func newLobby(schedule func(func()), devices *deviceModel, onSubmit, onDevicesCh
 	form := container.NewVBox(
 		widget.NewLabelWithStyle("Join a call", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		l.name, l.nameErr, l.room, l.roomErr, l.mode, l.hostBox, l.server, l.serverErr, l.password,
+		widget.NewLabel("End-to-end encryption"), l.e2ee,
 		l.message, l.progress,
 	)
 	l.joinBox = container.NewHBox(layout.NewSpacer(), l.join)

@@ -20,7 +20,8 @@ type presenter struct {
 	call    *app.Call
 	mixer   *audio.Mixer
 	params  app.JoinParams
-	hosting bool // this computer runs the room server of this call
+	secret  app.E2EE // the call's end-to-end encryption passphrase, if any
+	hosting bool     // this computer runs the room server of this call
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // the event pump, the join, device switches, admin actions
 
@@ -30,6 +31,8 @@ type presenter struct {
 	ended  bool        // the call ended; later events are stale
 	// lost holds the device each source lost mid-call, to offer it back.
 	lost map[app.Source]string
+	// secretInvite is the invite with the passphrase, set with invite.
+	secretInvite string
 
 	playerMu sync.Mutex // guards player: set by the join, swapped by a device change
 	player   *audio.Player
@@ -37,7 +40,8 @@ type presenter struct {
 }
 
 func newPresenter(w *controller, p app.JoinParams, hosting bool) *presenter {
-	s := &presenter{w: w, mixer: audio.NewMixer(), params: p, hosting: hosting, speaker: w.devices.speaker}
+	s := &presenter{w: w, mixer: audio.NewMixer(), params: p, hosting: hosting, speaker: w.devices.speaker,
+		secret: app.NewE2EE(w.lobby.e2ee.Text)}
 	m := w.devices
 	s.call = app.New(w.opts.Transport(app.TransportConfig{
 		Log:          w.log,
@@ -48,6 +52,7 @@ func newPresenter(w *controller, p app.JoinParams, hosting bool) *presenter {
 		Audio:        m.audio,
 		Processing:   m.processing,
 		Playback:     s.mixer.PlaybackTap,
+		E2EE:         s.secret,
 		VideoSink: func(user string, src app.Source) media.FrameSink {
 			if src == app.SourceScreen {
 				return w.routes.sink(screenKey(user))
@@ -89,6 +94,7 @@ func (s *presenter) join(ctx context.Context) {
 		p.ServerURL = h.URL()
 	}
 	s.invite = app.InviteLink(p.ServerURL, p.RoomID)
+	s.secretInvite = app.InviteLinkWithPassphrase(p.ServerURL, p.RoomID, s.secret)
 	s.setSpeaker(s.speaker)
 	if err := s.call.Join(ctx, p); err != nil {
 		if !errors.Is(err, app.ErrJoinCancelled) && !errors.Is(err, app.ErrClosed) {

@@ -26,6 +26,9 @@ type Options struct {
 	// (the LAN). Tests keep it on loopback.
 	HostBind string
 	Log      *slog.Logger
+	// E2EE pre-fills the lobby's end-to-end encryption passphrase (from an
+	// invite link's #e2ee=… or --e2ee-passphrase).
+	E2EE app.E2EE
 
 	// Transport makes each call's transport; main injects LiveKit's.
 	Transport app.TransportFactory

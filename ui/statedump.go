@@ -33,6 +33,10 @@ type State struct {
 	MutedHint bool `json:"muted_hint,omitempty"`
 	// PreviewFrames counts the lobby preview's frames shown.
 	PreviewFrames int64 `json:"preview_frames,omitempty"`
+	// Encrypted: the call shows its end-to-end encryption lock;
+	// E2EEBanner explains why someone without the passphrase sees nothing.
+	Encrypted  bool   `json:"encrypted,omitempty"`
+	E2EEBanner string `json:"e2ee_banner,omitempty"`
 }
 
 // Tile returns the tile of a user, or nil.
@@ -53,20 +57,31 @@ type TileState struct {
 	ShowsVideo bool   `json:"shows_video"`
 	MicMuted   bool   `json:"mic_muted"`
 	Frames     int64  `json:"frames"`
+	// Capture → handed to the painter, for pictures with the synthetic
+	// camera's time strip (glass to glass but for the repaint itself).
+	ShownP50MS float64 `json:"shown_p50_ms,omitempty"`
+	ShownP95MS float64 `json:"shown_p95_ms,omitempty"`
 	// Where the tile is in the window, in pixels.
 	X int `json:"x"`
 	Y int `json:"y"`
 	W int `json:"w"`
 	H int `json:"h"`
+	// Status stands in for the picture ("Can't decrypt — …"); Warning is
+	// beside the name ("not encrypted").
+	Status  string `json:"status,omitempty"`
+	Warning string `json:"warning,omitempty"`
 }
 
 func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
 	i := t.Info()
 	ts := TileState{User: id, Name: i.Name, VideoOn: i.VideoOn, ShowsVideo: t.ShowsVideo(), MicMuted: i.MicMuted, Frames: t.Frames()}
+	p50, p95 := t.ShownLatency()
+	ts.ShownP50MS, ts.ShownP95MS = msOf(p50), msOf(p95)
 	pos := c.app.Driver().AbsolutePositionForObject(t)
 	scale := c.w.Canvas().Scale()
 	ts.X, ts.Y = int(pos.X*scale), int(pos.Y*scale)
 	ts.W, ts.H = int(t.Size().Width*scale), int(t.Size().Height*scale)
+	ts.Status, ts.Warning = i.Status, i.Warning
 	return ts
 }
 
@@ -121,6 +136,10 @@ func (c *controller) dumpState() {
 			st.Resume = v.resume.Text
 		}
 		st.MutedHint = v.mutedHint.Visible()
+		st.Encrypted = v.crypt.encrypted
+		if v.crypt.banner.Visible() {
+			st.E2EEBanner = v.crypt.banner.Text
+		}
 	}
 	data, _ := json.MarshalIndent(st, "", "  ")
 	tmp := c.opts.StatePath + ".tmp"
@@ -128,3 +147,5 @@ func (c *controller) dumpState() {
 		_ = os.Rename(tmp, c.opts.StatePath)
 	}
 }
+
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,62 +1,56 @@
 package livekit
 
 import (
-	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 
 	"confer/app"
 )
-
-// smallVideo is the largest shown width that the small simulcast layer
-// serves: it is about 320 pixels wide, and up-scaling it a little is not
-// visible in a tile that size.
-const smallVideo = 400
-
-// wantLayer maps the size a remote video is shown at to the layer asked for.
-func wantLayer(width int) livekit.VideoQuality {
-	if width > 0 && width <= smallVideo {
-		return livekit.VideoQuality_LOW
-	}
-	return livekit.VideoQuality_HIGH
-}
 
 type videoKey struct {
 	user   string
 	source app.Source
 }
 
-// SetRemoteVideoSize implements app.Transport: the server is asked for the
-// layer that fits, now and whenever that video is subscribed again.
+// videoSize is how large a remote video is shown, in pixels.
+type videoSize struct{ w, h int }
+
+// SetRemoteVideoSize implements app.Transport: the server is told the size,
+// now and whenever that video is subscribed again, and forwards the
+// simulcast layer that fits it best — whatever layers the publisher sends
+// (a browser sends three, Confer two or three by camera size).
 func (t *Transport) SetRemoteVideoSize(userID string, src app.Source, width, height int) {
-	q := wantLayer(width)
+	size := videoSize{max(width, 0), max(height, 0)}
 	t.mu.Lock()
 	prev, known := t.layers[videoKey{userID, src}]
-	changed := !known || prev != q // LOW is the zero value
-	t.layers[videoKey{userID, src}] = q
+	t.layers[videoKey{userID, src}] = size
 	s := t.cur
 	t.mu.Unlock()
-	if changed && s != nil {
-		s.applyLayer(userID, src, q)
+	if (!known || prev != size) && s != nil {
+		s.applySize(userID, src, size)
 	}
 }
 
-// layerFor is the layer wanted for a remote video; HIGH unless asked.
-func (t *Transport) layerFor(userID string, src app.Source) livekit.VideoQuality {
+// sizeFor is the size a remote video is shown at, if known.
+func (t *Transport) sizeFor(userID string, src app.Source) (videoSize, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if q, ok := t.layers[videoKey{userID, src}]; ok {
-		return q
-	}
-	return livekit.VideoQuality_HIGH
+	s, ok := t.layers[videoKey{userID, src}]
+	return s, ok
 }
 
-// applyLayer tells the server which layer of a remote video to forward.
-func (s *session) applyLayer(userID string, src app.Source, q livekit.VideoQuality) {
+// applySize tells the server how large a remote video is shown.
+func (s *session) applySize(userID string, src app.Source, size videoSize) {
 	rp := s.room.GetParticipantByIdentity(userID)
 	if rp == nil {
 		return
 	}
 	if pub, ok := rp.GetTrackPublication(trackSource(src)).(*lksdk.RemoteTrackPublication); ok && pub != nil {
-		_ = pub.SetVideoQuality(q)
+		setSize(pub, size)
 	}
+}
+
+// setSize asks for the layer of a size; a zero size (a hidden tile) asks
+// for the smallest.
+func setSize(pub *lksdk.RemoteTrackPublication, size videoSize) {
+	pub.SetVideoDimensions(uint32(max(size.w, 1)), uint32(max(size.h, 1)))
 }

@@ -193,9 +193,9 @@ func (s *session) publish(src app.Source) (*published, error) {
 	}
 	var pub *lksdk.LocalTrackPublication
 	if len(tracks) > 1 {
-		pub, err = s.room.LocalParticipant.PublishSimulcastTrack(tracks, s.publicationOptions(src))
+		pub, err = s.room.LocalParticipant.PublishSimulcastTrack(tracks, s.sealedOptions(s.publicationOptions(src)))
 	} else {
-		pub, err = s.room.LocalParticipant.PublishTrack(tracks[0], s.publicationOptions(src))
+		pub, err = s.room.LocalParticipant.PublishTrack(tracks[0], s.sealedOptions(s.publicationOptions(src)))
 	}
 	if err != nil {
 		p.stop()
@@ -217,14 +217,15 @@ func (s *session) newTracks(src app.Source, kf, loss *atomic.Pointer[func(int)])
 	if src == app.SourceMicrophone {
 		return s.newAudioTrack(loss)
 	}
-	if src != app.SourceCamera {
+	if src != app.SourceCamera || !s.simulcast() {
 		t, err := s.newVideoTrack(0, kf)
 		return []*lksdk.LocalTrack{t}, err
 	}
 	id := simulcastID()
-	qualities := []livekit.VideoQuality{livekit.VideoQuality_HIGH, livekit.VideoQuality_LOW}
+	layers := pipeline.CameraLayers(s.t.config().Video)
+	qualities := layerQualities(len(layers))
 	var tracks []*lksdk.LocalTrack
-	for i, l := range pipeline.CameraLayers(s.t.config().Video) {
+	for i, l := range layers {
 		t, err := s.newVideoTrack(i, kf, lksdk.WithSimulcast(id, &livekit.VideoLayer{
 			Quality: qualities[i], Width: uint32(l.Width), Height: uint32(l.Height)}))
 		if err != nil {
@@ -233,6 +234,17 @@ func (s *session) newTracks(src app.Source, kf, loss *atomic.Pointer[func(int)])
 		tracks = append(tracks, t)
 	}
 	return tracks, nil
+}
+
+// layerQualities names n layers, full size first, as LiveKit does.
+func layerQualities(n int) []livekit.VideoQuality {
+	switch n {
+	case 1:
+		return []livekit.VideoQuality{livekit.VideoQuality_HIGH}
+	case 2:
+		return []livekit.VideoQuality{livekit.VideoQuality_HIGH, livekit.VideoQuality_LOW}
+	}
+	return []livekit.VideoQuality{livekit.VideoQuality_HIGH, livekit.VideoQuality_MEDIUM, livekit.VideoQuality_LOW}
 }
 
 // newAudioTrack makes the Opus track; the server's receiver reports on it

@@ -2,6 +2,7 @@ package livekit
 
 import (
 	"context"
+
 	"sync"
 	"sync/atomic"
 
@@ -23,6 +24,7 @@ type session struct {
 	live   liveness
 	up     uplink
 	nacks  *nackCounter
+	crypt  sessionKeys // end-to-end encryption (e2ee.go)
 
 	levelPoke chan struct{} // capacity 1: the level interval changed
 	dirty     chan struct{} // capacity 1: the roster may have changed
@@ -46,7 +48,7 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 	}
 	s.room = lksdk.NewRoom(s.callbacks())
 	s.up.log = t.config().Log
-	s.up.initial = max(nominalKbps(app.SourceCamera, t.config(), 2), uplinkStartKbps) * 1000
+	s.up.initial = max(nominalKbps(app.SourceCamera, t.config(), 3), uplinkStartKbps) * 1000
 	s.wg.Add(4)
 	go s.rosterLoop()
 	go s.levelLoop()
@@ -70,10 +72,12 @@ func (s *session) join(ctx context.Context, url, token string) error {
 		return err
 	}
 	err = s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true),
+		s.e2eeJoinOption(), // data packets encrypted with the media's key (e2ee.go)
 		// Congestion control on what this participant sends, and a count of
 		// the NACKs it sends; the SDK's own NACK, reports and TWCC feedback
 		// stay.
-		lksdk.WithInterceptors(append(bwe, s.nacks)), lksdk.WithIncludeDefaultInterceptors(true))
+		lksdk.WithInterceptors(append(bwe, s.nacks)), lksdk.WithIncludeDefaultInterceptors(true),
+		lksdk.WithCodecs(codecs))
 	if err != nil {
 		return err
 	}
@@ -276,3 +280,14 @@ func lossReason(r livekit.DisconnectReason) (*app.KickReason, error) {
 	}
 	return nil, app.ErrConnectionLost
 }
+
+// codecs are what Confer sends and receives: Opus and VP8, without RTX.
+// LiveKit's Go SDK publishes simulcast layers by RID but does not register
+// the repaired-RID header extension, so the server cannot tell which layer
+// an RTX retransmission repairs and drops it: a publisher behind a lossy
+// link got none of its retransmissions through. Without RTX, pion's NACK
+// responder resends the original packet on the layer's own SSRC, which
+// the server takes as a late packet, and receivers get the server's
+// retransmissions the same way (the jitter buffer wants original sequence
+// numbers either way).
+var codecs = []livekit.Codec{{Mime: webrtc.MimeTypeOpus}, {Mime: webrtc.MimeTypeVP8}}

@@ -18,7 +18,7 @@ func (s *session) start(src app.Source, tracks []*lksdk.LocalTrack, kf, loss *at
 	cfg := s.t.config()
 	writers := make([]media.SampleWriter, len(tracks))
 	for i, t := range tracks {
-		writers[i] = trackWriter{t}
+		writers[i] = s.sealed(t) // encrypts when the call does (e2ee.go)
 	}
 	switch src {
 	case app.SourceMicrophone:
@@ -88,7 +88,8 @@ func nominalKbps(src app.Source, cfg app.TransportConfig, layers int) int {
 		return cfg.Screen.BitrateKbps
 	}
 	total := 0
-	for _, l := range pipeline.CameraLayers(cfg.Video)[:layers] {
+	all := pipeline.CameraLayers(cfg.Video)
+	for _, l := range all[:min(layers, len(all))] {
 		total += l.BitrateKbps
 	}
 	return total

@@ -4,7 +4,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/pion/webrtc/v4"
 
@@ -19,8 +18,8 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 	s.markDirty()
 	user, source := rp.Identity(), sourceOf(pub)
 	if track.Kind() == webrtc.RTPCodecTypeVideo {
-		if q := s.t.layerFor(user, source); q != livekit.VideoQuality_HIGH {
-			_ = pub.SetVideoQuality(q) // a tile asked for a small layer before
+		if size, ok := s.t.sizeFor(user, source); ok {
+			setSize(pub, size) // a tile said its size before
 		}
 	}
 	// No receiver starts once close is waiting (goTracked).
@@ -28,16 +27,18 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 	s.goTracked(func() {
 		var err error
 		reader := packetReader{track, &s.live}
+		decrypt := s.opener(user, source, pub, track.Kind()) // nil unless encrypted (e2ee.go)
 		if track.Kind() == webrtc.RTPCodecTypeVideo {
 			err = pipeline.ReceiveVideo(reader, pipeline.VideoReceiveConfig{
 				Sink:            s.videoSink(user, source),
 				RequestKeyframe: func() { rp.WritePLI(track.SSRC()) },
 				NACKsSent:       s.nacks.counter(uint32(track.SSRC())).Load,
 				Log:             log,
+				Decrypt:         decrypt,
 			})
 		} else {
 			sink := s.audioSink(user, source)
-			err = pipeline.ReceiveAudio(reader, sink)
+			err = pipeline.ReceiveAudio(reader, pipeline.AudioReceiveConfig{Sink: sink, Decrypt: decrypt})
 			sink.Close()
 			if source == app.SourceMicrophone {
 				s.levels.dropRemote(user)

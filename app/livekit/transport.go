@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/livekit/protocol/livekit"
 	protoLogger "github.com/livekit/protocol/logger"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 
@@ -27,10 +26,10 @@ type Transport struct {
 	levelInterval atomic.Int64 // time.Duration between level reports; 0: off
 
 	mu     sync.Mutex
-	cfg    app.TransportConfig               // the settings the next source start uses
-	cur    *session                          // the connection, nil when not connected
-	muted  map[string]bool                   // remote users whose audio is not played
-	layers map[videoKey]livekit.VideoQuality // simulcast layer wanted per remote video
+	cfg    app.TransportConfig    // the settings the next source start uses
+	cur    *session               // the connection, nil when not connected
+	muted  map[string]bool        // remote users whose audio is not played
+	layers map[videoKey]videoSize // how large each remote video is shown
 }
 
 // New creates a transport; it connects on Connect.
@@ -47,7 +46,7 @@ func New(cfg app.TransportConfig) *Transport {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
-	return &Transport{cfg: cfg, muted: map[string]bool{}, layers: map[videoKey]livekit.VideoQuality{}}
+	return &Transport{cfg: cfg, muted: map[string]bool{}, layers: map[videoKey]videoSize{}}
 }
 
 // Factory is New as an app.TransportFactory, for main to inject.

@@ -12,13 +12,16 @@ import (
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/twcc"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 )
 
-// Bounds of the uplink estimate (bit/s). The floor keeps the small
-// simulcast layer and a screen's text alive through a bad stretch; the
-// ceiling is above anything Confer sends (a 1080p camera and a screen).
+// Bounds of the uplink estimate (bit/s). The floor keeps the smallest
+// simulcast layer moving, at a few frames a second, on a 300 kbit/s link
+// that also carries the microphone; the ceiling is above anything Confer
+// sends (a 1080p camera and a screen).
 const (
-	uplinkMinBitrate = 150_000
+	uplinkMinBitrate = 80_000
 	uplinkMaxBitrate = 8_000_000
 )
 
@@ -43,7 +46,7 @@ type uplink struct {
 	log     *slog.Logger
 
 	mu  sync.Mutex
-	est cc.BandwidthEstimator // the publisher connection's; nil before it sends video
+	est *pacedVideo // the publisher connection's; nil before it sends video
 }
 
 // interceptors are what the SDK must add to its connections. The order
@@ -63,21 +66,38 @@ func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 }
 
 func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
+	pacer := steeredPacer{gcc.NewLeakyBucketPacer(u.initial)}
 	g, err := gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(u.initial),
 		gcc.SendSideBWEMinBitrate(uplinkMinBitrate),
 		gcc.SendSideBWEMaxBitrate(uplinkMaxBitrate),
-		// Into the process log, not stderr: the pacer reports every
-		// packet it could not write once a connection has closed.
+		gcc.SendSideBWEPacer(pacer),
 		gcc.WithLoggerFactory(pionlogger.NewLoggerFactory(protoLogger.LogRLogger(logr.FromSlogHandler(u.log.Handler())))),
 	)
 	if err != nil {
+		_ = pacer.Close()
 		return nil, err
 	}
-	return &pacedVideo{SendSideBWE: g, u: u}, nil
+	return &pacedVideo{SendSideBWE: g, pacer: pacer, u: u, log: u.log}, nil
 }
 
-// estimate is the publisher connection's target in bit/s, if known.
+// Random loss. Wi-Fi and mobile links lose packets at random, and NACK
+// retransmissions and FEC repair them; GCC's loss-based half cuts the rate
+// whenever more than 10 % is lost, which on such a link starves the video
+// for nothing, while a bottleneck's queue shows in the delay-based half
+// first (and a policer that drops without queueing loses far more). So the
+// loss-based estimate counts only once the loss, smoothed over about two
+// seconds, is beyond what a bad link loses at random, and stops counting
+// when it is well back below.
+const (
+	lossEngage    = 0.25
+	lossDisengage = 0.18
+	lossSmoothing = 0.1 // per estimate read, every rateEvery
+)
+
+// estimate is the rate the publisher connection's video is held to, in
+// bit/s, if known. The pacer follows it. Only the session's rate loop
+// calls it.
 func (u *uplink) estimate() (int, bool) {
 	u.mu.Lock()
 	est := u.est
@@ -85,10 +105,35 @@ func (u *uplink) estimate() (int, bool) {
 	if est == nil {
 		return 0, false
 	}
-	return est.GetTargetBitrate(), true
+	bps := est.policy(est.GetStats(), est.GetTargetBitrate())
+	est.pacer.steer(bps)
+	return bps, true
 }
 
-func (u *uplink) use(est cc.BandwidthEstimator) {
+// policy picks the rate from GCC's statistics (fallback before any): the
+// delay-based estimate, and the loss-based one too while the loss is high.
+func (p *pacedVideo) policy(stats map[string]any, fallback int) int {
+	delay, _ := stats["delayTargetBitrate"].(int)
+	loss, _ := stats["lossTargetBitrate"].(int)
+	avg, _ := stats["averageLoss"].(float64)
+	if delay <= 0 {
+		return fallback
+	}
+	p.loss += lossSmoothing * (avg - p.loss)
+	switch {
+	case !p.lossy && p.loss > lossEngage:
+		p.lossy = true
+	case p.lossy && p.loss < lossDisengage:
+		p.lossy = false
+	}
+	bps := delay
+	if p.lossy && loss > 0 {
+		bps = min(delay, loss)
+	}
+	return min(max(bps, uplinkMinBitrate), uplinkMaxBitrate)
+}
+
+func (u *uplink) use(est *pacedVideo) {
 	u.mu.Lock()
 	u.est = est
 	u.mu.Unlock()
@@ -99,8 +144,25 @@ func (u *uplink) use(est cc.BandwidthEstimator) {
 // pacer: it is small, steady and must never wait behind a keyframe.
 type pacedVideo struct {
 	*gcc.SendSideBWE
-	u    *uplink
-	once sync.Once
+	pacer steeredPacer
+	u     *uplink
+	log   *slog.Logger
+	once  sync.Once
+	// The rate loop's: the smoothed loss, and whether it is counted.
+	loss  float64
+	lossy bool
+}
+
+// WriteRTCP implements cc.BandwidthEstimator. Feedback GCC cannot use (a
+// report about packets it no longer remembers) is dropped here: pion's cc
+// interceptor returns the estimator's error from the RTCP read, and LiveKit's
+// SDK stops reading a track's RTCP at the first error, which would end its
+// NACK retransmissions and keyframe requests for good.
+func (p *pacedVideo) WriteRTCP(pkts []rtcp.Packet, a interceptor.Attributes) error {
+	if err := p.SendSideBWE.WriteRTCP(pkts, a); err != nil {
+		p.log.Debug("congestion feedback not used", "err", err)
+	}
+	return nil
 }
 
 // AddStream implements cc.BandwidthEstimator.
@@ -118,4 +180,23 @@ func (p *pacedVideo) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWr
 		_ = p.SendSideBWE.AddStream(&rtx, w)
 	}
 	return p.SendSideBWE.AddStream(info, w)
+}
+
+// steeredPacer is pion's leaky-bucket pacer, sending at the rate the
+// uplink's policy chose (estimate) rather than GCC's own combined figure.
+type steeredPacer struct{ *gcc.LeakyBucketPacer }
+
+// SetTargetBitrate implements gcc.Pacer: GCC's figure is not the one used.
+func (steeredPacer) SetTargetBitrate(int) {}
+
+func (p steeredPacer) steer(bps int) { p.LeakyBucketPacer.SetTargetBitrate(bps) }
+
+// AddStream implements gcc.Pacer. A write that fails (the connection
+// closed under the pacer's queue) is not an error worth the pacer's log
+// line on stderr for every queued packet.
+func (p steeredPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
+	p.LeakyBucketPacer.AddStream(ssrc, interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		n, _ := w.Write(h, payload, a)
+		return n, nil
+	}))
 }

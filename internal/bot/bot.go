@@ -41,6 +41,9 @@ type Config struct {
 	Log      *slog.Logger
 	// Transport makes the call's transport (LiveKit's, from main).
 	Transport app.TransportFactory
+	// E2EE, when on, end-to-end encrypts what the bot sends and decrypts
+	// what others encrypt with the same passphrase.
+	E2EE app.E2EE
 }
 
 // End reasons written to the stats.
@@ -64,6 +67,7 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		Video:        cfg.Profile,
 		Processing:   cfg.Processing,
 		RoomEcho:     cfg.RoomEcho,
+		E2EE:         cfg.E2EE,
 		LocalAudio:   rs.sent,
 		VideoSink:    func(u string, s app.Source) media.FrameSink { return rs.get(u, s) },
 		AudioSink:    func(u string, s app.Source) media.PCMSink { return rs.get(u, s) },
@@ -84,7 +88,7 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 	}
 	call := app.New(cfg.Transport(tc), app.WithLogger(cfg.Log))
 	defer call.Close()
-	st := &Stats{Room: cfg.Room, User: cfg.User, Remotes: map[string]*RemoteStats{}}
+	st := &Stats{Room: cfg.Room, User: cfg.User, Remotes: map[string]*RemoteStats{}, enc: encryptionLog{}}
 
 	rs.joinStart = time.Now()
 	err := call.Join(ctx, app.JoinParams{
@@ -134,6 +138,10 @@ func stay(ctx context.Context, call *app.Call, d time.Duration, st *Stats) strin
 				st.addUplink(e.EstimateKbps)
 			}
 			switch e := ev.(type) {
+			case app.CallEncryption:
+				st.E2EE = e.Encrypted
+			case app.RemoteEncryption:
+				st.enc.note(e)
 			case app.KickedOut:
 				return e.Reason.String()
 			case app.StateChanged:
@@ -188,6 +196,7 @@ func finish(st *Stats, rs *remotes) {
 		}
 		st.Remotes[k.user] = merge(st.Remotes[k.user], s)
 	}
+	st.enc.apply(st)
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		st.CPUSeconds = round3(tv(ru.Utime) + tv(ru.Stime))

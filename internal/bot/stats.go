@@ -28,6 +28,10 @@ type Stats struct {
 	// Uplink is the congestion controller's estimate of what this bot's
 	// uplink carries: the rate its video was held to.
 	Uplink *UplinkStats `json:"uplink,omitempty"`
+	// E2EE: the bot's call was end-to-end encrypted.
+	E2EE bool `json:"e2ee,omitempty"`
+
+	enc encryptionLog // what the call reported of remote tracks' encryption
 }
 
 // UplinkStats is the send-side estimate over the call, kbit/s.
@@ -95,6 +99,13 @@ type RemoteStats struct {
 	EchoReturnDB *float64 `json:"echo_return_db,omitempty"`
 	// Timeline is what arrived each second: bitrate, frames, the layer.
 	Timeline []Second `json:"timeline,omitempty"`
+	// E2EE is how the remote's end-to-end encryption stands here, the
+	// worst of their tracks: ok, no-key (encrypted, and this bot has no
+	// passphrase), failed (another passphrase), or none (they send in the
+	// clear into this encrypted call). Absent when neither side encrypts.
+	// E2EEFailedFrames counts the frames dropped undecrypted.
+	E2EE             string `json:"e2ee,omitempty"`
+	E2EEFailedFrames int    `json:"e2ee_failed_frames,omitempty"`
 }
 
 // Second is one second of received video, counted from the first frame.

@@ -28,9 +28,9 @@ func Bot(env Env) error {
 	audioMode := fs.String("audio", "fake", "fake (a tone with clicks), speech (spoken phrases), silence or none")
 	noise := fs.Float64("noise", 0, "add pink noise at this level (dBFS, e.g. -30) to the microphone; 0 for none")
 	roomEcho := fs.String("room-echo", "", "simulate a room: what the bot plays comes back into its microphone after DELAY at GAIN, e.g. 80ms,-3dB")
-	aec := fs.String("aec", "on", "echo cancellation: on or off")
-	ns := fs.String("ns", "on", "noise suppression: on or off")
-	agc := fs.String("agc", "on", "automatic gain: on or off")
+	aec := fs.String("aec", "auto", "echo cancellation: on, off, or auto (on for speech and silence, off for the tone)")
+	ns := fs.String("ns", "auto", "noise suppression: on, off or auto")
+	agc := fs.String("agc", "auto", "automatic gain: on, off or auto")
 	screenMode := fs.String("screen", "none", "none, fake (a synthetic 1920×1080 screen) or a screen's ID (X11Screen0…)")
 	p := media.DefaultVideo
 	fs.IntVar(&p.Width, "width", p.Width, "camera width")
@@ -41,14 +41,16 @@ func Bot(env Env) error {
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to stay (default: until interrupted)")
 	statsPath := fs.String("stats", "", "write JSON stats here on exit (- for stdout)")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")
+	secret := e2eeFlag(fs)
 	if err := parse(fs, env.Args); err != nil {
 		return err
 	}
+	cfg.E2EE = secret()
 	var err error
 	if cfg.Video, err = fakeOrNone("video", *videoMode); err != nil {
 		return err
 	}
-	if cfg.Processing, err = processing(*aec, *ns, *agc); err != nil {
+	if cfg.Processing, err = processing(*aec, *ns, *agc, *audioMode != "fake"); err != nil {
 		return err
 	}
 	if cfg.RoomEcho, err = parseRoomEcho(*roomEcho); err != nil {

@@ -63,8 +63,11 @@ func speech(user string) (synth.Signal, error) {
 	return &synth.Clip{PCM: pcm}, nil
 }
 
-// processing reads --aec, --ns and --agc.
-func processing(aec, ns, agc string) (media.AudioProcessing, error) {
+// processing reads --aec, --ns and --agc. "auto" is on for a microphone
+// that stands for a person (speech, silence) and off for the tone: the tone
+// is a measuring signal, steady like noise, and noise suppression would
+// take it away.
+func processing(aec, ns, agc string, person bool) (media.AudioProcessing, error) {
 	var p media.AudioProcessing
 	for _, f := range []struct {
 		name, v string
@@ -73,9 +76,11 @@ func processing(aec, ns, agc string) (media.AudioProcessing, error) {
 		switch f.v {
 		case "on":
 			*f.to = true
+		case "auto":
+			*f.to = person
 		case "off":
 		default:
-			return p, fmt.Errorf("--%s must be on or off, not %q", f.name, f.v)
+			return p, fmt.Errorf("--%s must be on, off or auto, not %q", f.name, f.v)
 		}
 	}
 	return p, nil

@@ -18,12 +18,14 @@ func GUIFlags(env Env) (opts ui.Options, logLevel string, fake string, err error
 	// An invite link first (how the desktop opens them), flags after it.
 	args := env.Args
 	if len(args) > 0 && strings.HasPrefix(args[0], app.InviteScheme+"://") {
-		if opts.Server, opts.Room, err = app.ParseInvite(args[0]); err != nil {
+		inv, err := app.ParseInvite(args[0])
+		if err != nil {
 			return opts, "", "", err
 		}
+		opts.Server, opts.Room, opts.E2EE = inv.Server, inv.Room, inv.E2EE
 		args = args[1:]
 	}
-	fs := newFlags(env, "", "[confer://join?server=…&room=…] [--server URL] [--room R] [--name N] [--password P] [--join] [--camera on|off] [--microphone on|off] [--fake-devices]")
+	fs := newFlags(env, "", "[confer://join?server=…&room=…] [--server URL] [--room R] [--name N] [--password P] [--join] [--camera on|off] [--microphone on|off] [--fake-devices] [--e2ee-passphrase P]")
 	fs.StringVar(&opts.Server, "server", opts.Server, "server to join (pre-fills the lobby)")
 	fs.StringVar(&opts.Room, "room", opts.Room, "room ID")
 	fs.StringVar(&opts.Name, "name", "", "your name")
@@ -36,8 +38,12 @@ func GUIFlags(env Env) (opts ui.Options, logLevel string, fake string, err error
 	fakeMic := fs.String("fake-microphone", "tone", "with --fake-devices: what the synthetic microphone plays, tone or speech")
 	fs.StringVar(&opts.StatePath, "state-file", "", "write the window's state here as JSON (for tests)")
 	fs.StringVar(&logLevel, "log-level", "", "debug, info, warn or error")
+	secret := e2eeFlag(fs)
 	if err = parse(fs, args); err != nil {
 		return opts, logLevel, fake, err
+	}
+	if s := secret(); s.On() {
+		opts.E2EE = s // the flag, or the environment, over the link's
 	}
 	for flag, v := range map[string]string{"camera": opts.Camera, "microphone": opts.Microphone} {
 		if v != "" && v != "on" && v != "off" {

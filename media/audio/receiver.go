@@ -17,10 +17,22 @@ const maxConcealed = 5
 // statsEvery is how often an AudioStatsObserver sink hears the counters.
 const statsEvery = 50 // frames: a second
 
+// ReceiverConfig is what a receive pipeline does beside decoding.
+type ReceiverConfig struct {
+	// Decrypt, when set, undoes end-to-end encryption on every packet's
+	// payload before it is decoded. A packet it refuses counts as lost.
+	Decrypt media.Decrypt
+}
+
 // Receive reads an Opus track until it ends, decoding into sink 20 ms at a
 // time. Lost packets are rebuilt from the next packet's in-band FEC where
 // possible and concealed otherwise, so the sink sees a continuous stream.
 func Receive(track media.PacketReader, sink media.PCMSink) error {
+	return ReceiveWith(track, sink, ReceiverConfig{})
+}
+
+// ReceiveWith is Receive with a configuration.
+func ReceiveWith(track media.PacketReader, sink media.PCMSink, cfg ReceiverConfig) error {
 	dec, err := codec.NewOpusDecoder(media.Channels)
 	if err != nil {
 		return err
@@ -29,6 +41,7 @@ func Receive(track media.PacketReader, sink media.PCMSink) error {
 	buf := make([]byte, 1500)
 	pcm := make([]int16, 6*media.FrameSamples) // room for Opus' longest frame
 	var pkt rtp.Packet
+	var plain []byte // the decrypted payload, its buffer reused
 	var next uint16
 	started := false
 	c := &counted{sink: sink}
@@ -44,18 +57,24 @@ func Receive(track media.PacketReader, sink media.PCMSink) error {
 		if pkt.Unmarshal(buf[:n]) != nil || len(pkt.Payload) == 0 {
 			continue
 		}
-		if started {
-			gap := int16(pkt.SequenceNumber - next)
-			if gap < 0 {
-				continue // late or duplicate
+		gap := int16(pkt.SequenceNumber - next)
+		if started && gap < 0 {
+			continue // late or duplicate
+		}
+		payload := pkt.Payload
+		if cfg.Decrypt != nil {
+			out, err := cfg.Decrypt(plain[:0], payload)
+			if err != nil {
+				continue // as if lost: the next packet conceals it
 			}
-			if gap > 0 && gap <= maxConcealed {
-				conceal(dec, pkt.Payload, int(gap), pcm[:media.FrameSamples], c)
-			}
+			plain, payload = out, out
+		}
+		if started && gap > 0 && gap <= maxConcealed {
+			conceal(dec, payload, int(gap), pcm[:media.FrameSamples], c)
 		}
 		started = true
 		next = pkt.SequenceNumber + 1
-		if n, err := dec.Decode(pkt.Payload, pcm); err == nil {
+		if n, err := dec.Decode(payload, pcm); err == nil {
 			c.WritePCM(pcm[:n*media.Channels])
 		}
 	}

@@ -18,6 +18,17 @@ type VideoReceiveConfig struct {
 	// sent again so far (for stats).
 	NACKsSent func() int64
 	Log       *slog.Logger
+	// Decrypt, when set, undoes end-to-end encryption on each reassembled
+	// frame before it is decoded; a frame it refuses is dropped.
+	Decrypt media.Decrypt
+}
+
+// AudioReceiveConfig says where a remote audio track goes.
+type AudioReceiveConfig struct {
+	Sink media.PCMSink
+	// Decrypt, when set, undoes end-to-end encryption on each packet
+	// before it is decoded; a packet it refuses counts as lost.
+	Decrypt media.Decrypt
 }
 
 // ReceiveVideo decodes a remote VP8 track until the track ends, through a
@@ -25,11 +36,12 @@ type VideoReceiveConfig struct {
 func ReceiveVideo(track media.PacketReader, cfg VideoReceiveConfig) error {
 	return video.Receive(track, video.ReceiverConfig{
 		Sink: cfg.Sink, RequestKeyframe: cfg.RequestKeyframe, NACKsSent: cfg.NACKsSent, Log: cfg.Log,
+		Decrypt: cfg.Decrypt,
 	})
 }
 
-// ReceiveAudio decodes a remote Opus track into sink until the track ends,
-// hiding lost packets with FEC and concealment.
-func ReceiveAudio(track media.PacketReader, sink media.PCMSink) error {
-	return audio.Receive(track, sink)
+// ReceiveAudio decodes a remote Opus track into cfg.Sink until the track
+// ends, hiding lost packets with FEC and concealment.
+func ReceiveAudio(track media.PacketReader, cfg AudioReceiveConfig) error {
+	return audio.ReceiveWith(track, cfg.Sink, audio.ReceiverConfig{Decrypt: cfg.Decrypt})
 }

@@ -17,19 +17,31 @@ type Layer struct {
 	scale         int
 }
 
-// smallLayerWidth is about how wide the small simulcast layer is: enough
-// for a tile in a strip or a crowded grid.
-const smallLayerWidth = 320
+// Simulcast layers. A camera sends its full size and smaller copies, each
+// half the one before, while the copy stays at least minLayerWidth wide:
+// 1280×720 sends 640×360 and 320×180 beside it, as browsers do; 640×480
+// sends 320×240. A receiver tells the server how large it shows the video
+// and gets the layer that fits, so a strip or a crowded grid does not cost
+// full-size decodes.
+const (
+	minLayerWidth = 300
+	maxLayers     = 3
+	// layerBits is each smaller layer's share of the full layer's bitrate
+	// per pixel: small pictures need more bits per pixel to look as good.
+	layerBits    = 1.6
+	minLayerKbps = 120
+)
 
-// CameraLayers are the encodings a camera with profile p sends: the full
-// size and a layer about 320 pixels wide. The small layer gets a bitrate in
-// proportion to its pixels, with a floor that keeps a face recognisable.
+// CameraLayers are the encodings a camera with profile p sends, full size
+// first.
 func CameraLayers(p media.VideoProfile) []Layer {
-	full := Layer{Width: p.Width, Height: p.Height, BitrateKbps: p.BitrateKbps, scale: 1}
-	sc := max(2, p.Width/smallLayerWidth)
-	w, h := video.ScaledSize(p.Width, p.Height, sc)
-	small := Layer{Width: w, Height: h, BitrateKbps: max(120, p.BitrateKbps/(sc*sc)*2), scale: sc}
-	return []Layer{full, small}
+	out := []Layer{{Width: p.Width, Height: p.Height, BitrateKbps: p.BitrateKbps, scale: 1}}
+	for sc := 2; len(out) < maxLayers && p.Width/sc >= minLayerWidth; sc *= 2 {
+		w, h := video.ScaledSize(p.Width, p.Height, sc)
+		kbps := max(minLayerKbps, int(float64(p.BitrateKbps)*layerBits)/(sc*sc))
+		out = append(out, Layer{Width: w, Height: h, BitrateKbps: kbps, scale: sc})
+	}
+	return out
 }
 
 // VideoSender is a running camera or screen pipeline.

@@ -81,10 +81,32 @@ func ReadTime(f *media.VideoFrame) (t time.Time, ok bool) {
 // returns the one nearest to now, which handles the wrap-around as long as
 // the delay is under ~24 days.
 func ReadTimeNear(f *media.VideoFrame, now time.Time) (t time.Time, ok bool) {
-	word, ok := readStrip(f)
+	if !planesFit(f) {
+		return time.Time{}, false
+	}
+	word, ok := readStrip(f.Width, f.Height, func(x, y int) int { return int(f.Y[y*f.YStride+x]) })
 	if !ok {
 		return time.Time{}, false
 	}
+	return timeOf(word, now)
+}
+
+// ReadTimeRGBA is ReadTimeNear for a picture as it is painted: RGBA
+// (8 bits each, stride bytes a row), as a window converts frames for its
+// tiles. The strip is black and white, so green stands for luma.
+func ReadTimeRGBA(pix []byte, stride, w, h int, now time.Time) (t time.Time, ok bool) {
+	if w <= 0 || h <= 0 || stride < 4*w || len(pix) < (h-1)*stride+4*w {
+		return time.Time{}, false
+	}
+	word, ok := readStrip(w, h, func(x, y int) int { return int(pix[y*stride+4*x+1]) })
+	if !ok {
+		return time.Time{}, false
+	}
+	return timeOf(word, now)
+}
+
+// timeOf checks a strip word and resolves its time nearest to now.
+func timeOf(word uint64, now time.Time) (time.Time, bool) {
 	low := uint32(word >> 8)
 	if stripWord(low) != word {
 		return time.Time{}, false
@@ -100,13 +122,11 @@ func ReadTimeNear(f *media.VideoFrame, now time.Time) (t time.Time, ok bool) {
 	return time.UnixMilli(ms), true
 }
 
-// readStrip measures the 40 blocks of the band and returns them as a word,
-// or ok=false if any block is not clearly black or white.
-func readStrip(f *media.VideoFrame) (word uint64, ok bool) {
-	if !planesFit(f) {
-		return 0, false
-	}
-	bw, bh := f.Width/stripBits, StripRows(f.Height)
+// readStrip measures the 40 blocks of the band of a w×h picture whose
+// luma luma reads, and returns them as a word, or ok=false if any block is
+// not clearly black or white.
+func readStrip(w, h int, luma func(x, y int) int) (word uint64, ok bool) {
+	bw, bh := w/stripBits, StripRows(h)
 	if bw == 0 || bh == 0 {
 		return 0, false
 	}
@@ -119,8 +139,8 @@ func readStrip(f *media.VideoFrame) (word uint64, ok bool) {
 		x0, x1 := i*bw+mx, (i+1)*bw-mx
 		sum := 0
 		for y := my; y < bh-my; y++ {
-			for _, v := range f.Y[y*f.YStride+x0 : y*f.YStride+x1] {
-				sum += int(v)
+			for x := x0; x < x1; x++ {
+				sum += luma(x, y)
 			}
 		}
 		if sum > lo && sum < hi {

@@ -158,3 +158,25 @@ func TestStripWrapAround(t *testing.T) {
 		}
 	}
 }
+
+// The strip reads back from the RGBA a window paints as well as from I420.
+func TestReadTimeRGBA(t *testing.T) {
+	f := media.NewI420(320, 180)
+	at := time.UnixMilli(1_700_000_123_456)
+	StampTime(f, at)
+	stride := 4 * f.Width
+	pix := make([]byte, stride*f.Height)
+	for y := 0; y < f.Height; y++ {
+		for x := 0; x < f.Width; x++ {
+			v := f.Y[y*f.YStride+x]
+			copy(pix[y*stride+4*x:], []byte{v, v, v, 255})
+		}
+	}
+	got, ok := ReadTimeRGBA(pix, stride, f.Width, f.Height, at)
+	if !ok || !got.Equal(at) {
+		t.Fatalf("read %v (ok %v), want %v", got, ok, at)
+	}
+	if _, ok := ReadTimeRGBA(pix[:10], stride, f.Width, f.Height, at); ok {
+		t.Fatal("a short buffer read as a time")
+	}
+}

@@ -1,12 +1,21 @@
 package video
 
+import "time"
+
 // How a sender shares a target bitrate among its encodings. A camera keeps
-// its motion and gives up resolution: the small simulcast layer is served
-// first, then the full-size one, which halves its resolution when the rate
-// left for it is thin, and stops when there is too little for it to look
-// better than the small layer (the server then forwards the small one to
-// everyone). A screen keeps its resolution, so its text stays sharp, and
-// gives up frame rate.
+// its motion and gives up resolution: the smallest simulcast layer is
+// served first, then each larger one, which stops when there is too little
+// left for it to look better than the one below (the server then forwards
+// a smaller one to its receivers); the full-size layer also halves its
+// resolution when its share is thin. A screen keeps its resolution, so its
+// text stays sharp, and gives up frame rate.
+//
+// Stopping a layer makes the server move its receivers to another one,
+// which costs them a keyframe's wait; halving re-creates an encoder. So a
+// change of shape waits until the estimate has asked for it for a while
+// (settle): an estimate that dips for a moment (congestion control's
+// reaction to one late packet group) only lowers the bitrates, which take
+// effect at once.
 
 // plan is what one encoding does under the current target.
 type plan struct {
@@ -14,60 +23,94 @@ type plan struct {
 	kbps   int
 	// halve: encode at half the width and height (full-size camera layer).
 	halve bool
+	// pending is when the estimate first asked for another shape (stop or
+	// resume, halve or not); zero when it asks for the present one.
+	pending time.Time
 }
 
 // Thresholds, as fractions of an encoding's configured bitrate, with a gap
-// between going down and coming back so the encoder is not re-created (and
-// a keyframe sent) at every wobble of the estimate.
+// between going down and coming back.
 const (
 	halveBelow   = 0.40 // a 720p layer at < 600 of 1500 kbit/s: 640×360 looks better
 	unhalveAbove = 0.55
 	stopBelow    = 0.20 // too thin for the full layer: the small one serves
 	resumeAbove  = 0.28
-	// minFullKbps is the least a full-size layer gets before it stops.
+	// minFullKbps is the least a layer above the smallest gets before it
+	// stops.
 	minFullKbps = 150
+	// settle is how long the estimate must ask for another shape.
+	settle = 2 * time.Second
 )
 
 // allocate shares total (kbit/s) among encodings configured at nominal
-// rates (nominal[0] the full size, the rest smaller simulcast layers),
-// given the plans in force, so the thresholds have memory.
-func allocate(total int, nominal []int, prev []plan) []plan {
+// rates (nominal[0] the full size, then ever smaller simulcast layers),
+// given the plans in force at now. The smallest layer is served first and
+// never stops; each larger one takes what is left, or stops when that is
+// too thin for it.
+func allocate(total int, nominal []int, prev []plan, now time.Time) []plan {
 	out := make([]plan, len(nominal))
-	left := total
-	for i := len(nominal) - 1; i >= 1; i-- { // small layers first
-		k := min(nominal[i], left)
-		out[i] = plan{active: true, kbps: max(k, 1)}
-		left -= k
+	last := len(nominal) - 1
+	if last == 0 {
+		out[0] = layerPlan(total, nominal[0], false, prevPlan(prev, 0), now)
+		return out
 	}
-	out[0] = fullLayer(left, nominal[0], len(nominal) > 1, prevPlan(prev))
+	left := total
+	k := min(nominal[last], left)
+	out[last] = plan{active: true, kbps: max(k, 1)}
+	left -= k
+	for i := last - 1; i >= 0; i-- {
+		p := prevPlan(prev, i)
+		if i > 0 {
+			p.halve = false // only the full size halves
+		}
+		out[i] = layerPlan(left, nominal[i], true, p, now)
+		out[i].halve = out[i].halve && i == 0
+		if out[i].active {
+			left -= out[i].kbps
+		}
+	}
 	return out
 }
 
-func prevPlan(prev []plan) plan {
-	if len(prev) == 0 {
+func prevPlan(prev []plan, i int) plan {
+	if i >= len(prev) {
 		return plan{active: true}
 	}
-	return prev[0]
+	return prev[i]
 }
 
-// fullLayer decides the full-size encoding. Without a smaller layer beside
-// it, it never stops: it is all the receivers have.
-func fullLayer(left, nominal int, hasSmall bool, prev plan) plan {
+// layerPlan decides one encoding above the smallest (or the only one,
+// which never stops: it is all the receivers have).
+func layerPlan(left, nominal int, canStop bool, prev plan, now time.Time) plan {
 	share := float64(left) / float64(max(nominal, 1))
-	if hasSmall {
-		stop := share < stopBelow || left < minFullKbps
-		if !prev.active {
-			stop = share < resumeAbove || left < minFullKbps
-		}
-		if stop {
-			return plan{active: false}
-		}
-	}
+	active := !canStop || wantsActive(share, left, prev.active)
 	halve := share < halveBelow
 	if prev.halve {
 		halve = share < unhalveAbove
 	}
-	return plan{active: true, kbps: max(min(left, nominal), 1), halve: halve}
+	next := plan{active: prev.active, halve: prev.halve}
+	if active != prev.active || (active && halve != prev.halve) {
+		next.pending = prev.pending
+		if next.pending.IsZero() {
+			next.pending = now
+		}
+		if now.Sub(next.pending) >= settle {
+			next = plan{active: active, halve: halve && active}
+		}
+	}
+	if next.active {
+		next.kbps = max(min(left, nominal), 1)
+	}
+	return next
+}
+
+// wantsActive tells whether a layer's share is enough for it, with the
+// gap between stopping and resuming.
+func wantsActive(share float64, left int, active bool) bool {
+	if active {
+		return share >= stopBelow && left >= minFullKbps
+	}
+	return share >= resumeAbove && left >= minFullKbps
 }
 
 // screenFPS is the frame rate a screen encoding gets at kbps of nominal:

@@ -1,6 +1,9 @@
 package video
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // A 720p camera (1500 kbit/s) with a 320-wide layer (250 kbit/s), as the
 // estimate falls from plenty to a trickle and comes back.
@@ -24,8 +27,11 @@ func TestACameraGivesUpResolutionBeforeMotion(t *testing.T) {
 		{200, false, 0, false, 200},    // a trickle: all of it to the small layer
 	}
 	var prev []plan
+	now := time.Unix(1000, 0)
 	for _, s := range steps {
-		p := allocate(s.total, nominal, prev)
+		p := allocate(s.total, nominal, prev, now)
+		p = allocate(s.total, nominal, p, now.Add(settle)) // held long enough to settle
+		now = now.Add(settle + time.Second)
 		full, small := p[0], p[1]
 		if full.active != s.fullActive || full.kbps != s.fullKbps || full.halve != s.halve || small.kbps != s.smallKbps {
 			t.Errorf("at %d kbit/s: full %+v small %+v; want full active=%v %d kbit/s halve=%v, small %d",
@@ -37,7 +43,7 @@ func TestACameraGivesUpResolutionBeforeMotion(t *testing.T) {
 
 // With no smaller layer, the only encoding never stops.
 func TestASingleLayerNeverStops(t *testing.T) {
-	p := allocate(100, []int{2500}, nil)
+	p := allocate(100, []int{2500}, nil, time.Now())
 	if !p[0].active || p[0].kbps != 100 {
 		t.Fatalf("single layer at 100 kbit/s: %+v", p[0])
 	}
@@ -48,5 +54,52 @@ func TestAScreenGivesUpFrameRate(t *testing.T) {
 		if got := screenFPS(c.kbps, 2500, 15); got != c.fps {
 			t.Errorf("screen at %d of 2500 kbit/s: %d fps, want %d", c.kbps, got, c.fps)
 		}
+	}
+}
+
+// Three layers (720p, 360p, 180p): the middle one stops before the small
+// one, after the full one.
+func TestThreeLayersStopFromTheTop(t *testing.T) {
+	nominal := []int{1500, 600, 150}
+	var prev []plan
+	now := time.Unix(1000, 0)
+	for _, c := range []struct {
+		total                  int
+		full, mid              bool
+		fullKbps, midKbps, low int
+	}{
+		{3000, true, true, 1500, 600, 150},
+		{1200, true, true, 450, 600, 150},
+		{700, false, true, 0, 550, 150},
+		{250, false, false, 0, 0, 150},
+	} {
+		p := allocate(c.total, nominal, prev, now)
+		p = allocate(c.total, nominal, p, now.Add(settle))
+		now = now.Add(settle + time.Second)
+		if p[0].active != c.full || p[1].active != c.mid || p[0].kbps != c.fullKbps || p[1].kbps != c.midKbps || p[2].kbps != c.low || p[1].halve {
+			t.Errorf("at %d kbit/s: %+v", c.total, p)
+		}
+		prev = p
+	}
+}
+
+// A dip of the estimate shorter than settle lowers the bitrates at once but
+// stops no layer: stopping would cost every receiver a keyframe's wait.
+func TestAShortDipStopsNoLayer(t *testing.T) {
+	nominal := []int{1500, 600, 150}
+	now := time.Unix(1000, 0)
+	p := allocate(3000, nominal, nil, now)
+	p = allocate(800, nominal, p, now.Add(500*time.Millisecond))
+	if !p[0].active || p[0].kbps != 50 {
+		t.Fatalf("during the dip the full layer is %+v; want on at what is left", p[0])
+	}
+	p = allocate(3000, nominal, p, now.Add(time.Second))
+	if !p[0].active || !p[0].pending.IsZero() || p[0].kbps != 1500 {
+		t.Fatalf("after the dip: %+v", p[0])
+	}
+	p = allocate(800, nominal, p, now.Add(2*time.Second))
+	p = allocate(800, nominal, p, now.Add(2*time.Second+settle))
+	if p[0].active {
+		t.Fatalf("a lasting drop kept the full layer: %+v", p[0])
 	}
 }

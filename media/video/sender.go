@@ -175,10 +175,11 @@ func (s *Sender) run() {
 	}
 }
 
-// followTarget re-plans the encodings when the target changed.
+// followTarget re-plans the encodings when the target changed, or while a
+// change of shape waits to settle.
 func (s *Sender) followTarget() {
 	t := s.target.Load()
-	if t == 0 || t == s.applied {
+	if t == 0 || t == s.applied && !s.settling() {
 		return
 	}
 	s.applied = t
@@ -191,9 +192,19 @@ func (s *Sender) followTarget() {
 		// A screen keeps its size; screenFPS thins its frames instead.
 		nominal, prev = nominal[:1], prev[:1]
 	}
-	for i, p := range allocate(int(t), nominal, prev) {
+	for i, p := range allocate(int(t), nominal, prev, time.Now()) {
 		s.replan(s.encs[i], p)
 	}
+}
+
+// settling tells whether a plan waits for its change of shape to settle.
+func (s *Sender) settling() bool {
+	for _, e := range s.encs {
+		if !e.plan.pending.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // replan puts a new plan in force for one encoding.
@@ -205,7 +216,7 @@ func (s *Sender) replan(e *encoding, p plan) {
 	if p.halve && !s.cfg.Screen {
 		e.scale = 2 * e.base // a new encoder at the new size on the next frame
 	}
-	if e.enc != nil && p.active && p.kbps != e.plan.kbps {
+	if e.enc != nil && p.active && (p.kbps != e.plan.kbps || !e.plan.active) {
 		if err := e.enc.SetBitrate(p.kbps); err != nil {
 			s.cfg.Log.Warn("video bitrate not changed", "kbps", p.kbps, "err", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"image/color"
 	"strings"
 	"sync/atomic"
+	"time"
 	"unicode"
 
 	"fyne.io/fyne/v2"
@@ -22,6 +23,12 @@ type TileInfo struct {
 	MicMuted bool
 	Speaking bool
 	Quality  int // 0 unknown, 1 poor, 2 good, 3 excellent
+	// Status, when set, is shown instead of the picture and the initials:
+	// why there is nothing to show ("Can't decrypt — different
+	// passphrase?").
+	Status string
+	// Warning, when set, is shown beside the name ("not encrypted").
+	Warning string
 }
 
 // VideoTile shows one person: their video, or their initials on a coloured
@@ -34,6 +41,7 @@ type VideoTile struct {
 	box      frameMailbox
 	schedule func(func()) // runs a function on the UI goroutine (the bridge)
 	pending  atomic.Bool  // a refresh is scheduled and not yet run
+	shown    latencies    // capture → handed to the painter (UI goroutine)
 
 	// OnMenu, when set, is called on a right click with the click's
 	// absolute position (UI goroutine): the host's "Remove from call".
@@ -52,6 +60,8 @@ type VideoTile struct {
 	name     *canvas.Text
 	muted    *widget.Icon
 	quality  *canvas.Text
+	status   *canvas.Text
+	warning  *canvas.Text
 	border   *canvas.Rectangle
 }
 
@@ -74,6 +84,12 @@ func NewVideoTile(info TileInfo, mirror bool, schedule func(func())) *VideoTile 
 	t.muted = widget.NewIcon(theme.VolumeMuteIcon())
 	t.quality = canvas.NewText("", color.White)
 	t.quality.TextSize = 12
+	t.status = canvas.NewText("", color.White)
+	t.status.TextSize = 16
+	t.status.TextStyle.Bold = true
+	t.status.Alignment = fyne.TextAlignCenter
+	t.warning = canvas.NewText("", color.NRGBA{R: 0xff, G: 0xc1, B: 0x4d, A: 0xff})
+	t.warning.TextSize = 12
 	t.border = canvas.NewRectangle(color.Transparent)
 	t.border.StrokeWidth = 3
 	t.ExtendBaseWidget(t)
@@ -87,6 +103,8 @@ func (t *VideoTile) SetInfo(info TileInfo) {
 	t.initials.Text = Initials(info.Name)
 	t.name.Text = info.Name
 	t.quality.Text = qualityMark(info.Quality)
+	t.status.Text, t.warning.Text = info.Status, info.Warning
+	t.status.Hidden = info.Status == ""
 	if info.MicMuted {
 		t.muted.Show()
 	} else {
@@ -100,7 +118,7 @@ func (t *VideoTile) SetInfo(info TileInfo) {
 	if !info.VideoOn {
 		t.hasFrame = false
 	}
-	t.showVideo(info.VideoOn && t.hasFrame)
+	t.showVideo(t.wantsVideo() && t.hasFrame)
 	t.Refresh()
 }
 
@@ -113,20 +131,29 @@ func (t *VideoTile) ShowsVideo() bool { return t.img.Visible() }
 // Frames counts the frames converted for this tile.
 func (t *VideoTile) Frames() int64 { return t.box.frames.Load() }
 
+// wantsVideo: the camera is on and no status stands in for the picture.
+func (t *VideoTile) wantsVideo() bool { return t.info.VideoOn && t.info.Status == "" }
+
+// showVideo shows the picture or the initials. Under a picture the
+// background is hidden rather than painted over: without a GPU every
+// pixel painted costs, and the window's own background frames a letterboxed
+// picture as well.
 func (t *VideoTile) showVideo(on bool) {
+	if on == t.img.Visible() && on != t.bg.Visible() {
+		return
+	}
 	if on {
 		t.img.Show()
 		t.initials.Hide()
-		t.bg.FillColor = videoBackground // letterbox bars, not the name's colour
+		t.bg.Hide()
 	} else {
 		t.img.Hide()
 		t.initials.Show()
 		t.bg.FillColor = colorFor(t.info.Name)
+		t.bg.Show()
+		t.bg.Refresh()
 	}
-	t.bg.Refresh()
 }
-
-var videoBackground = color.NRGBA{R: 0x10, G: 0x10, B: 0x12, A: 0xff}
 
 // WriteFrame implements media.FrameSink: convert now, refresh at most once
 // per UI turn however fast frames come.
@@ -145,9 +172,18 @@ func (t *VideoTile) showLatest() {
 	}
 	t.img.Image = pic
 	t.hasFrame = true
-	t.showVideo(t.info.VideoOn)
+	t.showVideo(t.wantsVideo())
 	t.img.Refresh()
+	if !t.Mirrored() {
+		t.shown.note(pic, time.Now())
+	}
 }
+
+// ShownLatency is the time from capture to the picture being handed to the
+// painter, p50 and p95 over the recent frames that carry the synthetic
+// camera's time strip (zero without them). The repaint follows within the
+// painter's interval.
+func (t *VideoTile) ShownLatency() (p50, p95 time.Duration) { return t.shown.percentiles() }
 
 // TappedSecondary opens the tile's menu, when it has one.
 func (t *VideoTile) TappedSecondary(e *fyne.PointEvent) {
@@ -171,12 +207,12 @@ func (t *VideoTile) Resize(s fyne.Size) {
 }
 
 func (t *VideoTile) CreateRenderer() fyne.WidgetRenderer {
-	label := container.NewHBox(t.muted, t.name)
+	label := container.NewHBox(t.muted, t.name, t.warning)
 	bar := container.NewBorder(nil, nil, label, t.quality)
 	barBg := canvas.NewRectangle(color.NRGBA{A: 0x90})
 	bottom := container.NewBorder(nil, container.NewStack(barBg, container.NewPadded(bar)), nil, nil)
 	return widget.NewSimpleRenderer(container.NewStack(
-		t.bg, container.NewCenter(t.initials), t.img, bottom, t.border))
+		t.bg, container.NewCenter(container.NewVBox(t.initials, t.status)), t.img, bottom, t.border))
 }
 
 // Initials returns up to two letters for a name: "Ana María" → "AM".
