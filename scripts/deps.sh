@@ -12,6 +12,7 @@ packages=(
   xvfb x11-apps imagemagick xdotool        # window tests: virtual display, screenshots, input
   iproute2                                 # outage tests: network namespaces and veth pairs
   iptables                                 # network tests and bench: random loss on those links
+  chromium                                 # interop tests with livekit-client (E2EE, chat) and the bench
 )
 [ "${CONFER_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$CONFER_DEPS_EXTRA" && packages+=("${extra[@]}")
 
