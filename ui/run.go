@@ -2,6 +2,9 @@ package ui
 
 import (
 	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -48,9 +51,31 @@ func Run(opts Options) error {
 	a.SetIcon(assets.Icon)
 	w := a.NewWindow("Confer")
 	w.Resize(fyne.NewSize(1024, 700))
-	c := newController(a, w, opts, newBridge())
+	b := newBridge()
+	c := newController(a, w, opts, b)
 	w.SetCloseIntercept(c.quit)
+	stop := quitOnSignal(b, c)
+	defer stop()
 	c.start()
 	w.ShowAndRun()
 	return nil
+}
+
+// quitOnSignal makes SIGTERM and SIGINT (a logout, Ctrl+C in a terminal)
+// quit as the close button does: the call is left, not dropped.
+func quitOnSignal(b *bridge, c *controller) (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			b.do(c.quit)
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
 }

@@ -38,8 +38,11 @@ const (
 	// minFullKbps is the least a layer above the smallest gets before it
 	// stops.
 	minFullKbps = 150
-	// settle is how long the estimate must ask for another shape.
-	settle = 2 * time.Second
+	// settle is how long the estimate must ask for another shape;
+	// settleUrgent how long it must ask to stop a layer it leaves far too
+	// little for.
+	settle       = 2 * time.Second
+	settleUrgent = 500 * time.Millisecond
 )
 
 // allocate shares total (kbit/s) among encodings configured at nominal
@@ -94,7 +97,13 @@ func layerPlan(left, nominal int, canStop bool, prev plan, now time.Time) plan {
 		if next.pending.IsZero() {
 			next.pending = now
 		}
-		if now.Sub(next.pending) >= settle {
+		// Far too little for a layer stops it sooner: running on, it
+		// would overshoot its share and keep a slow link's queue full.
+		wait := settle
+		if !active && share < stopBelow/2 {
+			wait = settleUrgent
+		}
+		if now.Sub(next.pending) >= wait {
 			next = plan{active: active, halve: halve && active}
 		}
 	}

@@ -83,17 +83,19 @@ func TestThreeLayersStopFromTheTop(t *testing.T) {
 	}
 }
 
-// A dip of the estimate shorter than settle lowers the bitrates at once but
-// stops no layer: stopping would cost every receiver a keyframe's wait.
+// A dip of the estimate shorter than settleUrgent lowers the bitrates at
+// once but stops no layer: stopping would cost every receiver a keyframe's
+// wait.
 func TestAShortDipStopsNoLayer(t *testing.T) {
 	nominal := []int{1500, 600, 150}
 	now := time.Unix(1000, 0)
 	p := allocate(3000, nominal, nil, now)
-	p = allocate(800, nominal, p, now.Add(500*time.Millisecond))
+	p = allocate(800, nominal, p, now.Add(100*time.Millisecond))
+	p = allocate(800, nominal, p, now.Add(400*time.Millisecond))
 	if !p[0].active || p[0].kbps != 50 {
 		t.Fatalf("during the dip the full layer is %+v; want on at what is left", p[0])
 	}
-	p = allocate(3000, nominal, p, now.Add(time.Second))
+	p = allocate(3000, nominal, p, now.Add(500*time.Millisecond))
 	if !p[0].active || !p[0].pending.IsZero() || p[0].kbps != 1500 {
 		t.Fatalf("after the dip: %+v", p[0])
 	}
