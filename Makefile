@@ -11,7 +11,7 @@ TAGS    := migrated_fynedo
 # Packages whose concurrency is ours: run under the race detector.
 RACE_PKGS := ./app/... ./media/... ./internal/... ./ui/...
 
-.PHONY: all deps build run test vet lint fmt-check race bench clean
+.PHONY: all deps build run test vet lint fmt-check race bench fuzz soak clean
 
 all: build
 
@@ -20,6 +20,7 @@ deps:
 
 build: deps
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/confer-server ./cmd/confer-server
 
 run: build
 	./$(BIN)
@@ -41,6 +42,18 @@ test: deps fmt-check vet lint
 
 bench: build
 	scripts/bench.sh
+
+# Every fuzz target for FUZZTIME each, one after the other (see scripts/fuzz.sh;
+# FUZZMATCH=FuzzReceive picks targets, FUZZFLAGS="-parallel 1" spares a shared machine).
+FUZZTIME ?= 10m
+fuzz: deps
+	FUZZTIME=$(FUZZTIME) TAGS=$(TAGS) GO=$(GO) scripts/fuzz.sh
+
+# A four-party call of small pictures held for DURATION, each process
+# reporting its goroutines, memory and open files every minute: docs/SOAK.md.
+DURATION ?= 30m
+soak: build
+	$(GO) run ./internal/soaktool -bin $(BIN) -duration $(DURATION) -out docs/SOAK.md
 
 clean:
 	rm -rf bin

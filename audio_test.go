@@ -89,8 +89,8 @@ func TestNoiseSuppressionEndToEnd(t *testing.T) {
 	url := startServeWithConfig(t, t.TempDir())
 	st := runAudioBots(t, url, "noise", t.TempDir(),
 		audioBot{"listener", []string{"--audio", "none", "--duration", "12s"}},
-		audioBot{"fan-ns", []string{"--audio", "silence", "--noise", "-35", "--agc", "off", "--duration", "10s"}},
-		audioBot{"fan-raw", []string{"--audio", "silence", "--noise", "-35", "--ns", "off", "--agc", "off", "--duration", "10s"}},
+		audioBot{"fan-ns", []string{"--audio", "silence", "--noise", "-35", "--aec", "off", "--agc", "off", "--duration", "10s"}},
+		audioBot{"fan-raw", []string{"--audio", "silence", "--noise", "-35", "--aec", "off", "--ns", "off", "--agc", "off", "--duration", "10s"}},
 	)
 	l := st["listener"].Remotes
 	if l["fan-ns"] == nil || l["fan-raw"] == nil {

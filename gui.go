@@ -1,7 +1,12 @@
 package main
 
 import (
+	"os"
+
 	"confer/internal/cli"
+	xdisplay "confer/internal/display" // window tests have their own display
+	// Before Fyne's init reads the locale: see the package.
+	_ "confer/internal/fynelocale"
 	"confer/internal/wiring"
 	"confer/media/capture"
 	"confer/ui"
@@ -11,11 +16,17 @@ import (
 // with --join it joins at once, which is also how invite links and window
 // tests drive it.
 func runGUI(env cli.Env) error {
-	opts, logLevel, fake, err := cli.GUIFlags(env)
+	w, logLevel, fake, err := cli.GUIFlags(env)
 	if err != nil {
 		return err
 	}
-	opts.Log = cli.NewLogger(env.Stderr, logLevel)
+	if err := xdisplay.Check(os.Getenv("DISPLAY")); err != nil {
+		return err
+	}
+	opts := windowOptions(w)
+	if opts.Log, err = cli.NewLogger(env.Stderr, logLevel, w.Password, w.Token, w.E2EE.Passphrase()); err != nil {
+		return err
+	}
 	opts.Transport, opts.StartHost = wiring.Transport, wiring.StartHost
 	if fake != "" {
 		if err := cli.RegisterFakeDevices(fake); err != nil {
@@ -26,4 +37,14 @@ func runGUI(env cli.Env) error {
 	}
 	defer profileCPU()()
 	return ui.Run(opts)
+}
+
+// windowOptions is what the command line asked of the window, as ui takes it.
+func windowOptions(w cli.WindowOptions) ui.Options {
+	return ui.Options{
+		Server: w.Server, Room: w.Room, Name: w.Name,
+		Password: w.Password, Token: w.Token, Join: w.Join,
+		Camera: w.Camera, Microphone: w.Microphone,
+		StatePath: w.StatePath, E2EE: w.E2EE,
+	}
 }

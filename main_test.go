@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-var readyLine = regexp.MustCompile(`^confer: room server ready at (ws://[0-9.]+:\d+)$`)
+var readyLine = regexp.MustCompile(`^confer: room server ready at (wss?://[0-9.]+:\d+)$`)
 
 // startServe runs `confer serve` on free ports and returns its URL once the
 // ready line is printed.

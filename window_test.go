@@ -91,8 +91,13 @@ func startApp(t *testing.T, d *display, args ...string) func(what string, ok fun
 		deadline := time.Now().Add(30 * time.Second)
 		var st ui.State
 		for time.Now().Before(deadline) {
-			if data, err := os.ReadFile(state); err == nil && json.Unmarshal(data, &st) == nil && ok(st) {
-				return st
+			// A fresh State for each read: Unmarshal leaves a field the file
+			// omits (false, empty) as the last read had it.
+			var read ui.State
+			if data, err := os.ReadFile(state); err == nil && json.Unmarshal(data, &read) == nil {
+				if st = read; ok(st) {
+					return st
+				}
 			}
 			time.Sleep(200 * time.Millisecond)
 		}

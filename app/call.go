@@ -184,6 +184,40 @@ func (c *Call) MuteRemoteAudio(userID string, muted bool) {
 	c.post(cmdTransport{func(t Transport) { t.SetRemoteAudioMuted(userID, muted) }})
 }
 
+// SetRemoteVolume plays one user's audio at gain (1 as sent, 0.5 half as
+// loud, up to 4), locally only; clipping is avoided, not distortion.
+func (c *Call) SetRemoteVolume(userID string, gain float64) {
+	gain = max(0, min(gain, MaxRemoteVolume))
+	c.post(cmdTransport{func(t Transport) { t.SetRemoteVolume(userID, gain) }})
+}
+
+// MaxRemoteVolume is the most SetRemoteVolume amplifies.
+const MaxRemoteVolume = 4.0
+
+// SendChat sends a chat message to everyone in the call and returns its
+// ID, or why it cannot be sent (ErrChatEmpty, ErrChatTooLong). A message
+// sent while the call reconnects waits and goes out after; ChatSent or
+// ChatFailed reports the outcome, by ID.
+func (c *Call) SendChat(text string) (string, error) {
+	if err := CheckChat(text); err != nil {
+		return "", err
+	}
+	msg := ChatMessage{ID: NewMessageID(), Text: text, At: c.clock.Now()}
+	if !c.post(cmdChat{msg: msg}) {
+		return "", ErrClosed
+	}
+	return msg.ID, nil
+}
+
+// RaiseHand raises or lowers this participant's hand; HandRaised with
+// UserID "" reports it (and the host lowering it).
+func (c *Call) RaiseHand(raised bool) { c.post(cmdHand{raised: raised}) }
+
+// React sends an emoji reaction (one of Reactions, or any short text);
+// ReactionReceived with UserID "" reports it sent. Reactions come at most
+// one every 300 ms; more are dropped.
+func (c *Call) React(emoji string) { c.post(cmdReact{emoji: emoji}) }
+
 // Snapshot is a copy of the call's state, for a UI that needs to redraw
 // everything at once.
 type Snapshot struct {
@@ -194,6 +228,8 @@ type Snapshot struct {
 	// what RemoteEncryption last said of each remote track.
 	Encrypted  bool
 	Encryption []RemoteEncryption
+	// HandRaised: this participant's hand is up.
+	HandRaised bool
 }
 
 // Snapshot asks the loop for a copy of the state it owns.

@@ -35,7 +35,7 @@ func TestJoinReportsEveryoneAlreadyThere(t *testing.T) {
 	same(t, upToNow(t, c, isTrackEvent), []Event{
 		StateChanged{State: Joining},
 		StateChanged{State: Connected},
-		UserJoined{UserID: "ana", Name: "Ana"},
+		UserJoined{UserID: "ana", Name: "Ana", AlreadyThere: true},
 		RemoteVideo{UserID: "ana", Source: SourceCamera, Available: true},
 		RemoteAudio{UserID: "ana", Source: SourceMicrophone, Available: true},
 	})

@@ -29,6 +29,10 @@ type (
 	}
 	// cmdTransport passes a setting the transport remembers across joins.
 	cmdTransport struct{ apply func(Transport) }
+	// The meeting: a chat message to send, a hand, a reaction.
+	cmdChat  struct{ msg ChatMessage }
+	cmdHand  struct{ raised bool }
+	cmdReact struct{ emoji string }
 )
 
 // Results from the transport worker to the loop. gen names the session the

@@ -12,10 +12,11 @@ type StateChanged struct {
 }
 
 // UserJoined reports a remote user in the room: on join for everyone already
-// there, and later for each newcomer.
+// there (AlreadyThere), and later for each newcomer.
 type UserJoined struct {
-	UserID string
-	Name   string
+	UserID       string
+	Name         string
+	AlreadyThere bool
 }
 
 // UserLeft reports a remote user gone from the room.

@@ -22,9 +22,13 @@ type fakeTransport struct {
 	// gate, when set, holds every SetSource until the test sends on it.
 	gate chan struct{}
 
+	// chatGate, when set, holds every SendChat until the test sends on it.
+	chatGate chan struct{}
+
 	mu        sync.Mutex
 	post      func(Signal)
 	sourceErr map[Source]error
+	chatErr   error
 
 	calls chan string
 }
@@ -93,6 +97,23 @@ func (f *fakeTransport) SetRemoteVideoSize(user string, src Source, w, h int) {
 }
 func (f *fakeTransport) SetRemoteAudioMuted(user string, muted bool) {
 	f.record("mute %s %v", user, muted)
+}
+func (f *fakeTransport) SetRemoteVolume(user string, gain float64) {
+	f.record("volume %s %v", user, gain)
+}
+func (f *fakeTransport) SendChat(m ChatMessage) error {
+	if f.chatGate != nil {
+		<-f.chatGate
+	}
+	f.record("chat %s", m.Text)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.chatErr
+}
+func (f *fakeTransport) SendReaction(emoji string) error { f.record("react %s", emoji); return nil }
+func (f *fakeTransport) SetAttributes(attrs map[string]string) error {
+	f.record("attributes %s=%q", HandAttribute, attrs[HandAttribute])
+	return nil
 }
 func (f *fakeTransport) SetLevelInterval(d time.Duration) { f.record("levels %v", d) }
 func (f *fakeTransport) ProbeServer()                     { f.record("probe") }

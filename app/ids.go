@@ -2,6 +2,7 @@ package app
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -25,11 +26,14 @@ func ValidateUserID(id string) error {
 	return nil
 }
 
-// NormalizeName trims a display name and checks it is 1–64 Unicode characters.
+// NormalizeName trims a display name and checks it is 1–64 Unicode
+// characters with no control characters. A name reaches other people's
+// screens and terminals (`confer admin list`): a newline or an escape
+// sequence in it could fake lines or rewrite what a terminal shows.
 func NormalizeName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	n := utf8.RuneCountInString(name)
-	if n == 0 || n > MaxIDLength || !utf8.ValidString(name) {
+	if n == 0 || n > MaxIDLength || !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
 		return "", ErrInvalidName
 	}
 	return name, nil

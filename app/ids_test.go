@@ -26,6 +26,11 @@ func TestIDRules(t *testing.T) {
 	if _, err := NormalizeName(strings.Repeat("é", 64)); err != nil {
 		t.Errorf("64-character name rejected: %v", err)
 	}
+	for _, bad := range []string{"Ana\nroom 8888 (1)", "Ana\x1b[2J", "A\x00na"} {
+		if _, err := NormalizeName(bad); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("name %q with a control character accepted", bad)
+		}
+	}
 	if id := UserIDFromName("Zoë Smith", "x1"); ValidateUserID(id) != nil || !strings.HasPrefix(id, "zo-smith") {
 		t.Errorf("derived ID %q", id)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -20,13 +21,20 @@ type loop struct {
 	voice     bool       // the person is speaking (the transport's voice detector)
 	mutedTalk bool       // MutedSpeech{Speaking: true} is what was reported last
 	crypt     encryption // end-to-end encryption of this session (e2ee.go)
-	out       []Event
+	// The meeting around the video: chat waiting to go out and the IDs of
+	// chat received (chat.go), this participant's hand (hands.go),
+	// reactions' rate limits (reactions.go).
+	chat     outbox
+	chatSeen map[string]struct{}
+	hand     hand
+	reacts   reactions
+	out      []Event
 }
 
 func (c *Call) run() {
 	defer close(c.done)
 	defer close(c.events)
-	l := &loop{c: c, link: link{rules: c.rules}, roster: newRoster()}
+	l := &loop{c: c, link: link{rules: c.rules}, roster: newRoster(), chatSeen: map[string]struct{}{}}
 	defer l.stopTicker()
 	for {
 		var send chan Event
@@ -50,6 +58,7 @@ func (c *Call) run() {
 			l.out = l.out[1:]
 		case <-tick:
 			l.linkInput(linkTick{})
+			l.flushChat() // a message that failed is tried again
 		}
 	}
 }
@@ -101,6 +110,14 @@ func (l *loop) handle(m any) bool {
 		}
 	case cmdTransport:
 		l.c.work.queue(func() { m.apply(l.c.t) })
+	case cmdChat:
+		l.sendChat(m.msg)
+	case chatDone:
+		l.chatDone(m)
+	case cmdHand:
+		l.raiseHand(m.raised)
+	case cmdReact:
+		l.react(m.emoji)
 	case sessionSignal:
 		if m.gen == l.gen {
 			l.signal(m.sig)
@@ -265,7 +282,37 @@ func (l *loop) signal(sig Signal) {
 		if l.link.state == Connected {
 			l.emit(l.speakers.apply(s))
 		}
+	default:
+		l.meetingSignal(sig)
 	}
+}
+
+// meetingSignal applies what the transport reported of chat, hands,
+// reactions and the host's actions.
+func (l *loop) meetingSignal(sig Signal) {
+	switch s := sig.(type) {
+	case ChatArrived:
+		l.chatArrived(s)
+	case ReactionArrived:
+		l.reactionArrived(s)
+	case LocalAttributes:
+		l.localAttributes(s.Attributes)
+	case SourceMutedRemotely:
+		l.mutedRemotely(s.Source)
+	}
+}
+
+// mutedRemotely turns a source off that the host muted: the person sees
+// it off and why, and unmutes it themselves if they want.
+func (l *loop) mutedRemotely(src Source) {
+	if !l.link.state.InCall() || !l.sources[src].wanted {
+		return
+	}
+	if l.sources.ask(cmdSource{src: src, on: false}) {
+		l.emit(l.sources.event(src))
+	}
+	l.emit(MutedByHost{Source: src})
+	l.reconcile(src)
 }
 
 // linkInput feeds the connection state machine and carries out its step.
@@ -296,6 +343,10 @@ func (l *loop) entered(to ConnectionState, err error) {
 		l.out = l.crypt.announce(l.out)
 		l.out = l.roster.apply(l.latest, l.out)
 		l.out = l.crypt.flush(l.roster.reported, l.out)
+		if l.hand.raised {
+			l.pushHand()
+		}
+		l.flushChat()
 	case Idle, Disconnected:
 		l.endSession()
 	}
@@ -310,6 +361,10 @@ func (l *loop) endSession() {
 	l.latest = nil
 	l.speakers = speakers{}
 	l.crypt = encryption{}
+	l.failChat()
+	clear(l.chatSeen)
+	l.hand = hand{}
+	l.reacts = reactions{}
 	l.voice = false
 	before := l.sources
 	l.sources.leave()
@@ -337,10 +392,12 @@ func (l *loop) snapshot() Snapshot {
 	users := make([]Participant, 0, len(l.roster.reported))
 	for _, p := range l.roster.reported {
 		p.Tracks = slices.Clone(p.Tracks)
+		p.Attributes = maps.Clone(p.Attributes)
 		users = append(users, p)
 	}
 	slices.SortFunc(users, func(a, b Participant) int { return strings.Compare(a.UserID, b.UserID) })
-	s := Snapshot{State: l.link.state, Users: users, Encrypted: l.crypt.announced, Encryption: l.crypt.snapshot()}
+	s := Snapshot{State: l.link.state, Users: users, Encrypted: l.crypt.announced, Encryption: l.crypt.snapshot(),
+		HandRaised: l.hand.raised}
 	for _, src := range LocalSources {
 		s.Sources[src] = l.sources.event(src)
 	}

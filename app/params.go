@@ -2,6 +2,7 @@ package app
 
 import (
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 )
@@ -61,7 +62,7 @@ func NormalizeServerURL(s string) (string, error) {
 		s = "ws://" + s
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.Hostname() == "" {
+	if err != nil || !validHost(u.Hostname()) {
 		return "", ErrInvalidServer
 	}
 	switch u.Scheme {
@@ -81,6 +82,26 @@ func NormalizeServerURL(s string) (string, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawQuery, u.Fragment = "", ""
 	return u.String(), nil
+}
+
+// validHost tells whether h can be dialled: an IP address, or a name of
+// letters, digits, '-', '_' and dots. url.Parse lets through hosts such as
+// "]" that no dialer takes, which would fail later with a puzzling message.
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // HostPort returns host:port of a ws(s) URL, with the scheme's default port.

@@ -12,6 +12,7 @@ import (
 type roster struct {
 	reported  map[string]Participant
 	departing map[string]LeaveReason // hints from the transport, by user ID
+	settled   bool                   // the first roster of the session was applied
 }
 
 func newRoster() *roster {
@@ -29,9 +30,10 @@ func (r *roster) apply(now []Participant, out []Event) []Event {
 		present[p.UserID] = true
 		old, known := r.reported[p.UserID]
 		if !known {
-			out = append(out, UserJoined{UserID: p.UserID, Name: p.Name})
+			out = append(out, UserJoined{UserID: p.UserID, Name: p.Name, AlreadyThere: !r.settled})
 		}
 		out = appendAvailability(out, old, p)
+		out = appendHand(out, old, p)
 		r.reported[p.UserID] = p
 		delete(r.departing, p.UserID)
 	}
@@ -42,6 +44,7 @@ func (r *roster) apply(now []Participant, out []Event) []Event {
 		}
 	}
 	slices.Sort(gone)
+	r.settled = true
 	for _, id := range gone {
 		out = appendAvailability(out, r.reported[id], Participant{UserID: id})
 		out = append(out, UserLeft{UserID: id, Reason: r.departing[id]})
@@ -55,6 +58,7 @@ func (r *roster) apply(now []Participant, out []Event) []Event {
 func (r *roster) reset() {
 	clear(r.reported)
 	clear(r.departing)
+	r.settled = false
 }
 
 func appendAvailability(out []Event, old, now Participant) []Event {

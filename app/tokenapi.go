@@ -1,5 +1,10 @@
 package app
 
+import (
+	"errors"
+	"time"
+)
+
 // The token endpoint's wire format, shared by the server (app/host) and the
 // client (app/livekit). A client POSTs TokenRequest as JSON to
 // TokenEndpointPath on the server's HTTP address.
@@ -13,13 +18,15 @@ type TokenRequest struct {
 	Password string `json:"password,omitempty"`
 }
 
-// TokenResponse is the endpoint's answer. On failure only Error and Code are
-// set; Code is one of the TokenCode* constants.
+// TokenResponse is the endpoint's answer. On failure only Error, Code and,
+// when one field of the request is at fault, Field are set; Code is one of
+// the TokenCode* constants.
 type TokenResponse struct {
 	Token string `json:"token,omitempty"`
 	URL   string `json:"url,omitempty"`
 	Error string `json:"error,omitempty"`
 	Code  string `json:"code,omitempty"`
+	Field string `json:"field,omitempty"`
 }
 
 // Error codes of the token endpoint.
@@ -30,4 +37,30 @@ const (
 	TokenCodeInvalidName   = "invalid_name"
 	TokenCodeBadRequest    = "bad_request"
 	TokenCodeRoomFull      = "room_full"
+	// TokenCodeTooManyAttempts: too many wrong passwords from this address;
+	// the Retry-After header says in how many seconds to try again.
+	TokenCodeTooManyAttempts = "too_many_attempts"
 )
+
+// TokenError turns a refusal of the token endpoint into the error a person
+// sees. retryAfter is the response's Retry-After, for too_many_attempts.
+func TokenError(res TokenResponse, retryAfter time.Duration) error {
+	switch res.Code {
+	case TokenCodeWrongPassword:
+		return ErrWrongPassword
+	case TokenCodeInvalidRoom:
+		return ErrInvalidRoomID
+	case TokenCodeInvalidUser:
+		return ErrInvalidUserID
+	case TokenCodeInvalidName:
+		return ErrInvalidName
+	case TokenCodeRoomFull:
+		return ErrRoomFull
+	case TokenCodeTooManyAttempts:
+		return &TooManyAttemptsError{RetryAfter: retryAfter}
+	}
+	if res.Error == "" {
+		return errors.New("the server refused to give a token, without saying why")
+	}
+	return errors.New("the server refused to give a token: " + res.Error)
+}

@@ -48,6 +48,17 @@ type Transport interface {
 	SetRemoteVideoSize(userID string, src Source, width, height int)
 	// SetRemoteAudioMuted stops or resumes playing one user's audio locally.
 	SetRemoteAudioMuted(userID string, muted bool)
+	// SetRemoteVolume plays one user's audio at gain (1 as sent),
+	// locally; it holds across reconnects and rejoins.
+	SetRemoteVolume(userID string, gain float64)
+	// SendChat sends a chat message to everyone and returns once the
+	// server has it, or why it could not be sent.
+	SendChat(m ChatMessage) error
+	// SendReaction sends an emoji reaction to everyone.
+	SendReaction(emoji string) error
+	// SetAttributes sets this participant's attributes ("" removes one);
+	// the server keeps them for the session and tells everyone.
+	SetAttributes(attrs map[string]string) error
 	// SetLevelInterval turns level reports (LevelsMeasured) on at an
 	// interval, or off with 0.
 	SetLevelInterval(d time.Duration)
@@ -108,6 +119,9 @@ type Participant struct {
 	UserID string
 	Name   string
 	Tracks []Track
+	// Attributes are the participant's key-value attributes (a raised
+	// hand is HandAttribute).
+	Attributes map[string]string
 }
 
 // Track is one published track of a remote user.

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Usage: packaging/deb.sh VERSION
 #
-# Builds confer (release build: version stamped in, symbols stripped) into
-# dist/build/confer and packs it as dist/confer_VERSION_amd64.deb with its
-# desktop entry, icons and AppStream metainfo. Needs Go, the build
-# dependencies (scripts/deps.sh) and dpkg-deb.
+# Builds confer (the app, every command) and confer-server (the commands
+# without the window, for machines with no display) as release builds
+# (version stamped in, symbols stripped, -trimpath) into dist/build/ and
+# packs them as dist/confer_VERSION_amd64.deb with the desktop entry, icons
+# and AppStream metainfo. Needs Go, the build dependencies and dpkg-dev
+# (scripts/deps.sh installs them).
 #
-# Depends lists the libraries the binary links (checked below against its
-# ELF NEEDED entries) and those it opens at run time: GLFW's X11 extensions
-# and miniaudio's ALSA (PulseAudio/PipeWire through libpulse0 when present).
+# Depends is computed: dpkg-shlibdeps reads the libraries both binaries
+# link, and the libraries they open at run time with dlopen (GLFW's X11
+# extensions, miniaudio's ALSA) are added by the package that owns them on
+# this system. Every library name in the binary must be classified below,
+# so a new dlopen in a library update stops the build instead of making a
+# package that fails at run time.
 set -euo pipefail
 
 version=${1:?usage: packaging/deb.sh VERSION}
@@ -22,48 +27,64 @@ debversion=${version//-/\~}
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 arch=amd64
-exe=dist/build/confer
 deb=dist/confer_${version}_${arch}.deb
 sizes=(16 32 48 64 128 256 512)
 
-depends=(
-  "libc6 (>= 2.34)"
-  "libgl1"
-  "libx11-6"
-  "libvpx7 (>= 1.12.0)"
-  "libopus0 (>= 1.1)"
-  "libyuv0"
-  # opened at run time (dlopen)
-  "libx11-xcb1" "libxcursor1" "libxi6" "libxinerama1" "libxrandr2" "libxrender1" "libxxf86vm1"
-  "libasound2"
-)
-recommends=("libpulse0")
+# Opened with dlopen, so invisible to dpkg-shlibdeps. GLFW (the window)
+# loads its X11 extensions and GLX this way; miniaudio loads ALSA, and
+# PulseAudio (PipeWire's pulse server too) when there is one, else ALSA.
+dlopened=(libX11-xcb.so.1 libXcursor.so.1 libXi.so.6 libXinerama.so.1 libXrandr.so.2
+  libXrender.so.1 libXxf86vm.so.1 libGLX.so.0 libasound.so.2)
+dlopened_recommended=(libpulse.so.0)
+# Named in the binary but never needed: alternatives GLFW and miniaudio try
+# for setups Confer does not use (EGL, GLES, OSMesa, Vulkan, JACK).
+unused=(libEGL.so.1 libGLES_CM.so.1 libGLESv1_CM.so.1 libGLESv2.so.2 libOSMesa.so.6
+  libOSMesa.so.8 libOpenGL.so.0 libvulkan.so.1 libjack.so.0)
+
+build() { # build OUTPUT PACKAGE [GO BUILD FLAGS]
+  local out=$1 pkg=$2
+  shift 2
+  echo "deb.sh: building $out ($version)"
+  "$GO" build -trimpath "$@" -ldflags "-s -w -X confer/internal/cli.Version=$version" -o "$out" "$pkg"
+}
+
+# owner SONAME: the package that owns the library SONAME on this system.
+owner() {
+  local path pkg
+  path=$(/sbin/ldconfig -p | awk -v l="$1" '$1 == l && /x86-64/ { print $NF; exit }')
+  [ -n "$path" ] || { echo "deb.sh: $1 (opened at run time) is not installed here" >&2; return 1; }
+  pkg=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null) ||
+    { echo "deb.sh: no package owns $path ($1)" >&2; return 1; }
+  echo "${pkg%%:*}"
+}
+
+# check_classified EXE: every library EXE names is linked or listed above.
+check_classified() {
+  local exe=$1 known soname status=0
+  known=" $(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+  known+=" ${dlopened[*]} ${dlopened_recommended[*]} ${unused[*]} "
+  while read -r soname; do
+    if [[ $known != *" $soname "* ]]; then
+      echo "deb.sh: $exe names $soname, which it may dlopen: add it to dlopened or unused in $0" >&2
+      status=1
+    fi
+  done < <(strings -n 6 "$exe" | grep -E '^lib[A-Za-z0-9_+.-]*\.so(\.[0-9]+)+$' | sort -u)
+  return $status
+}
 
 mkdir -p dist/build
-echo "deb.sh: building $exe ($version)"
-"$GO" build -tags migrated_fynedo -ldflags "-s -w -X confer/internal/cli.Version=$version" -o "$exe" .
+build dist/build/confer . -tags migrated_fynedo
+build dist/build/confer-server ./cmd/confer-server
+check_classified dist/build/confer
+check_classified dist/build/confer-server
 
-# Every library the binary links must come from a package in Depends.
-depnames=" $(printf '%s\n' "${depends[@]}" | sed 's/ .*//' | tr '\n' ' ') "
-missing=0
-while read -r soname; do
-  path=$(ldd "$exe" | awk -v l="$soname" '$1 == l { print $3 }')
-  [ -n "$path" ] || { echo "deb.sh: $soname (linked) not found on this system" >&2; missing=1; continue; }
-  pkg=$(dpkg -S "$path" 2>/dev/null || dpkg -S "$(readlink -f "$path")" 2>/dev/null || true)
-  pkg=${pkg%%:*}
-  if [ -z "$pkg" ]; then
-    echo "deb.sh: no package owns $path ($soname)" >&2; missing=1
-  elif [[ $depnames != *" $pkg "* ]]; then
-    echo "deb.sh: $soname comes from $pkg, which Depends lacks" >&2; missing=1
-  fi
-done < <(readelf -d "$exe" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-[ "$missing" -eq 0 ] || exit 1
-
-root=$(mktemp -d dist/deb-root.XXXXXX)
-trap 'rm -rf "$root"' EXIT
+work=$(mktemp -d dist/deb-work.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+root=$work/debian/confer
+mkdir -p "$root"
 chmod 0755 "$root"
-
-install -Dm0755 "$exe" "$root/usr/bin/confer"
+install -Dm0755 dist/build/confer "$root/usr/bin/confer"
+install -Dm0755 dist/build/confer-server "$root/usr/bin/confer-server"
 install -Dm0644 packaging/confer.desktop "$root/usr/share/applications/app.confer.Confer.desktop"
 install -Dm0644 packaging/app.confer.Confer.metainfo.xml "$root/usr/share/metainfo/app.confer.Confer.metainfo.xml"
 install -Dm0644 packaging/confer.svg "$root/usr/share/icons/hicolor/scalable/apps/confer.svg"
@@ -71,8 +92,19 @@ for s in "${sizes[@]}"; do
   install -Dm0644 "packaging/icons/confer-$s.png" "$root/usr/share/icons/hicolor/${s}x${s}/apps/confer.png"
 done
 
-installed_kb=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-join() { local IFS=,; echo "$*" | sed 's/,/, /g'; }
+# dpkg-shlibdeps wants the source package's debian/control beside the tree.
+printf 'Source: confer\n\nPackage: confer\nArchitecture: %s\n' "$arch" >"$work/debian/control"
+linked=$(cd "$work" && dpkg-shlibdeps -O debian/confer/usr/bin/confer debian/confer/usr/bin/confer-server)
+linked=${linked#shlibs:Depends=}
+runtime=()
+for s in "${dlopened[@]}"; do runtime+=("$(owner "$s")"); done
+recommends=()
+for s in "${dlopened_recommended[@]}"; do recommends+=("$(owner "$s")"); done
+# One entry per package, the linked ones (with their versions) first.
+depends=$(printf '%s\n' "${linked//, /$'\n'}" "${runtime[@]}" | awk '{ name = $1 } !seen[name]++' | paste -sd, | sed 's/,/, /g')
+recommends=$(printf '%s\n' "${recommends[@]}" | sort -u | paste -sd, | sed 's/,/, /g')
+
+installed_kb=$(du -sk "$root" | cut -f1)
 mkdir -p "$root/DEBIAN"
 cat >"$root/DEBIAN/control" <<EOF
 Package: confer
@@ -80,8 +112,8 @@ Version: $debversion
 Architecture: $arch
 Maintainer: Confer <confer@localhost>
 Installed-Size: $installed_kb
-Depends: $(join "${depends[@]}")
-Recommends: $(join "${recommends[@]}")
+Depends: $depends
+Recommends: $recommends
 Section: video
 Priority: optional
 Description: desktop video calls, with a room server built in
@@ -92,9 +124,10 @@ Description: desktop video calls, with a room server built in
  One program is both the app and, when asked, the room server
  (confer serve). It speaks LiveKit's protocol, so it joins any LiveKit
  deployment and any LiveKit client can join a Confer room. Invite links
- (confer://join?...) open in Confer.
+ (confer://join?...) open in Confer. confer-server has the server and
+ tools without the window, for machines with no display.
 EOF
 
 rm -f "$deb"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
-echo "deb.sh: wrote $deb ($(du -h "$deb" | cut -f1))"
+echo "deb.sh: wrote $deb ($(du -h "$deb" | cut -f1)); Depends: $depends"

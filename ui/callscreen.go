@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"time"
 
 	"confer/app"
 )
@@ -22,6 +23,7 @@ func (c *controller) enterCall(s *presenter) {
 		},
 		copyInvite: func() { c.app.Clipboard().SetContent(s.invite) },
 		leave:      c.leave,
+		meeting:    c.meetingActions(s),
 	}
 	if s.secret.On() {
 		act.copySecretInvite = func() { c.app.Clipboard().SetContent(s.secretInvite) }
@@ -33,6 +35,12 @@ func (c *controller) enterCall(s *presenter) {
 		}
 		act.remove = func(user string) {
 			s.adminDo(func(ctx context.Context, a app.RoomAdmin) error { return a.RemoveUser(ctx, room, user) })
+		}
+		act.meeting.muteMic = func(user string) {
+			s.adminDo(func(ctx context.Context, a app.RoomAdmin) error { return a.MuteMicrophone(ctx, room, user) })
+		}
+		act.meeting.lowerHand = func(user string) {
+			s.adminDo(func(ctx context.Context, a app.RoomAdmin) error { return a.LowerHand(ctx, room, user) })
 		}
 	}
 	v := newCallView(s.params.Name, c.paint.Schedule, act)
@@ -63,6 +71,9 @@ func (c *controller) onEvent(s *presenter, ev app.Event) {
 		return
 	}
 	s.view.onEvent(ev, c.paint.Schedule, c.routes)
+	if snd, ok := soundFor(ev); ok && c.devices.sounds {
+		s.chimes.play(snd)
+	}
 	switch e := ev.(type) {
 	case app.DeviceError:
 		c.deviceFailed(s, e)
@@ -76,6 +87,33 @@ func (c *controller) onEvent(s *presenter, ev app.Event) {
 		}
 	}
 	c.dumpState()
+}
+
+// meetingActions are the call's chat, hand and reaction commands, and the
+// people panel's, for the call screen.
+func (c *controller) meetingActions(s *presenter) meetingActions {
+	return meetingActions{
+		sendChat:  s.call.SendChat,
+		raiseHand: s.call.RaiseHand,
+		react:     s.call.React,
+		muteForMe: s.call.MuteRemoteAudio,
+		volume:    s.call.SetRemoteVolume,
+		later: func(d time.Duration, fn func()) {
+			time.AfterFunc(d, func() { c.b.do(fn) })
+		},
+	}
+}
+
+func (c *controller) toggleChat() {
+	if c.view != nil {
+		c.view.toggleChat()
+	}
+}
+
+func (c *controller) toggleHand() {
+	if c.view != nil {
+		c.view.meet.setHand(!c.view.meet.handUp)
+	}
 }
 
 func (c *controller) toggleMic() {

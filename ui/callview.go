@@ -43,6 +43,10 @@ type callView struct {
 	micOn, camOn, sharing           bool
 	remove                          func(userID string) // nil unless this computer hosts
 	sized                           func(userID string, src app.Source, w, h int)
+	// meet is chat, people, hands, reactions and notices (meeting.go);
+	// pinned is the person kept large on the stage, "" for none.
+	meet   meetingView
+	pinned string
 }
 
 type callActions struct {
@@ -56,6 +60,8 @@ type callActions struct {
 	// copySecretInvite copies the invite with the passphrase; nil when
 	// the call has none.
 	copySecretInvite func()
+	// meeting is chat, hands, reactions and the people panel's actions.
+	meeting meetingActions
 }
 
 func newCallView(selfName string, schedule func(func()), act callActions) *callView {
@@ -95,12 +101,15 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	}
 	v.remove = act.remove
 	v.sized = act.sized
-	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(), v.count, v.crypt.lock,
+	v.initMeeting(selfName, act)
+	m := &v.meet
+	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(),
+		m.handBtn, m.reactBtn, m.chatBtn, m.peopleBtn, v.count, v.crypt.lock,
 		layout.NewSpacer(), v.viewBtn, v.invite, v.crypt.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
-	top := container.NewVBox(v.banner, v.crypt.banner, v.mutedHint, container.NewCenter(v.resume))
-	v.root = container.NewBorder(top, container.NewStack(bg, container.NewPadded(toolbar)), nil, nil,
-		container.NewPadded(v.grid))
+	top := container.NewVBox(v.banner, v.crypt.banner, v.mutedHint, m.notice, container.NewCenter(v.resume))
+	v.root = container.NewBorder(top, container.NewStack(bg, container.NewPadded(toolbar)), nil, m.side,
+		container.NewStack(container.NewPadded(v.grid), m.floating.root))
 	v.relayout()
 	v.setDevices(false, false)
 	v.updateCount()
@@ -153,9 +162,10 @@ func (v *callView) addUser(id, name string, schedule func(func())) *widgets.Vide
 	}
 	t := widgets.NewVideoTile(widgets.TileInfo{Name: name, MicMuted: true}, false, schedule)
 	v.reportSize(t, id, app.SourceCamera)
-	if v.remove != nil {
-		t.OnMenu = func(at fyne.Position) {
-			menu := fyne.NewMenu("", fyne.NewMenuItem("Remove from call", func() { v.remove(id) }))
+	// A right click offers what the people panel's menu does for them.
+	t.OnMenu = func(at fyne.Position) {
+		if pp := v.meet.people.people[id]; pp != nil {
+			menu := fyne.NewMenu("", v.meet.people.menuItems(pp)...)
 			widget.ShowPopUpMenuAtPosition(menu, fyne.CurrentApp().Driver().CanvasForObject(t), at)
 		}
 	}
@@ -265,6 +275,7 @@ func (v *callView) onEvent(ev app.Event, schedule func(func()), routes *router) 
 			v.updateTile(e.UserID, func(i *widgets.TileInfo) { i.Quality = q })
 		}
 	}
+	v.onMeetingEvent(ev)
 }
 
 // setSpeaking lights the tiles of those speaking; a tile changes only when

@@ -271,16 +271,28 @@ func (c *controller) release(s *presenter) {
 	}()
 }
 
+// callKeys are the call screen's shortcuts: Ctrl+D microphone, Ctrl+E
+// camera, Ctrl+Shift+C chat (as in LiveKit Meet), Ctrl+Shift+H hand.
+func (c *controller) callKeys() map[*desktop.CustomShortcut]func() {
+	ctrl, shift := fyne.KeyModifierShortcutDefault, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift
+	return map[*desktop.CustomShortcut]func(){
+		{KeyName: fyne.KeyD, Modifier: ctrl}:  c.toggleMic,
+		{KeyName: fyne.KeyE, Modifier: ctrl}:  c.toggleCam,
+		{KeyName: fyne.KeyC, Modifier: shift}: c.toggleChat,
+		{KeyName: fyne.KeyH, Modifier: shift}: c.toggleHand,
+	}
+}
+
 func (c *controller) addShortcuts() {
-	cv := c.w.Canvas()
-	cv.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.toggleMic() })
-	cv.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) { c.toggleCam() })
+	for key, fn := range c.callKeys() {
+		c.w.Canvas().AddShortcut(key, func(fyne.Shortcut) { fn() })
+	}
 }
 
 func (c *controller) removeShortcuts() {
-	cv := c.w.Canvas()
-	cv.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyD, Modifier: fyne.KeyModifierShortcutDefault})
-	cv.RemoveShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyE, Modifier: fyne.KeyModifierShortcutDefault})
+	for key := range c.callKeys() {
+		c.w.Canvas().RemoveShortcut(key)
+	}
 }
 
 // leave is the Leave button: back to the lobby at once, the call released

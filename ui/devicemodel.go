@@ -26,6 +26,8 @@ type deviceModel struct {
 	audio                  app.AudioProfile
 	processing             media.AudioProcessing
 	mirror                 bool
+	// sounds: play a sound when someone joins, leaves or raises a hand.
+	sounds bool
 }
 
 // Preference keys.
@@ -34,6 +36,7 @@ const (
 	prefCameraOn, prefMicOn                 = "camera-on", "mic-on"
 	prefQuality, prefAudio, prefMirror      = "video-quality", "audio-profile", "mirror"
 	prefEcho, prefNoise, prefGain           = "echo-cancellation", "noise-suppression", "auto-gain"
+	prefSounds                              = "sounds"
 )
 
 // load reads the saved choices and lists what is connected.
@@ -47,6 +50,7 @@ func (m *deviceModel) load(p fyne.Preferences) {
 		m.audio = app.AudioMusic
 	}
 	m.mirror = p.BoolWithFallback(prefMirror, true)
+	m.sounds = p.BoolWithFallback(prefSounds, true)
 	def := processingFor(m.audio)
 	m.processing = media.AudioProcessing{
 		EchoCancellation: p.BoolWithFallback(prefEcho, def.EchoCancellation),
@@ -74,6 +78,7 @@ func (m *deviceModel) save(p fyne.Preferences) {
 	p.SetString(prefQuality, m.quality.String())
 	p.SetString(prefAudio, m.audio.String())
 	p.SetBool(prefMirror, m.mirror)
+	p.SetBool(prefSounds, m.sounds)
 	p.SetBool(prefEcho, m.processing.EchoCancellation)
 	p.SetBool(prefNoise, m.processing.NoiseSuppression)
 	p.SetBool(prefGain, m.processing.AutoGain)

@@ -20,6 +20,7 @@ type devicesForm struct {
 	quality, audio              *widget.Select
 	cleanup                     *processingChecks
 	mirror                      *widget.Check
+	sounds                      *widget.Check
 }
 
 var (
@@ -37,6 +38,7 @@ func newDevicesForm(m *deviceModel) *devicesForm {
 		audio:      widget.NewSelect(audioLabels, nil),
 		cleanup:    newProcessingChecks(),
 		mirror:     widget.NewCheck("Mirror my video (others see it unmirrored)", nil),
+		sounds:     widget.NewCheck("Play a sound when someone joins, leaves or raises a hand", nil),
 	}
 	fill(f.camera, m.cameras, m.camera)
 	fill(f.microphone, m.microphones, m.microphone)
@@ -52,6 +54,7 @@ func newDevicesForm(m *deviceModel) *devicesForm {
 	// signal. The person can still change each switch after.
 	f.audio.OnChanged = func(string) { f.cleanup.set(processingFor(app.AudioProfile(max(f.audio.SelectedIndex(), 0)))) }
 	f.mirror.SetChecked(m.mirror)
+	f.sounds.SetChecked(m.sounds)
 	return f
 }
 
@@ -64,6 +67,7 @@ func (f *devicesForm) items() []*widget.FormItem {
 		widget.NewFormItem("Audio", f.audio),
 		widget.NewFormItem("Clean-up", f.cleanup.row()),
 		widget.NewFormItem("", f.mirror),
+		widget.NewFormItem("", f.sounds),
 	}
 }
 
@@ -76,6 +80,7 @@ func (f *devicesForm) chosen(m deviceModel) deviceModel {
 	m.audio = app.AudioProfile(max(f.audio.SelectedIndex(), 0))
 	m.processing = f.cleanup.value()
 	m.mirror = f.mirror.Checked
+	m.sounds = f.sounds.Checked
 	return m
 }
 
@@ -93,7 +98,7 @@ func (c *controller) showDevices() {
 			c.applyDevices(s, f.chosen(*c.devices))
 		}
 	}, c.w)
-	d.Resize(fyne.NewSize(520, 380))
+	d.Resize(fyne.NewSize(560, 420))
 	d.Show()
 }
 

@@ -34,6 +34,8 @@ type presenter struct {
 	// secretInvite is the invite with the passphrase, set with invite.
 	secretInvite string
 
+	chimes chimes // join, leave and hand sounds, into mixer (UI goroutine)
+
 	playerMu sync.Mutex // guards player: set by the join, swapped by a device change
 	player   *audio.Player
 	speaker  string // UI goroutine: the output in use
@@ -42,6 +44,7 @@ type presenter struct {
 func newPresenter(w *controller, p app.JoinParams, hosting bool) *presenter {
 	s := &presenter{w: w, mixer: audio.NewMixer(), params: p, hosting: hosting, speaker: w.devices.speaker,
 		secret: app.NewE2EE(w.lobby.e2ee.Text)}
+	s.chimes.mixer = s.mixer
 	m := w.devices
 	s.call = app.New(w.opts.Transport(app.TransportConfig{
 		Log:          w.log,

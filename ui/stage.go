@@ -50,25 +50,22 @@ func (v *callView) staged() string {
 	return v.screenOrder[len(v.screenOrder)-1]
 }
 
-// relayout puts the tiles in order (the staged screen first) and picks the
-// layout: a stage with a strip, or the grid.
+// relayout puts the tiles in order and picks the layout: a stage with a
+// strip for a pinned person or a shared screen (a pin wins: someone chose
+// it), or the grid.
 func (v *callView) relayout() {
-	stage := v.staged()
+	lead := v.lead()
 	objs := make([]fyne.CanvasObject, 0, 1+len(v.order)+len(v.screens))
-	if stage != "" {
-		objs = append(objs, v.screens[stage])
+	if lead != nil {
+		objs = append(objs, lead)
 	}
-	objs = append(objs, v.self)
-	for _, id := range v.order {
-		objs = append(objs, v.tiles[id])
-	}
-	for _, id := range v.screenOrder {
-		if id != stage {
-			objs = append(objs, v.screens[id])
+	for _, t := range v.tilesInOrder() {
+		if t != lead {
+			objs = append(objs, t)
 		}
 	}
 	v.grid.Objects = objs
-	if stage != "" {
+	if lead != nil {
 		v.grid.Layout = widgets.StageLayout{Gap: 6}
 		v.viewBtn.SetText("Grid view")
 		v.viewBtn.SetIcon(theme.GridIcon())
@@ -77,9 +74,47 @@ func (v *callView) relayout() {
 		v.viewBtn.SetText("Show screen")
 		v.viewBtn.SetIcon(theme.ViewFullScreenIcon())
 	}
-	v.viewBtn.Hidden = len(v.screens) == 0
+	v.viewBtn.Hidden = len(v.screens) == 0 || v.pinnedTile() != nil
 	v.viewBtn.Refresh()
 	v.grid.Refresh()
+}
+
+// lead is what the stage shows: the pinned person, or the staged screen,
+// or nothing (the grid).
+func (v *callView) lead() fyne.CanvasObject {
+	if t := v.pinnedTile(); t != nil {
+		return t
+	}
+	if stage := v.staged(); stage != "" {
+		return v.screens[stage]
+	}
+	return nil
+}
+
+// tilesInOrder is every tile in the grid's order: this participant, the others
+// as they joined, then the screens.
+func (v *callView) tilesInOrder() []fyne.CanvasObject {
+	out := []fyne.CanvasObject{v.self}
+	for _, id := range v.order {
+		out = append(out, v.tiles[id])
+	}
+	for _, id := range v.screenOrder {
+		out = append(out, v.screens[id])
+	}
+	return out
+}
+
+func (v *callView) pinnedTile() *widgets.VideoTile {
+	if v.pinned == "" {
+		return nil
+	}
+	return v.tiles[v.pinned]
+}
+
+// pin keeps a person large on the stage, or none with "".
+func (v *callView) pin(user string) {
+	v.pinned = user
+	v.relayout()
 }
 
 // toggleView switches between the stage and the grid.

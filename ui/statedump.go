@@ -37,6 +37,23 @@ type State struct {
 	// E2EEBanner explains why someone without the passphrase sees nothing.
 	Encrypted  bool   `json:"encrypted,omitempty"`
 	E2EEBanner string `json:"e2ee_banner,omitempty"`
+	// The meeting: the chat panel open, messages not yet seen, the chat
+	// so far; the people panel's order (user IDs, "" for this
+	// participant); raised hands; the pinned person; the notice shown.
+	ChatOpen bool        `json:"chat_open,omitempty"`
+	Unread   int         `json:"unread,omitempty"`
+	Chat     []ChatState `json:"chat,omitempty"`
+	People   []string    `json:"people,omitempty"`
+	Hands    []string    `json:"hands,omitempty"`
+	Pinned   string      `json:"pinned,omitempty"`
+	Notice   string      `json:"notice,omitempty"`
+}
+
+// ChatState is one chat message in State; From is "" for this
+// participant's own.
+type ChatState struct {
+	From string `json:"from"`
+	Text string `json:"text"`
 }
 
 // Tile returns the tile of a user, or nil.
@@ -140,6 +157,7 @@ func (c *controller) dumpState() {
 		if v.crypt.banner.Visible() {
 			st.E2EEBanner = v.crypt.banner.Text
 		}
+		v.meetingState(&st)
 	}
 	data, _ := json.MarshalIndent(st, "", "  ")
 	tmp := c.opts.StatePath + ".tmp"
@@ -149,3 +167,21 @@ func (c *controller) dumpState() {
 }
 
 func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// meetingState adds the chat, people, hands and notice to st.
+func (v *callView) meetingState(st *State) {
+	m := &v.meet
+	st.ChatOpen, st.Unread, st.Pinned = m.chat.open, m.chat.unread, v.pinned
+	for _, l := range m.chat.lines {
+		st.Chat = append(st.Chat, ChatState{From: l.from, Text: l.text})
+	}
+	st.People = slices.Clone(m.people.order)
+	for _, id := range m.people.order {
+		if m.people.people[id].hand {
+			st.Hands = append(st.Hands, id)
+		}
+	}
+	if m.notice.Visible() {
+		st.Notice = m.notice.Text
+	}
+}

@@ -7,6 +7,7 @@ package host
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -42,8 +43,12 @@ type Config struct {
 	Password        string // join password asked by the token endpoint, if set
 	Redis           string // host:port of Redis; makes this node part of a cluster
 	MaxParticipants int    // per room; 0 means no limit
-	LogLevel        string // LiveKit's log level; default "error"
-	Log             *slog.Logger
+	// TLSCertFile and TLSKeyFile, when set, make the front port speak TLS
+	// (wss:// and https://) with this PEM certificate and key. Media is
+	// not affected: WebRTC encrypts it with DTLS-SRTP either way.
+	TLSCertFile, TLSKeyFile string
+	LogLevel                string // LiveKit's and pion's log level (debug, info, warn, error, fatal); default "error"
+	Log                     *slog.Logger
 }
 
 // Defaults used by `confer serve`.
@@ -89,6 +94,14 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Keys.APIKey == "" || cfg.Keys.APISecret == "" {
 		return nil, errors.New("room server needs an API key and secret")
 	}
+	lkLog, err := liveKitLogger(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := frontCerts(cfg)
+	if err != nil {
+		return nil, err
+	}
 	bind := cfg.Bind
 	if bind == "" {
 		bind = "127.0.0.1"
@@ -117,13 +130,18 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 		closeBoth()
 		return nil, err
 	}
-	lk, err := newLiveKit(conf)
+	lk, err := newLiveKit(conf, lkLog)
 	if err != nil {
 		closeBoth()
 		return nil, err
 	}
 	s := &Server{cfg: cfg, lk: lk, ln: ln, stun: stunSrv, lkDone: make(chan error, 1)}
 	s.url = "ws://" + advertisedHost(bind, ln.Addr())
+	front := ln
+	if certs != nil {
+		s.url = "wss://" + advertisedHost(bind, ln.Addr())
+		front = tls.NewListener(ln, certs.tlsConfig())
+	}
 	go func() { s.lkDone <- lk.Start() }()
 	if err := s.waitRunning(ctx); err != nil {
 		lk.Stop(true)
@@ -132,14 +150,14 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.front = s.newFront(ports.internal)
 	go func() {
-		if err := s.front.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.front.Serve(front); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			cfg.Log.Error("front listener stopped", "err", err)
 		}
 	}()
 	return s, nil
 }
 
-// URL is the address clients use, ws://host:port.
+// URL is the address clients use, ws://host:port (wss:// with TLS).
 func (s *Server) URL() string { return s.url }
 
 // Addr is the front listener's address.
@@ -191,9 +209,23 @@ func (s *Server) newFront(internalPort int) *http.Server {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ErrorLog = slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)
 	mux := http.NewServeMux()
-	mux.Handle(app.TokenEndpointPath, &tokenHandler{keys: s.cfg.Keys, password: s.cfg.Password, full: s.roomFull})
+	mux.Handle(app.TokenEndpointPath, newTokenHandler(s.cfg.Keys, s.cfg.Password, s.roomFull))
 	mux.Handle("/", proxy)
-	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Failed TLS handshakes (scanners, clients that do not trust the
+		// certificate) are the client's business: debug level only.
+		ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelDebug),
+	}
+}
+
+// frontCerts reads the front port's certificate, when TLS is asked for.
+func frontCerts(cfg Config) (*certFiles, error) {
+	if cfg.TLSCertFile == "" && cfg.TLSKeyFile == "" {
+		return nil, nil
+	}
+	return loadCertFiles(cfg.TLSCertFile, cfg.TLSKeyFile, cfg.Log)
 }
 
 // roomFull tells whether a room exists on this node and has no free place.
@@ -264,15 +296,10 @@ func nodeIPFor(bind string) string {
 // read it from its YAML file.
 func liveKitConfig(cfg Config, bind, nodeIP string, ports portSet) (*config.Config, error) {
 	ip := net.ParseIP(bind)
-	level := cfg.LogLevel
-	if level == "" {
-		level = "error"
-	}
 	doc := map[string]any{
 		"port":           ports.internal,
 		"bind_addresses": []string{"127.0.0.1"},
 		"keys":           map[string]string{cfg.Keys.APIKey: cfg.Keys.APISecret},
-		"logging":        map[string]any{"level": level, "pion_level": "error"},
 		"rtc": map[string]any{
 			"udp_port":                  ports.udp,
 			"tcp_port":                  ports.tcp,
@@ -346,9 +373,9 @@ func congestionControl() map[string]any {
 	}
 }
 
-// newLiveKit builds, without starting, the node for conf.
-func newLiveKit(conf *config.Config) (*service.LivekitServer, error) {
-	logger.InitFromConfig(&conf.Logging.Config, "livekit")
+// newLiveKit builds, without starting, the node for conf, logging to log.
+func newLiveKit(conf *config.Config, log logger.Logger) (*service.LivekitServer, error) {
+	logger.SetLogger(log, "livekit")
 	node, err := routing.NewLocalNode(conf)
 	if err != nil {
 		return nil, err

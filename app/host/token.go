@@ -44,6 +44,14 @@ func MintToken(k Keys, r TokenRequest) (string, error) {
 		SetIdentity(r.User).
 		SetName(name).
 		SetValidFor(ttl).
-		SetVideoGrant(&auth.VideoGrant{RoomJoin: true, Room: r.Room})
+		SetVideoGrant(joinGrant(r.Room))
 	return at.ToJWT()
+}
+
+// joinGrant lets a participant join a room and set its own attributes: a
+// raised hand is one (app.HandAttribute).
+func joinGrant(room string) *auth.VideoGrant {
+	g := &auth.VideoGrant{RoomJoin: true, Room: room}
+	g.SetCanUpdateOwnMetadata(true)
+	return g
 }

@@ -4,8 +4,9 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
+	"strconv"
+	"time"
 
 	"confer/app"
 )
@@ -18,49 +19,85 @@ type tokenHandler struct {
 	// full tells whether a room has no free place. LiveKit refuses a join to
 	// a full room without saying why, so the endpoint says it first.
 	full func(room string) bool
+	// wrong limits wrong passwords per client address.
+	wrong *attemptLimiter
+	now   func() time.Time
+}
+
+func newTokenHandler(keys Keys, password string, full func(string) bool) *tokenHandler {
+	return &tokenHandler{
+		keys: keys, password: password, full: full,
+		wrong: newAttemptLimiter(wrongPasswordBurst, wrongPasswordWindow, maxClientsTracked),
+		now:   time.Now,
+	}
 }
 
 func (h *tokenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeTokenError(w, http.StatusMethodNotAllowed, app.TokenCodeBadRequest, "use POST")
+		writeTokenError(w, &refusal{status: http.StatusMethodNotAllowed, code: app.TokenCodeBadRequest, msg: "use POST"})
 		return
 	}
-	var req app.TokenRequest
-	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&req); err != nil {
-		writeTokenError(w, http.StatusBadRequest, app.TokenCodeBadRequest, "request body is not valid JSON")
-		return
+	req, ref := readTokenRequest(w, r)
+	if ref == nil {
+		ref = h.checkPassword(w, r, req.Password)
 	}
-	if h.password != "" && subtle.ConstantTimeCompare([]byte(req.Password), []byte(h.password)) != 1 {
-		writeTokenError(w, http.StatusUnauthorized, app.TokenCodeWrongPassword, app.ErrWrongPassword.Error())
-		return
+	if ref == nil && h.full != nil && h.full(req.Room) {
+		ref = &refusal{status: http.StatusConflict, code: app.TokenCodeRoomFull, msg: app.ErrRoomFull.Error()}
 	}
-	if h.full != nil && h.full(req.Room) {
-		writeTokenError(w, http.StatusConflict, app.TokenCodeRoomFull, app.ErrRoomFull.Error())
+	if ref != nil {
+		writeTokenError(w, ref)
 		return
 	}
 	token, err := MintToken(h.keys, TokenRequest{Room: req.Room, User: req.User, Name: req.Name})
 	if err != nil {
-		writeTokenError(w, http.StatusBadRequest, codeFor(err), err.Error())
+		code, field := codeFor(err)
+		writeTokenError(w, &refusal{status: http.StatusBadRequest, code: code, field: field, msg: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusOK, app.TokenResponse{Token: token, URL: "ws://" + r.Host})
+	scheme := "ws://"
+	if r.TLS != nil {
+		scheme = "wss://"
+	}
+	writeJSON(w, http.StatusOK, app.TokenResponse{Token: token, URL: scheme + r.Host})
 }
 
-func codeFor(err error) string {
+// checkPassword compares the password, unless this client has had too many
+// wrong ones lately: then it is not even looked at, so that guessing goes
+// no faster than the limit.
+func (h *tokenHandler) checkPassword(w http.ResponseWriter, r *http.Request, password string) *refusal {
+	if h.password == "" {
+		return nil
+	}
+	client, now := clientKey(r), h.now()
+	if wait := h.wrong.wait(client, now); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		return &refusal{status: http.StatusTooManyRequests, code: app.TokenCodeTooManyAttempts,
+			msg: "too many wrong passwords from this address: try again in " + strconv.Itoa(secs) + " s"}
+	}
+	if subtle.ConstantTimeCompare([]byte(password), []byte(h.password)) != 1 {
+		h.wrong.fail(client, now)
+		return &refusal{status: http.StatusUnauthorized, code: app.TokenCodeWrongPassword, field: "password", msg: app.ErrWrongPassword.Error()}
+	}
+	return nil
+}
+
+// codeFor is the code and field of a request MintToken refused.
+func codeFor(err error) (code, field string) {
 	switch {
 	case errors.Is(err, app.ErrInvalidRoomID):
-		return app.TokenCodeInvalidRoom
+		return app.TokenCodeInvalidRoom, "room"
 	case errors.Is(err, app.ErrInvalidUserID):
-		return app.TokenCodeInvalidUser
+		return app.TokenCodeInvalidUser, "user"
 	case errors.Is(err, app.ErrInvalidName):
-		return app.TokenCodeInvalidName
+		return app.TokenCodeInvalidName, "name"
 	}
-	return app.TokenCodeBadRequest
+	return app.TokenCodeBadRequest, ""
 }
 
-func writeTokenError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, app.TokenResponse{Error: msg, Code: code})
+func writeTokenError(w http.ResponseWriter, ref *refusal) {
+	writeJSON(w, ref.status, app.TokenResponse{Error: ref.msg, Code: ref.code, Field: ref.field})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

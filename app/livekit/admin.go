@@ -88,6 +88,37 @@ func (a *Admin) CloseRoom(ctx context.Context, room string) error {
 	return a.err(ctx, err)
 }
 
+// MuteMicrophone mutes a user's microphone on the server: others stop
+// hearing it at once, and the user's app shows it off (only they can
+// unmute; LiveKit's remote unmute is off unless the server allows it).
+func (a *Admin) MuteMicrophone(ctx context.Context, room, user string) error {
+	p, err := a.c.GetParticipant(ctx, &livekit.RoomParticipantIdentity{Room: room, Identity: user})
+	if isNotFound(err) {
+		return fmt.Errorf("%w: %s in %s", ErrNoSuchUser, user, room)
+	}
+	if err != nil {
+		return a.err(ctx, err)
+	}
+	for _, t := range p.Tracks {
+		if t.Source == livekit.TrackSource_MICROPHONE && !t.Muted {
+			_, err = a.c.MutePublishedTrack(ctx, &livekit.MuteRoomTrackRequest{Room: room, Identity: user, TrackSid: t.Sid, Muted: true})
+			return a.err(ctx, err)
+		}
+	}
+	return nil // no microphone on: nothing to mute
+}
+
+// LowerHand clears a user's raised hand (app.HandAttribute).
+func (a *Admin) LowerHand(ctx context.Context, room, user string) error {
+	_, err := a.c.UpdateParticipant(ctx, &livekit.UpdateParticipantRequest{
+		Room: room, Identity: user, Attributes: map[string]string{app.HandAttribute: ""},
+	})
+	if isNotFound(err) {
+		return fmt.Errorf("%w: %s in %s", ErrNoSuchUser, user, room)
+	}
+	return a.err(ctx, err)
+}
+
 func isNotFound(err error) bool {
 	var te twirp.Error
 	return errors.As(err, &te) && te.Code() == twirp.NotFound

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,7 +25,7 @@ func credentials(ctx context.Context, p app.JoinParams) (url, token string, err 
 	case p.APIKey != "":
 		token, err = auth.NewAccessToken(p.APIKey, p.APISecret).
 			SetIdentity(p.UserID).SetName(p.Name).SetValidFor(time.Hour).
-			SetVideoGrant(&auth.VideoGrant{RoomJoin: true, Room: p.RoomID}).ToJWT()
+			SetVideoGrant(joinGrant(p.RoomID)).ToJWT()
 		if err != nil {
 			return "", "", err
 		}
@@ -33,6 +33,14 @@ func credentials(ctx context.Context, p app.JoinParams) (url, token string, err 
 		return fetchToken(ctx, p)
 	}
 	return p.ServerURL, token, checkClaims(token, p, time.Now())
+}
+
+// joinGrant lets a participant join a room and set its own attributes
+// (a raised hand), as app/host's tokens do.
+func joinGrant(room string) *auth.VideoGrant {
+	g := &auth.VideoGrant{RoomJoin: true, Room: room}
+	g.SetCanUpdateOwnMetadata(true)
+	return g
 }
 
 // fetchToken asks a Confer server's token endpoint.
@@ -50,35 +58,41 @@ func fetchToken(ctx context.Context, p app.JoinParams) (string, string, error) {
 		return "", "", dialError(ctx, p.ServerURL, err)
 	}
 	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return "", "", dialError(ctx, p.ServerURL, err)
+	}
 	var res app.TokenResponse
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&res); err != nil {
-		if resp.StatusCode == http.StatusNotFound {
-			return "", "", fmt.Errorf("%w (the server has no Confer token endpoint)", app.ErrNoCredentials)
-		}
-		return "", "", fmt.Errorf("token endpoint answered %s", resp.Status)
+	if err := json.Unmarshal(data, &res); err != nil {
+		return "", "", notATokenAnswer(resp, data)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return "", "", tokenEndpointError(res)
+		return "", "", app.TokenError(res, retryAfter(resp.Header.Get("Retry-After")))
 	}
 	// Keep the URL the endpoint was reached at: the server's own idea of its
 	// address (res.URL) may not be reachable from here, e.g. behind a proxy.
 	return p.ServerURL, res.Token, nil
 }
 
-func tokenEndpointError(res app.TokenResponse) error {
-	switch res.Code {
-	case app.TokenCodeWrongPassword:
-		return app.ErrWrongPassword
-	case app.TokenCodeInvalidRoom:
-		return app.ErrInvalidRoomID
-	case app.TokenCodeInvalidUser:
-		return app.ErrInvalidUserID
-	case app.TokenCodeInvalidName:
-		return app.ErrInvalidName
-	case app.TokenCodeRoomFull:
-		return app.ErrRoomFull
+// notATokenAnswer explains an answer that is not the endpoint's JSON.
+func notATokenAnswer(resp *http.Response, body []byte) error {
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return fmt.Errorf("%w (the server has no Confer token endpoint)", app.ErrNoCredentials)
+	case resp.StatusCode == http.StatusBadRequest && bytes.Contains(body, []byte("HTTP request to an HTTPS server")):
+		// Go's HTTP server answers plain HTTP on a TLS port so.
+		return app.ErrServerUsesTLS
 	}
-	return errors.New("token endpoint: " + res.Error)
+	return fmt.Errorf("the server answered %q instead of a token: is it a Confer server, and is any proxy in front of it working?", resp.Status)
+}
+
+// retryAfter reads a Retry-After header given in seconds; 0 if absent.
+func retryAfter(v string) time.Duration {
+	secs, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || secs < 0 {
+		return 0
+	}
+	return time.Duration(min(secs, 24*3600)) * time.Second
 }
 
 // checkClaims reads the token without verifying it (only the server can) to

@@ -18,9 +18,12 @@ import (
 func dialError(ctx context.Context, serverURL string, err error) error {
 	if ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return &app.UnreachableError{Addr: app.HostPort(serverURL), Err: errNoAnswer}
+			return &app.NoAnswerError{Addr: app.HostPort(serverURL), Wait: answerWait(ctx)}
 		}
 		return app.ErrJoinCancelled
+	}
+	if e := certificateError(serverURL, err); e != nil {
+		return e
 	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError
@@ -31,9 +34,20 @@ func dialError(ctx context.Context, serverURL string, err error) error {
 	return err
 }
 
-// errNoAnswer is what UnreachableError says of a server that accepted the
-// connection and never answered within the join's time.
-var errNoAnswer = errors.New("no answer in time")
+type answerWaitKey struct{}
+
+// AnswerWithin bounds ctx by d, and remembers d so that a server that
+// took the connection and never answered is reported with how long it had
+// (app.NoAnswerError) rather than as an expired context.
+func AnswerWithin(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithValue(ctx, answerWaitKey{}, d), d)
+}
+
+// answerWait is the d of AnswerWithin, 0 for another context.
+func answerWait(ctx context.Context) time.Duration {
+	d, _ := ctx.Value(answerWaitKey{}).(time.Duration)
+	return d
+}
 
 // joinError explains a failed join in the terms of app's errors. The SDK
 // gives the server's verdict only as text, so the verdict is asked again,
@@ -42,6 +56,9 @@ var errNoAnswer = errors.New("no answer in time")
 // validates but cannot join means the room refused (LiveKit reports a full
 // room no other way).
 func joinError(ctx context.Context, url, token string, err error) error {
+	if e := tlsDialError(ctx, url, token, err); e != nil {
+		return e
+	}
 	if e := dialError(ctx, url, err); e != err {
 		return e
 	}

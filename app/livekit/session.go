@@ -25,6 +25,8 @@ type session struct {
 	up     uplink
 	nacks  *nackCounter
 	crypt  sessionKeys // end-to-end encryption (e2ee.go)
+	// chatOrder keeps each sender's messages in order (chatorder.go).
+	chatOrder chatOrder
 
 	levelPoke chan struct{} // capacity 1: the level interval changed
 	dirty     chan struct{} // capacity 1: the roster may have changed
@@ -47,6 +49,7 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 		nacks:     newNackCounter(),
 	}
 	s.room = lksdk.NewRoom(s.callbacks())
+	s.registerStreams()
 	s.up.log = t.config().Log
 	s.up.initial = max(nominalKbps(app.SourceCamera, t.config(), 3), uplinkStartKbps) * 1000
 	s.wg.Add(4)
@@ -83,7 +86,9 @@ func (s *session) join(ctx context.Context, url, token string) error {
 	}
 	s.live.noteRx()
 	s.live.joined.Store(true)
-	s.markDirty()
+	// Everyone already there, before Connect returns: the call tells them
+	// from those who join later.
+	s.emit(app.RosterChanged{Participants: s.roster()})
 	return nil
 }
 
@@ -151,8 +156,10 @@ func (s *session) callbacks() *lksdk.RoomCallback {
 		},
 		OnDisconnectedWithReason: func(lksdk.DisconnectionReason) { s.onLost() },
 		ParticipantCallback: lksdk.ParticipantCallback{
+			OnDataPacket:               s.onData,
 			OnConnectionQualityChanged: s.onQuality,
-			OnTrackMuted:               dirty,
+			OnAttributesChanged:        s.onAttributes,
+			OnTrackMuted:               s.onTrackMuted,
 			OnTrackUnmuted:             dirty,
 			OnTrackPublished:           func(*lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
 			OnTrackUnpublished:         func(*lksdk.RemoteTrackPublication, *lksdk.RemoteParticipant) { s.markDirty() },
@@ -204,7 +211,7 @@ func (s *session) roster() []app.Participant {
 	out := make([]app.Participant, 0, len(rps))
 	unmuted := 0
 	for _, rp := range rps {
-		p := app.Participant{UserID: rp.Identity(), Name: rp.Name()}
+		p := app.Participant{UserID: rp.Identity(), Name: rp.Name(), Attributes: rp.Attributes()}
 		for _, pub := range rp.TrackPublications() {
 			p.Tracks = append(p.Tracks, app.Track{Source: sourceOf(pub), Muted: pub.IsMuted()})
 			// Everything is subscribed (auto-subscribe). The SDK's

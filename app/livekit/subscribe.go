@@ -2,6 +2,7 @@ package livekit
 
 import (
 	"io"
+	"math"
 	"time"
 
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -68,7 +69,7 @@ func (s *session) audioSink(user string, source app.Source) *mutableSink {
 			sink = x
 		}
 	}
-	m := &mutableSink{sink: sink, muted: func() bool { return s.t.isMuted(user) }}
+	m := &mutableSink{sink: sink, playback: func() (bool, float64) { return s.t.playback(user) }}
 	if source == app.SourceMicrophone {
 		m.level = s.levels.remoteMeter(user)
 	}
@@ -76,20 +77,38 @@ func (s *session) audioSink(user string, source app.Source) *mutableSink {
 }
 
 // mutableSink measures the level of what it receives (a locally muted
-// person still speaks) and passes it on unless muted.
+// person still speaks) and passes it on unless muted, at the volume the
+// person chose for them. One receive goroutine writes to it.
 type mutableSink struct {
-	sink  media.PCMSink
-	muted func() bool
-	level *meter
+	sink     media.PCMSink
+	playback func() (muted bool, gain float64)
+	level    *meter
+	scaled   []int16 // reused for a gain other than 1
 }
 
 func (m *mutableSink) WritePCM(pcm []int16) {
 	if m.level != nil {
 		m.level.addPCM(pcm)
 	}
-	if !m.muted() {
+	muted, gain := m.playback()
+	switch {
+	case muted:
+	case gain == 1:
 		m.sink.WritePCM(pcm)
+	default:
+		m.scaled = applyGain(m.scaled[:0], pcm, gain)
+		m.sink.WritePCM(m.scaled)
 	}
+}
+
+// applyGain appends pcm times gain to out, clipped to 16 bits rather than
+// wrapped around.
+func applyGain(out, pcm []int16, gain float64) []int16 {
+	for _, s := range pcm {
+		v := math.Round(float64(s) * gain)
+		out = append(out, int16(max(-32768, min(32767, v))))
+	}
+	return out
 }
 
 // AudioStats passes the pipeline's counters to the owner's sink.

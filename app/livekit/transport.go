@@ -29,6 +29,7 @@ type Transport struct {
 	cfg    app.TransportConfig    // the settings the next source start uses
 	cur    *session               // the connection, nil when not connected
 	muted  map[string]bool        // remote users whose audio is not played
+	gains  map[string]float64     // remote users played louder or softer
 	layers map[videoKey]videoSize // how large each remote video is shown
 }
 
@@ -46,7 +47,7 @@ func New(cfg app.TransportConfig) *Transport {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
-	return &Transport{cfg: cfg, muted: map[string]bool{}, layers: map[videoKey]videoSize{}}
+	return &Transport{cfg: cfg, muted: map[string]bool{}, gains: map[string]float64{}, layers: map[videoKey]videoSize{}}
 }
 
 // Factory is New as an app.TransportFactory, for main to inject.
@@ -55,7 +56,7 @@ func Factory(cfg app.TransportConfig) app.Transport { return New(cfg) }
 // Connect implements app.Transport.
 func (t *Transport) Connect(ctx context.Context, p app.JoinParams, post func(app.Signal)) error {
 	cfg := t.config()
-	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
+	ctx, cancel := AnswerWithin(ctx, cfg.ConnectTimeout)
 	defer cancel()
 	url, token, err := credentials(ctx, p)
 	if err != nil {
@@ -175,10 +176,57 @@ func (t *Transport) SetRemoteAudioMuted(userID string, muted bool) {
 	}
 }
 
-func (t *Transport) isMuted(userID string) bool {
+// SetRemoteVolume implements app.Transport. It holds across reconnects
+// and rejoins until changed.
+func (t *Transport) SetRemoteVolume(userID string, gain float64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.muted[userID]
+	if gain == 1 {
+		delete(t.gains, userID)
+	} else {
+		t.gains[userID] = gain
+	}
+}
+
+// playback is how one user's audio plays now: muted, or at a gain.
+func (t *Transport) playback(userID string) (muted bool, gain float64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	gain, ok := t.gains[userID]
+	if !ok {
+		gain = 1
+	}
+	return t.muted[userID] || gain == 0, gain
+}
+
+// SendChat implements app.Transport: a text stream on LiveKit's chat topic.
+func (t *Transport) SendChat(m app.ChatMessage) error {
+	s := t.session()
+	if s == nil {
+		return app.ErrNotJoined
+	}
+	return s.sendText(chatTopic, m.ID, m.Text, m.At)
+}
+
+// SendReaction implements app.Transport: a text stream on reactionTopic.
+func (t *Transport) SendReaction(emoji string) error {
+	s := t.session()
+	if s == nil {
+		return app.ErrNotJoined
+	}
+	return s.sendText(reactionTopic, app.NewMessageID(), emoji, time.Now())
+}
+
+// SetAttributes implements app.Transport. The SDK sends the request on
+// the signalling connection and reports no error; the call sets a hand
+// again after every reconnect for that reason.
+func (t *Transport) SetAttributes(attrs map[string]string) error {
+	s := t.session()
+	if s == nil {
+		return app.ErrNotJoined
+	}
+	s.room.LocalParticipant.SetAttributes(attrs)
+	return nil
 }
 
 // SetLevelInterval implements app.Transport.

@@ -11,36 +11,44 @@ import (
 
 const audioSeconds = 20
 
-// measureAudio: one bot publishes only the tone microphone, another plays
-// what it hears (to the null device without a sound card) and reports each
-// click's delay from its capture to the moment the device took it.
+// measureAudio: the audio latency of the calls table, the tone as it is
+// sent by default (no processing).
 func measureAudio(bin, url, work string, r *report) error {
-	stats := filepath.Join(work, "listener.json")
+	var err error
+	r.audio, err = audioLatency(bin, url, work, "audio")
+	return err
+}
+
+// audioLatency: one bot publishes only the tone microphone (with
+// talkerArgs), another plays what it hears (to the null device without a
+// sound card) and reports each click's delay from its capture to the
+// moment the device took it.
+func audioLatency(bin, url, work, room string, talkerArgs ...string) (bot.AudioLatency, error) {
+	stats := filepath.Join(work, room+"-listener.json")
 	// The talker outlasts the listener, which so never hears it leave.
-	talker := exec.Command(bin, botArgs(url, "audio", "talker", fmt.Sprintf("%ds", audioSeconds+3),
-		"--video", "none")...)
-	listener := exec.Command(bin, botArgs(url, "audio", "listener", fmt.Sprintf("%ds", audioSeconds),
+	talker := exec.Command(bin, botArgs(url, room, "talker", fmt.Sprintf("%ds", audioSeconds+3),
+		append([]string{"--video", "none"}, talkerArgs...)...)...)
+	listener := exec.Command(bin, botArgs(url, room, "listener", fmt.Sprintf("%ds", audioSeconds),
 		"--video", "none", "--audio", "none", "--play=true", "--stats", stats)...)
 	for _, c := range []*exec.Cmd{talker, listener} {
 		c.Env = append(os.Environ(), "XDG_CONFIG_HOME="+work)
 		if err := c.Start(); err != nil {
-			return err
+			return bot.AudioLatency{}, err
 		}
 	}
 	for _, c := range []*exec.Cmd{listener, talker} {
 		if err := c.Wait(); err != nil {
-			return fmt.Errorf("audio bot: %v", err)
+			return bot.AudioLatency{}, fmt.Errorf("audio bot: %v", err)
 		}
 	}
 	st, err := readStats(stats)
 	if err != nil {
-		return err
+		return bot.AudioLatency{}, err
 	}
 	if st.AudioLatencyMS == nil || st.AudioLatencyMS.Clicks < audioSeconds/2 {
-		return fmt.Errorf("the listener heard too few clicks: %+v", st.AudioLatencyMS)
+		return bot.AudioLatency{}, fmt.Errorf("the listener heard too few clicks: %+v", st.AudioLatencyMS)
 	}
-	r.audio = *st.AudioLatencyMS
-	return nil
+	return *st.AudioLatencyMS, nil
 }
 
 // audioRow is the audio line of the calls table.

@@ -19,7 +19,7 @@ func main() {
 	bin := flag.String("bin", "bin/confer", "the confer binary")
 	out := flag.String("out", "docs/BENCHMARKS.md", "where to write the report")
 	joins := flag.Int("joins", 20, "joins to measure")
-	only := flag.String("only", "", "comma-separated parts to run (joins,audio,streams,party,window,browser,netbad,micro); default all")
+	only := flag.String("only", "", "comma-separated parts to run (joins,audio,audioproc,streams,party,window,browser,netbad,micro); default all")
 	flag.StringVar(&netbad.only, "netbad", "", "bad-network conditions or families to run, comma-separated (down-loss-10, up-cap, outage-5s…); default all")
 	flag.StringVar(&netbad.clients, "netbad-clients", "confer,browser", "who takes the role behind a bad network: confer, browser or both")
 	flag.Parse()
@@ -92,6 +92,8 @@ func parts(bin, url, work string, joins, serverPID int, r *report) []part {
 			run: func() error { return measureJoins(bin, url, work, joins, r) }},
 		{name: "audio", what: fmt.Sprintf("audio capture → playback device, %d s", audioSeconds),
 			run: func() error { return measureAudio(bin, url, work, r) }},
+		{name: "audioproc", what: fmt.Sprintf("audio processing: echo, double talk, noise, gain, %d s per batch", audioProcSeconds),
+			run: func() error { return measureAudioProcessing(bin, url, work, &r.audioproc) }, skip: func(err error) { r.audioproc.err = err.Error() }},
 		{name: "streams", what: fmt.Sprintf("CPU of one 720p stream, sent and received, %d s", streamSeconds),
 			run: func() error { return measureStreams(bin, url, work, &r.calls) }},
 		{name: "party", what: fmt.Sprintf("a 4-party 720p call, %d s", partySeconds),

@@ -20,7 +20,7 @@ var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+([\d.]+) ns/
 // microBenchmarks runs the per-frame benchmarks of the media packages.
 func microBenchmarks() ([]microResult, error) {
 	cmd := exec.Command("go", "test", "-run", "^$", "-bench", ".", "-benchtime", "100x", "-benchmem",
-		"./media/codec/", "./media/synth/", "./media/e2ee/")
+		"./media/codec/", "./media/synth/", "./media/e2ee/", "./media/apm/")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, &exec.ExitError{Stderr: out}

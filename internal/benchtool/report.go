@@ -20,6 +20,7 @@ type report struct {
 	compare                compareFigures
 	window                 windowFigures
 	netbad                 netbadFigures
+	audioproc              audioProcFigures
 }
 
 const rssNote = "Client RSS is over its target, and the split above says where it is. The pages of the one " +
@@ -34,7 +35,8 @@ const rssNote = "Client RSS is over its target, and the split above says where i
 func (r *report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\nMeasured by `make bench` on %s, %s. ", r.date, r.machine)
-	b.WriteString("Every figure below comes from that command; run it to get your own.\n\n")
+	b.WriteString("Every figure below comes from that command; run it to get your own. ")
+	b.WriteString("How a long call holds up (memory, goroutines and open files over 30 minutes) is in [SOAK.md](SOAK.md), from `make soak`.\n\n")
 	b.WriteString("## Calls (real processes: `confer serve` and `confer bot` on loopback)\n\n")
 	fmt.Fprintf(&b, "A publishing bot sends 1280×720 at 30 fps; a receive-only bot joins %d times.\n\n", len(r.firstFrameMS))
 	b.WriteString("| what | p50 | p95 | target |\n|---|---|---|---|\n")
@@ -80,6 +82,7 @@ func (r *report) markdown() string {
 	if p.maxRSSMB > 120 {
 		b.WriteString(rssNote)
 	}
+	b.WriteString(r.audioproc.markdown(r.date, r.machine))
 	b.WriteString(r.window.markdown())
 	b.WriteString(r.compare.markdown())
 	b.WriteString(r.netbad.markdown(r.date, r.machine))

@@ -44,6 +44,15 @@ type Config struct {
 	// E2EE, when on, end-to-end encrypts what the bot sends and decrypts
 	// what others encrypt with the same passphrase.
 	E2EE app.E2EE
+	// Say are chat messages sent once someone else is in the call;
+	// SayDuringOutage the first time the call goes reconnecting (they must
+	// arrive once it is back).
+	Say, SayDuringOutage []string
+	// RaiseHand raises the bot's hand once joined.
+	RaiseHand bool
+	// Observe, when set, is given every event of the call as the bot
+	// reads it (tests wait on them).
+	Observe func(app.Event)
 }
 
 // End reasons written to the stats.
@@ -106,17 +115,20 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 	if cfg.Screen {
 		shareScreen(call, cfg.ScreenID)
 	}
-	st.End = stay(ctx, call, cfg.Duration, st)
+	mt := &meeting{call: call}
+	mt.start(cfg)
+	st.End = stay(ctx, call, cfg, st, mt)
 	call.Leave()
 	finish(st, rs)
+	mt.apply(st)
 	return st, nil
 }
 
 // stay reads events until the call should end and says why it ended. It
 // records the events that tell a call's story in st.
-func stay(ctx context.Context, call *app.Call, d time.Duration, st *Stats) string {
+func stay(ctx context.Context, call *app.Call, cfg Config, st *Stats, mt *meeting) string {
 	var timeout <-chan time.Time
-	if d > 0 {
+	if d := cfg.Duration; d > 0 {
 		t := time.NewTimer(d)
 		defer t.Stop()
 		timeout = t.C
@@ -131,9 +143,13 @@ func stay(ctx context.Context, call *app.Call, d time.Duration, st *Stats) strin
 			if !ok {
 				return EndLeft
 			}
+			if cfg.Observe != nil {
+				cfg.Observe(ev)
+			}
 			if rec, ok := record(ev); ok && len(st.Events) < 1000 {
 				st.Events = append(st.Events, rec)
 			}
+			mt.note(ev, st)
 			if e, ok := ev.(app.UplinkChanged); ok {
 				st.addUplink(e.EstimateKbps)
 			}

@@ -30,6 +30,11 @@ type Stats struct {
 	Uplink *UplinkStats `json:"uplink,omitempty"`
 	// E2EE: the bot's call was end-to-end encrypted.
 	E2EE bool `json:"e2ee,omitempty"`
+	// Chat lists the messages received, in order; ChatSent and ChatFailed
+	// count the bot's own.
+	Chat       []ChatRecord `json:"chat,omitempty"`
+	ChatSent   int          `json:"chat_sent,omitempty"`
+	ChatFailed int          `json:"chat_failed,omitempty"`
 
 	enc encryptionLog // what the call reported of remote tracks' encryption
 }
@@ -106,6 +111,8 @@ type RemoteStats struct {
 	// E2EEFailedFrames counts the frames dropped undecrypted.
 	E2EE             string `json:"e2ee,omitempty"`
 	E2EEFailedFrames int    `json:"e2ee_failed_frames,omitempty"`
+	// HandRaised: the remote's hand was up when the bot left.
+	HandRaised bool `json:"hand_raised"`
 }
 
 // Second is one second of received video, counted from the first frame.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -30,7 +29,14 @@ func Admin(env Env) error {
 	secret := fs.String("api-secret", os.Getenv("LIVEKIT_API_SECRET"), "API secret")
 	room := fs.String("room", "", "room ID")
 	user := fs.String("user", "", "user ID (remove)")
+	trust := caCertFlag(fs)
 	if err := parse(fs, env.Args[1:]); err != nil {
+		return err
+	}
+	if err := adminNeeds(env, verb, *room, *user); err != nil {
+		return err
+	}
+	if err := trust(); err != nil {
 		return err
 	}
 	keys, _, err := resolveKeys(*key, *secret)
@@ -41,27 +47,38 @@ func Admin(env Env) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := livekit.AnswerWithin(context.Background(), answerTimeout)
 	defer cancel()
 	switch verb {
 	case "list":
 		return adminList(ctx, env, admin, *room)
 	case "remove":
-		if *room == "" || *user == "" {
-			return errors.New("remove needs --room and --user")
-		}
 		if err := admin.RemoveUser(ctx, *room, *user); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "removed %s from %s\n", *user, *room)
 	case "close":
-		if *room == "" {
-			return errors.New("close needs --room")
-		}
 		if err := admin.CloseRoom(ctx, *room); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "closed %s\n", *room)
+	}
+	return nil
+}
+
+// answerTimeout is how long a server has to answer an admin request: as
+// long as a join gets.
+const answerTimeout = 10 * time.Second
+
+// adminNeeds checks the flags remove and close cannot do without.
+func adminNeeds(env Env, verb, room, user string) error {
+	switch verb {
+	case "remove":
+		return requireFlags(env, "admin remove",
+			need{"room", room, "the room to take someone out of"},
+			need{"user", user, "the user ID of who to take out (confer admin list shows them)"})
+	case "close":
+		return requireFlags(env, "admin close", need{"room", room, "the room to end the call in"})
 	}
 	return nil
 }

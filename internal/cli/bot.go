@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 
 	"confer/app"
 	"confer/app/livekit"
 	"confer/internal/bot"
-	"confer/media"
 )
 
 // Bot runs `confer bot`: a headless participant that writes JSON stats.
@@ -27,25 +27,30 @@ func Bot(env Env) error {
 	videoMode := fs.String("video", "fake", "fake or none")
 	audioMode := fs.String("audio", "fake", "fake (a tone with clicks), speech (spoken phrases), silence or none")
 	noise := fs.Float64("noise", 0, "add pink noise at this level (dBFS, e.g. -30) to the microphone; 0 for none")
+	micGain := fs.Float64("mic-gain", 0, "make the synthetic speech louder or quieter by this many dB (e.g. -15 for a quiet microphone)")
 	roomEcho := fs.String("room-echo", "", "simulate a room: what the bot plays comes back into its microphone after DELAY at GAIN, e.g. 80ms,-3dB")
 	aec := fs.String("aec", "auto", "echo cancellation: on, off, or auto (on for speech and silence, off for the tone)")
 	ns := fs.String("ns", "auto", "noise suppression: on, off or auto")
 	agc := fs.String("agc", "auto", "automatic gain: on, off or auto")
 	screenMode := fs.String("screen", "none", "none, fake (a synthetic 1920×1080 screen) or a screen's ID (X11Screen0…)")
-	p := media.DefaultVideo
-	fs.IntVar(&p.Width, "width", p.Width, "camera width")
-	fs.IntVar(&p.Height, "height", p.Height, "camera height")
-	fs.IntVar(&p.FPS, "fps", p.FPS, "camera frame rate")
-	fs.IntVar(&p.BitrateKbps, "bitrate", p.BitrateKbps, "video bitrate, kbit/s")
+	profile := videoFlags(fs)
 	fs.BoolVar(&cfg.Play, "play", true, "play what it hears (to the null device when there is no sound card)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to stay (default: until interrupted)")
 	statsPath := fs.String("stats", "", "write JSON stats here on exit (- for stdout)")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")
 	secret := e2eeFlag(fs)
+	trust := caCertFlag(fs)
+	reportEvery := reportFlag(fs)
+	fs.Var((*texts)(&cfg.Say), "say", "send this chat message once someone else is in the call (repeatable, in order)")
+	fs.Var((*texts)(&cfg.SayDuringOutage), "say-during-outage", "send this chat message the first time the call goes reconnecting (repeatable): it must arrive once the link is back")
+	fs.BoolVar(&cfg.RaiseHand, "raise-hand", false, "raise the bot's hand once joined")
 	if err := parse(fs, env.Args); err != nil {
 		return err
 	}
 	cfg.E2EE = secret()
+	if err := trust(); err != nil {
+		return err
+	}
 	var err error
 	if cfg.Video, err = fakeOrNone("video", *videoMode); err != nil {
 		return err
@@ -66,28 +71,48 @@ func Bot(env Env) error {
 	default:
 		cfg.Screen, cfg.ScreenID = true, *screenMode
 	}
-	if cfg.Server == "" || cfg.Room == "" || cfg.Name == "" {
-		fs.Usage()
-		return ErrUsage
+	if err := requireFlags(env, "bot",
+		need{"server", cfg.Server, "the room server's address, such as ws://192.168.1.20:7880 or 192.168.1.20:7880"},
+		need{"room", cfg.Room, "the ID of the room to join"},
+		need{"name", cfg.Name, "the name the others see"}); err != nil {
+		return err
 	}
 	if cfg.User == "" {
 		cfg.User = app.UserIDFromName(cfg.Name, rand.Text()[:6])
 	}
-	if cfg.Audio, cfg.Microphone, err = microphone(*audioMode, *noise, cfg.User); err != nil {
+	if cfg.Audio, cfg.Microphone, err = microphone(*audioMode, *noise, *micGain, cfg.User); err != nil {
 		return err
 	}
-	cfg.Profile = p
+	if cfg.Profile, err = profile(); err != nil {
+		return err
+	}
 	cfg.Transport = livekit.Factory
-	cfg.Log = newLogger(env.Stderr, *logLevel)
+	if cfg.Log, err = newLogger(env.Stderr, *logLevel, cfg.Password, cfg.Token, cfg.APISecret, cfg.E2EE.Passphrase()); err != nil {
+		return err
+	}
 	bot.UseFakeDevices()
 
 	ctx, stop := signalContext()
 	defer stop()
+	startReports(ctx, env.Stderr, *reportEvery)
 	stats, runErr := bot.Run(ctx, cfg)
 	if err := writeStats(env, *statsPath, stats); err != nil {
 		return err
 	}
 	return runErr
+}
+
+// texts is a repeatable string flag.
+type texts []string
+
+func (t *texts) String() string { return strings.Join(*t, ", ") }
+
+func (t *texts) Set(v string) error {
+	if err := app.CheckChat(v); err != nil {
+		return err
+	}
+	*t = append(*t, v)
+	return nil
 }
 
 func fakeOrNone(what, v string) (bool, error) {

@@ -18,7 +18,7 @@ const speechLength = 60 * time.Second
 
 // microphone reads --audio and --noise: whether the bot publishes a
 // microphone and what it hears (nil: the standard tone).
-func microphone(mode string, noiseDB float64, user string) (bool, synth.Signal, error) {
+func microphone(mode string, noiseDB, gainDB float64, user string) (bool, synth.Signal, error) {
 	var sig synth.Signal
 	switch mode {
 	case "none":
@@ -32,6 +32,10 @@ func microphone(mode string, noiseDB float64, user string) (bool, synth.Signal, 
 		if err != nil {
 			return false, nil, err
 		}
+		if gainDB > 20 || gainDB < -60 || math.IsNaN(gainDB) {
+			return false, nil, fmt.Errorf("--mic-gain must be between -60 and 20 dB, not %v", gainDB)
+		}
+		s.Gain = math.Pow(10, gainDB/20)
 		sig = s
 	default:
 		return false, nil, fmt.Errorf("--audio must be fake, speech, silence or none, not %q", mode)
@@ -50,7 +54,7 @@ func microphone(mode string, noiseDB float64, user string) (bool, synth.Signal, 
 
 // speech is a talker: the phrases in an order of the user's own, so two
 // bots talking at once say different things.
-func speech(user string) (synth.Signal, error) {
+func speech(user string) (*synth.Clip, error) {
 	phrases := synth.SpeechPhrases()
 	h := fnv.New32a()
 	h.Write([]byte(user))

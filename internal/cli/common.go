@@ -10,10 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"confer/app/livekit"
+	"confer/internal/logs"
 )
 
 // ErrUsage means the command line was wrong; the message is already printed.
@@ -26,21 +26,35 @@ var ErrChecked = errors.New("arguments checked")
 
 // Env is what a subcommand gets from main.
 type Env struct {
+	Prog   string // the program's name in messages; "" for confer
 	Args   []string
 	Stdout io.Writer
 	Stderr io.Writer
 }
 
-// newFlags makes a flag set that prints its usage to stderr and returns errors.
+func (e Env) prog() string {
+	if e.Prog == "" {
+		return "confer"
+	}
+	return e.Prog
+}
+
+// NewFlags makes a flag set that prints its usage to stderr and returns errors.
+func NewFlags(env Env, name, synopsis string) *flag.FlagSet { return newFlags(env, name, synopsis) }
+
 func newFlags(env Env, name, synopsis string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "usage: confer %s %s\n\n", name, synopsis)
+		fmt.Fprintf(env.Stderr, "usage: %s %s %s\n\n", env.prog(), name, synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
 }
+
+// Parse reads args into fs: ErrUsage when they do not fit (the message is
+// printed), ErrChecked when CONFER_CHECK_ARGS is set.
+func Parse(fs *flag.FlagSet, args []string) error { return parse(fs, args) }
 
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
@@ -59,19 +73,43 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// newLogger builds the process logger: text on stderr, level from
-// --log-level or CONFER_LOG (debug, info, warn, error).
-func newLogger(w io.Writer, level string) *slog.Logger {
-	if level == "" {
-		level = os.Getenv("CONFER_LOG")
+// newLogger builds the process logger: text on w, at the level of
+// --log-level or else CONFER_LOG (warn when neither is set), with none of
+// secrets and no access token in what it writes. The LiveKit SDK logs
+// through it too.
+func newLogger(w io.Writer, level string, secrets ...string) (*slog.Logger, error) {
+	l, err := logLevel(level)
+	if err != nil {
+		return nil, err
 	}
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
-		l = slog.LevelWarn
-	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+	log := logs.New(w, l, secrets...)
 	livekit.SetLibraryLogger(log)
-	return log
+	return log, nil
+}
+
+// logLevel reads --log-level, or CONFER_LOG when the flag is empty.
+func logLevel(flag string) (slog.Level, error) {
+	source, name := "--log-level", flag
+	if name == "" {
+		source, name = "CONFER_LOG", os.Getenv("CONFER_LOG")
+	}
+	if name == "" {
+		return slog.LevelWarn, nil
+	}
+	l, err := logs.ParseLevel(name)
+	if err != nil || l == logs.LevelOff {
+		return 0, fmt.Errorf("%s must be debug, info, warn or error, not %q", source, name)
+	}
+	return l, nil
+}
+
+// logLevelName is the level named by --log-level or CONFER_LOG, "" when
+// neither is set.
+func logLevelName(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	return os.Getenv("CONFER_LOG")
 }
 
 // signalContext ends on SIGINT or SIGTERM.

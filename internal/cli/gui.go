@@ -9,12 +9,23 @@ import (
 
 	"confer/app"
 	"confer/media/capture"
-	"confer/ui"
 )
+
+// WindowOptions is what the window's command line asks for; main copies it
+// into ui.Options. It is not ui.Options itself so that this package, which
+// confer-server links too, does not link Fyne and OpenGL.
+type WindowOptions struct {
+	Server, Room, Name string
+	Password, Token    string
+	Join               bool
+	Camera, Microphone string // "on", "off", or "" for as last time
+	StatePath          string
+	E2EE               app.E2EE
+}
 
 // GUIFlags reads the desktop app's flags. fake is "" for real devices, or
 // what the synthetic microphone plays: "tone" or "speech".
-func GUIFlags(env Env) (opts ui.Options, logLevel string, fake string, err error) {
+func GUIFlags(env Env) (opts WindowOptions, logLevel string, fake string, err error) {
 	// An invite link first (how the desktop opens them), flags after it.
 	args := env.Args
 	if len(args) > 0 && strings.HasPrefix(args[0], app.InviteScheme+"://") {
@@ -39,7 +50,11 @@ func GUIFlags(env Env) (opts ui.Options, logLevel string, fake string, err error
 	fs.StringVar(&opts.StatePath, "state-file", "", "write the window's state here as JSON (for tests)")
 	fs.StringVar(&logLevel, "log-level", "", "debug, info, warn or error")
 	secret := e2eeFlag(fs)
+	trust := caCertFlag(fs)
 	if err = parse(fs, args); err != nil {
+		return opts, logLevel, fake, err
+	}
+	if err = trust(); err != nil {
 		return opts, logLevel, fake, err
 	}
 	if s := secret(); s.On() {
@@ -59,8 +74,11 @@ func GUIFlags(env Env) (opts ui.Options, logLevel string, fake string, err error
 	return opts, logLevel, fake, nil
 }
 
-// NewLogger is the process logger for the desktop app.
-func NewLogger(w io.Writer, level string) *slog.Logger { return newLogger(w, level) }
+// NewLogger is the process logger for the desktop app; secrets are kept
+// out of it.
+func NewLogger(w io.Writer, level string, secrets ...string) (*slog.Logger, error) {
+	return newLogger(w, level, secrets...)
+}
 
 // RegisterFakeDevices adds the synthetic devices the window uses with
 // --fake-devices; with "speech" the microphone that is chosen first speaks.

@@ -20,12 +20,23 @@ func Serve(env Env) error {
 	fs.StringVar(&cfg.Password, "password", "", "join password the token endpoint asks for (none by default)")
 	fs.StringVar(&cfg.Redis, "redis", "", "Redis host:port; makes this node part of a cluster")
 	fs.IntVar(&cfg.MaxParticipants, "max-participants", 0, "people per room (0: no limit)")
+	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "PEM certificate (chain) file: serve wss:// and https:// (with --tls-key)")
+	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "PEM private key file of --tls-cert")
 	showSecret := fs.Bool("show-secret", false, "print the API secret in full")
+	reportEvery := reportFlag(fs)
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")
 	if err := parse(fs, env.Args); err != nil {
 		return err
 	}
-	cfg.Log = newLogger(env.Stderr, *logLevel)
+	// The stored keys' secret is masked by host.Start, which knows it.
+	log, err := newLogger(env.Stderr, *logLevel, *secret, cfg.Password)
+	if err != nil {
+		return err
+	}
+	cfg.Log, cfg.LogLevel = log, logLevelName(*logLevel)
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
+	}
 	keys, where, err := resolveKeys(*key, *secret)
 	if err != nil {
 		return err
@@ -43,6 +54,7 @@ func Serve(env Env) error {
 	}
 	fmt.Fprintf(env.Stderr, "confer: api key %s, secret %s (%s)\n", keys.APIKey, shown, where)
 	fmt.Fprintf(env.Stdout, "confer: room server ready at %s\n", srv.URL())
+	startReports(ctx, env.Stderr, *reportEvery)
 	<-ctx.Done()
 	fmt.Fprintln(env.Stderr, "confer: stopping")
 	return srv.Close()
@@ -53,8 +65,10 @@ func resolveKeys(key, secret string) (host.Keys, string, error) {
 	switch {
 	case key != "" && secret != "":
 		return host.Keys{APIKey: key, APISecret: secret}, "from flags", nil
-	case key != "" || secret != "":
-		return host.Keys{}, "", fmt.Errorf("give both --api-key and --api-secret, or neither")
+	case secret == "" && key != "":
+		return host.Keys{}, "", fmt.Errorf("--api-key needs --api-secret too (or give neither, to use the stored keys)")
+	case key == "" && secret != "":
+		return host.Keys{}, "", fmt.Errorf("--api-secret needs --api-key too (or give neither, to use the stored keys)")
 	}
 	k, err := host.LoadOrCreateKeys()
 	if err != nil {

@@ -20,9 +20,10 @@ func Token(env Env) error {
 	if err := parse(fs, env.Args); err != nil {
 		return err
 	}
-	if req.Room == "" || req.User == "" {
-		fs.Usage()
-		return ErrUsage
+	if err := requireFlags(env, "token",
+		need{"room", req.Room, "the ID of the room the token lets someone join"},
+		need{"user", req.User, "the user ID the token is for"}); err != nil {
+		return err
 	}
 	if req.TTL <= 0 || req.TTL > 366*24*time.Hour {
 		return fmt.Errorf("--ttl must be between 1s and a year")

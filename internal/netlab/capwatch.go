@@ -72,7 +72,11 @@ func (l *Lab) WatchCap(dir Direction, period time.Duration) (stop func() ([]CapS
 // then drops; a passing burst (a keyframe, a probe for more bandwidth)
 // drains within the second and is how a sender finds the link's rate. The
 // rate that gets through is the cap whatever is offered, so it tells
-// nothing by itself.
+// nothing by itself. A lone second that dropped a packet or two between
+// seconds that fit is a burst that overflowed the queue (a keyframe asked
+// for by a receiver), not a sender above the link's rate: NACK repairs it
+// and it does not count. A sender that offers more than the cap drops in
+// second after second.
 type CapFit struct {
 	// MediaStart is the index of the first sample that ends a second which
 	// carried a quarter of the cap or more (signalling alone carries far
@@ -95,6 +99,10 @@ type CapFit struct {
 // one quiet second could be luck.
 const settleSeconds = 3
 
+// loneBurstDrops is the most a lone second may drop and still count as a
+// passing burst.
+const loneBurstDrops = 2
+
 // FitUnderCap finds how soon what was sent fitted under a cap of kbps, from
 // samples taken once a second or so.
 func FitUnderCap(samples []CapSample, kbps int) CapFit {
@@ -111,10 +119,16 @@ func FitUnderCap(samples []CapSample, kbps int) CapFit {
 		return f
 	}
 	half := int64(CapQueueBytes(kbps) / 2)
+	// over reports whether the second ending at sample i did not fit.
+	standing := func(i int) bool { return samples[i].BacklogBytes > half && samples[i-1].BacklogBytes > half }
+	dropped := func(i int) int64 { return samples[i].Dropped - samples[i-1].Dropped }
+	over := func(i int) bool { return dropped(i) > 0 || standing(i) }
+	lone := func(i int) bool {
+		return !standing(i) && dropped(i) <= loneBurstDrops && i+1 < len(samples) && !over(i+1) && !over(i-1)
+	}
 	settled := len(samples)
 	for i := len(samples) - 1; i >= f.MediaStart; i-- {
-		standing := samples[i].BacklogBytes > half && samples[i-1].BacklogBytes > half
-		if samples[i].Dropped > samples[i-1].Dropped || standing {
+		if over(i) && (i == f.MediaStart || !lone(i)) {
 			break
 		}
 		settled = i

@@ -382,6 +382,20 @@ func TestFitUnderCap(t *testing.T) {
 	if f.Settled != 8 || f.FitsAfter != 7*time.Second || f.MaxBacklogAfter != 0 {
 		t.Errorf("a burst, then a standing queue: %+v", f)
 	}
+	// A lone second with one drop (a keyframe's burst) after the sender
+	// fitted does not undo the fit; one with many does.
+	burst := func(drops int64) CapFit {
+		return FitUnderCap(capRun(
+			[]int64{full, full, 50000, 50000, 50000, 70000, 50000, 50000, 50000},
+			[]int64{30, 20, 0, 0, 0, drops, 0, 0, 0},
+			[]int64{20000, 20000, 0, 0, 0, 19000, 9000, 0, 0}), kbps)
+	}
+	if f := burst(1); f.Settled != 3 || f.FitsAfter != 2*time.Second || f.DroppedAfter != 1 {
+		t.Errorf("a lone burst: %+v", f)
+	}
+	if f := burst(12); f.Settled != 7 {
+		t.Errorf("a second with many drops: %+v", f)
+	}
 	// A sender that never overshoots.
 	f = FitUnderCap(capRun([]int64{1000, 50000, 50000, 50000}, []int64{0, 0, 0, 0}, []int64{0, 0, 0, 0}), kbps)
 	if f.MediaStart != 2 || f.Settled != 2 || f.FitsAfter != 0 {

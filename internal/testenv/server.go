@@ -95,7 +95,7 @@ func serverBinary() (string, error) {
 	return binPath, buildErr
 }
 
-var readyLine = regexp.MustCompile(`room server ready at (ws://\S+)`)
+var readyLine = regexp.MustCompile(`room server ready at (wss?://\S+)`)
 
 type process struct {
 	cmd  *exec.Cmd
@@ -132,6 +132,9 @@ func startProcess(t testing.TB, cfg host.Config) Server {
 		"--max-participants", strconv.Itoa(cfg.MaxParticipants)}
 	if cfg.Password != "" {
 		args = append(args, "--password", cfg.Password)
+	}
+	if cfg.TLSCertFile != "" {
+		args = append(args, "--tls-cert", cfg.TLSCertFile, "--tls-key", cfg.TLSKeyFile)
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir())

@@ -86,13 +86,16 @@ const (
 	nsLevel = 2
 	// vadLikelihood 2 is VoiceDetection::kModerateLikelihood.
 	vadLikelihood = 2
-	// agcTargetDBFS and agcCompressionDB bring speech to -20 ± 0.5 dBFS
+	// agcTargetDBFS and agcCompressionDB bring speech to -20 ± 1 dBFS
 	// RMS from anywhere between -45 and -15 dBFS. The target is a peak
 	// envelope figure, hence far above the RMS it yields; the compression
-	// gain is the most the digital stage adds, which a quiet microphone
-	// needs (0.3's default of 9 dB is not enough for -35 dBFS speech).
+	// gain is the most the digital stage adds. 0.3's default of 9 dB still
+	// lifts -35 dBFS speech to -21 dBFS (TestAutoGain), and every dB more
+	// is also added to what the echo canceller leaves while the far end
+	// talks and the near end is silent: at 15 dB the echo a talker hears
+	// back rose by up to 10 dB (`benchtool -only audioproc`).
 	agcTargetDBFS    = 7
-	agcCompressionDB = 15
+	agcCompressionDB = 9
 )
 
 // Processor runs one APM instance. Create it with New and release it with

@@ -6,10 +6,9 @@ import (
 	"slices"
 	"sync"
 
-	// Cameras (V4L2 on Linux) and X11 screens register themselves when
-	// these load; Rescan asks them to look again.
+	// Cameras (V4L2 on Linux) register themselves when this loads; Rescan
+	// asks it to look again. Screens are x11screen's (see UseScreenDriver).
 	"github.com/pion/mediadevices/pkg/driver/camera"
-	"github.com/pion/mediadevices/pkg/driver/screen"
 )
 
 var videoNodes struct {
@@ -41,6 +40,6 @@ func rescanCameras() {
 		return
 	}
 	camera.Initialize()
-	screen.Initialize()
+	rescanScreens()
 	registerFakeVideo()
 }

@@ -77,6 +77,15 @@ import (
 	"confer/media"
 )
 
+// The largest picture the decoder accepts: a 4K screen (4096×2304 pixels),
+// and no side over 8192 (an ultrawide screen fits). VP8 itself allows
+// 16383×16383, which a hostile sender could announce in a keyframe of a
+// few bytes to make every receiver allocate gigabytes.
+const (
+	MaxVP8Side   = 8192
+	MaxVP8Pixels = 4096 * 2304
+)
+
 // maxVP8Input bounds one compressed frame. libvpx takes an unsigned int size;
 // anything near that is not a realtime frame.
 const maxVP8Input = 64 << 20
@@ -84,7 +93,30 @@ const maxVP8Input = 64 << 20
 var (
 	errEmptyInput     = fmt.Errorf("%w: empty vp8 frame", ErrCorrupt)
 	errCorruptedFrame = fmt.Errorf("%w: vp8 frame references damaged data", ErrCorrupt)
+	errTooLarge       = fmt.Errorf("%w: vp8 keyframe larger than %d pixels or %d a side", ErrCorrupt, MaxVP8Pixels, MaxVP8Side)
 )
+
+// keyframeSize reads the picture size a VP8 keyframe announces (RFC 6386,
+// 9.1: a 3-byte frame tag whose low bit is 0 for a keyframe, the start
+// code 9d 01 2a, then 14-bit width and height, little-endian, each with
+// two bits of scaling above). ok is false for anything else.
+func keyframeSize(data []byte) (w, h int, ok bool) {
+	if len(data) < 10 || data[0]&1 != 0 || data[3] != 0x9d || data[4] != 0x01 || data[5] != 0x2a {
+		return 0, 0, false
+	}
+	w = int(data[6]) | int(data[7]&0x3f)<<8
+	h = int(data[8]) | int(data[9]&0x3f)<<8
+	return w, h, true
+}
+
+// tooLarge tells whether data is a keyframe of a picture larger than the
+// decoder accepts. libvpx would allocate and clear the whole picture
+// before finding the rest of the frame is garbage: a 2 KB keyframe that
+// announces 16383×16383 cost 4 s of CPU and 900 MB.
+func tooLarge(data []byte) bool {
+	w, h, ok := keyframeSize(data)
+	return ok && (w > MaxVP8Side || h > MaxVP8Side || w*h > MaxVP8Pixels)
+}
 
 // VP8Decoder decodes a VP8 stream, one complete frame per call. Create it
 // with NewVP8Decoder and release it with Close.
@@ -117,7 +149,8 @@ func NewVP8Decoder() (*VP8Decoder, error) {
 //
 // Errors: ErrNoFrame when the data was valid but produced no picture to show;
 // ErrCorrupt (possibly wrapped) for garbage, truncated data, a delta frame
-// before the first keyframe, or a frame predicted from damaged references;
+// before the first keyframe, a frame predicted from damaged references, or
+// a keyframe larger than MaxVP8Pixels or MaxVP8Side;
 // the caller should then request a keyframe. The decoder stays usable after
 // any error and recovers at the next keyframe.
 func (d *VP8Decoder) Decode(data []byte) (*media.VideoFrame, error) {
@@ -126,6 +159,9 @@ func (d *VP8Decoder) Decode(data []byte) (*media.VideoFrame, error) {
 	}
 	if len(data) > maxVP8Input {
 		return nil, fmt.Errorf("%w: vp8 frame of %d bytes", ErrInvalidArg, len(data))
+	}
+	if tooLarge(data) {
+		return nil, errTooLarge
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock() // also keeps d (and so d.c) alive across the C call

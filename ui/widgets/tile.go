@@ -29,6 +29,8 @@ type TileInfo struct {
 	Status string
 	// Warning, when set, is shown beside the name ("not encrypted").
 	Warning string
+	// Hand: the person's hand is raised (a hand before the name).
+	Hand bool
 }
 
 // VideoTile shows one person: their video, or their initials on a coloured
@@ -102,6 +104,9 @@ func (t *VideoTile) SetInfo(info TileInfo) {
 	t.info = info
 	t.initials.Text = Initials(info.Name)
 	t.name.Text = info.Name
+	if info.Hand {
+		t.name.Text = "✋ " + info.Name
+	}
 	t.quality.Text = qualityMark(info.Quality)
 	t.status.Text, t.warning.Text = info.Status, info.Warning
 	t.status.Hidden = info.Status == ""
