@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,6 +178,9 @@ func TestNetworkSenderUnderACapSlowsDown(t *testing.T) {
 	st := readStats(t, filepath.Join(dir, "recv.json"))
 	rs := received(t, st, "pub")
 	t.Logf("the receiver: %s", describe(rs))
+	if ps := readStats(t, filepath.Join(dir, "pub.json")); ps.Uplink != nil {
+		t.Logf("the sender's estimate: %s", uplinkSeries(ps.Uplink, samples[0].At))
+	}
 	end := samples[len(samples)-1].At // the sender had left
 	_, last := videoSpan(st, rs)
 	if f := freezesIn(rs, last, end.Add(-12*time.Second), end.Add(-2*time.Second), time.Second); len(f) > 0 {
@@ -216,4 +220,19 @@ func freeTCPPort(t *testing.T, host string) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// uplinkSeries is the sender's estimate once a second, from start.
+func uplinkSeries(u *bot.UplinkStats, start time.Time) string {
+	var b strings.Builder
+	next := start
+	for _, p := range u.Series {
+		at := time.UnixMilli(p.UnixMS)
+		if at.Before(next) {
+			continue
+		}
+		fmt.Fprintf(&b, " %.0fs:%d", at.Sub(start).Seconds(), p.Kbps)
+		next = at.Add(time.Second)
+	}
+	return b.String()
 }

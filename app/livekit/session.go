@@ -51,7 +51,7 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 	s.room = lksdk.NewRoom(s.callbacks())
 	s.registerStreams()
 	s.up.log = t.config().Log
-	s.up.initial = max(nominalKbps(app.SourceCamera, t.config(), 3), uplinkStartKbps) * 1000
+	s.up.initial = uplinkStartKbps * 1000
 	s.wg.Add(4)
 	go s.rosterLoop()
 	go s.levelLoop()

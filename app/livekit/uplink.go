@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/go-logr/logr"
 	protoLogger "github.com/livekit/protocol/logger"
@@ -25,11 +27,14 @@ const (
 	uplinkMaxBitrate = 8_000_000
 )
 
-// uplinkStartKbps is the least the estimate starts from. GCC has no
-// probing: it climbs 8 % a second at most, so starting low would leave a
-// screen shared soon after joining blurred for half a minute on a good
-// link. Starting high costs a second of queueing on a slow link, where the
-// delay and loss it causes bring the estimate down within about a second.
+// uplinkStartKbps is where the estimate starts, whatever the camera is
+// configured for. GCC has no probing: it climbs 8 % a second at most, so
+// starting low would leave a screen shared soon after joining blurred for
+// half a minute on a good link. Starting at the whole 720p simulcast
+// (2250 kbit/s) flooded a 600 kbit/s link for 2–5 s on a loaded machine,
+// while from 1500 it fitted within 2 s (TestNetworkSenderUnderACapSlowsDown
+// with both cores busy, six runs each); on a fast link the full layers are
+// reached within about 5 s.
 const uplinkStartKbps = 1500
 
 // uplink estimates how much the publisher connection can carry, with
@@ -42,7 +47,7 @@ const uplinkStartKbps = 1500
 // video stream to send (the subscriber sends none). A full reconnect
 // builds new connections, and the same rule picks the new one.
 type uplink struct {
-	initial int // bit/s to start from: what the camera is configured for
+	initial int // bit/s to start from (uplinkStartKbps)
 	log     *slog.Logger
 
 	mu  sync.Mutex
@@ -66,7 +71,7 @@ func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 }
 
 func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
-	pacer := steeredPacer{gcc.NewLeakyBucketPacer(u.initial)}
+	pacer := steeredPacer{LeakyBucketPacer: gcc.NewLeakyBucketPacer(u.initial), sent: new(atomic.Int64)}
 	g, err := gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(u.initial),
 		gcc.SendSideBWEMinBitrate(uplinkMinBitrate),
@@ -105,20 +110,23 @@ func (u *uplink) estimate() (int, bool) {
 	if est == nil {
 		return 0, false
 	}
-	bps := est.policy(est.GetStats(), est.GetTargetBitrate())
+	bps := est.policy(est.GetStats(), est.GetTargetBitrate(), time.Now())
 	est.pacer.steer(bps)
 	return bps, true
 }
 
 // policy picks the rate from GCC's statistics (fallback before any): the
-// delay-based estimate, and the loss-based one too while the loss is high.
-func (p *pacedVideo) policy(stats map[string]any, fallback int) int {
+// delay-based estimate, held near what is really sent (applimit.go), and
+// the loss-based one too while the loss is high.
+func (p *pacedVideo) policy(stats map[string]any, fallback int, now time.Time) int {
 	delay, _ := stats["delayTargetBitrate"].(int)
 	loss, _ := stats["lossTargetBitrate"].(int)
 	avg, _ := stats["averageLoss"].(float64)
+	state, _ := stats["state"].(string)
 	if delay <= 0 {
 		return fallback
 	}
+	delay = p.limit.apply(delay, state == "decrease", p.pacer.sent.Load(), now)
 	p.loss += lossSmoothing * (avg - p.loss)
 	switch {
 	case !p.lossy && p.loss > lossEngage:
@@ -148,9 +156,11 @@ type pacedVideo struct {
 	u     *uplink
 	log   *slog.Logger
 	once  sync.Once
-	// The rate loop's: the smoothed loss, and whether it is counted.
+	// The rate loop's: the smoothed loss, and whether it is counted; the
+	// limit that keeps the estimate near what is sent.
 	loss  float64
 	lossy bool
+	limit appLimit
 }
 
 // WriteRTCP implements cc.BandwidthEstimator. Feedback GCC cannot use (a
@@ -184,7 +194,10 @@ func (p *pacedVideo) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWr
 
 // steeredPacer is pion's leaky-bucket pacer, sending at the rate the
 // uplink's policy chose (estimate) rather than GCC's own combined figure.
-type steeredPacer struct{ *gcc.LeakyBucketPacer }
+type steeredPacer struct {
+	*gcc.LeakyBucketPacer
+	sent *atomic.Int64 // bytes handed to the network
+}
 
 // SetTargetBitrate implements gcc.Pacer: GCC's figure is not the one used.
 func (steeredPacer) SetTargetBitrate(int) {}
@@ -197,6 +210,7 @@ func (p steeredPacer) steer(bps int) { p.LeakyBucketPacer.SetTargetBitrate(bps) 
 func (p steeredPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
 	p.LeakyBucketPacer.AddStream(ssrc, interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		n, _ := w.Write(h, payload, a)
+		p.sent.Add(int64(n))
 		return n, nil
 	}))
 }
