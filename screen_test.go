@@ -36,7 +36,11 @@ func TestBotSharesASyntheticScreenBesideItsCamera(t *testing.T) {
 	if scr.Width != 1920 || scr.Height != 1080 {
 		t.Errorf("screen decoded at %dx%d; want 1920x1080", scr.Width, scr.Height)
 	}
-	if scr.FramesDecoded < 20 || scr.FPS < 8 || scr.FirstFrameMS <= 0 || scr.VideoLatencyMS.P50 <= 0 {
+	// The screen starts at 10 of its 15 fps (its share of the 1.5 Mbit/s
+	// the uplink estimate starts from), and a joining viewer's first
+	// second goes to a 1080p keyframe: over the viewer's 5 s that is 6–9
+	// fps. This checks that the screen flows; make bench measures it.
+	if scr.FramesDecoded < 15 || scr.FPS < 5 || scr.FirstFrameMS <= 0 || scr.VideoLatencyMS.P50 <= 0 {
 		t.Errorf("screen stats %+v", scr)
 	}
 	if got.Width != 320 || got.FramesDecoded < 30 {
