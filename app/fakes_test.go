@@ -145,6 +145,26 @@ func (f *fakeTransport) waitCall(t *testing.T, want string, skip ...string) {
 	}
 }
 
+// tickUntilCall advances clock one link tick at a time until the transport
+// is called with want: a tick the loop takes before it is ready for it
+// does nothing, so one tick is not enough to wait for.
+func (f *fakeTransport) tickUntilCall(t *testing.T, clock *fakeClock, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		clock.Advance(DefaultLinkRules.Tick)
+		select {
+		case got := <-f.calls:
+			if got != want {
+				t.Fatalf("transport call %q, want %q", got, want)
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no transport call %q", want)
+}
+
 func contains(xs []string, x string) bool {
 	for _, s := range xs {
 		if s == x {
@@ -235,6 +255,21 @@ func upToNow(t *testing.T, c *Call, skip func(Event) bool) []Event {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("the call's loop did not answer; events so far %#v", out)
+		}
+	}
+}
+
+// waitEvent reads the call's events until one that ok matches.
+func waitEvent(t *testing.T, c *Call, ok func(Event) bool) {
+	t.Helper()
+	for {
+		select {
+		case ev := <-c.Events():
+			if ok(ev) {
+				return
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("the event waited for did not come")
 		}
 	}
 }

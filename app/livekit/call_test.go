@@ -115,7 +115,9 @@ func newParticipant(owner string) *participant {
 // waitEvent returns the first event for which match is true.
 func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event) bool) app.Event {
 	t.Helper()
-	timeout := time.After(15 * time.Second)
+	// 30 s: under the race detector on a loaded machine, four participants
+	// joining one room took longer than 15 s to see each other once.
+	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case ev := <-p.events:
@@ -123,7 +125,7 @@ func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event)
 				return ev
 			}
 		case <-timeout:
-			t.Fatalf("no %s event within 15 s", what)
+			t.Fatalf("no %s event within 30 s", what)
 			return nil
 		}
 	}

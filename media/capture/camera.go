@@ -38,22 +38,22 @@ func OpenCamera(id string, req VideoRequest) (*Camera, error) {
 }
 
 func openVideo(d driver.Driver, req VideoRequest) (*Camera, error) {
-	if err := d.Open(); err != nil {
+	if err := openDriver(d); err != nil {
 		return nil, fmt.Errorf("cannot open %s: %w", d.Info().Label, err)
 	}
 	rec, ok := d.(driver.VideoRecorder)
 	if !ok {
-		d.Close()
+		_ = closeDriver(d)
 		return nil, ErrUnsupported
 	}
 	p, err := choose(d.Properties(), req)
 	if err != nil {
-		d.Close()
+		_ = closeDriver(d)
 		return nil, err
 	}
 	r, err := rec.VideoRecord(p)
 	if err != nil {
-		d.Close()
+		_ = closeDriver(d)
 		return nil, fmt.Errorf("cannot start %s: %w", d.Info().Label, err)
 	}
 	return &Camera{d: d, r: video.ToI420(r)}, nil
@@ -111,6 +111,6 @@ func (c *Camera) Name() string { return c.d.Info().Label }
 // Close stops the device; a blocked Read returns an error.
 func (c *Camera) Close() error {
 	var err error
-	c.once.Do(func() { err = c.d.Close() })
+	c.once.Do(func() { err = closeDriver(c.d) })
 	return err
 }

@@ -71,14 +71,3 @@ func find(kind driver.DeviceType, id string, none error) (driver.Driver, error) 
 	return nil, ErrDeviceNotFound
 }
 
-// OpenDevices lists the IDs of the capture devices open now, to check that
-// nothing is left open.
-func OpenDevices() []string {
-	var out []string
-	for _, d := range driver.GetManager().Query(func(driver.Driver) bool { return true }) {
-		if d.Status() == driver.StateOpened || d.Status() == driver.StateRunning {
-			out = append(out, d.Info().Label)
-		}
-	}
-	return out
-}

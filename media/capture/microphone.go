@@ -28,12 +28,12 @@ func OpenMicrophone(id string) (*Microphone, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Open(); err != nil {
+	if err := openDriver(d); err != nil {
 		return nil, fmt.Errorf("cannot open %s: %w", d.Info().Label, err)
 	}
 	rec, ok := d.(driver.AudioRecorder)
 	if !ok {
-		d.Close()
+		_ = closeDriver(d)
 		return nil, ErrUnsupported
 	}
 	r, err := rec.AudioRecord(prop.Media{Audio: prop.Audio{
@@ -43,7 +43,7 @@ func OpenMicrophone(id string) (*Microphone, error) {
 		Latency:      10 * time.Millisecond,
 	}})
 	if err != nil {
-		d.Close()
+		_ = closeDriver(d)
 		return nil, fmt.Errorf("cannot start %s: %w", d.Info().Label, err)
 	}
 	return &Microphone{d: d, r: r, pending: make([]int16, 0, 4*media.FrameSamples)}, nil
@@ -86,6 +86,6 @@ func (m *Microphone) Name() string { return m.d.Info().Label }
 // Close stops the device; a blocked ReadFrame returns an error.
 func (m *Microphone) Close() error {
 	var err error
-	m.once.Do(func() { err = m.d.Close() })
+	m.once.Do(func() { err = closeDriver(m.d) })
 	return err
 }

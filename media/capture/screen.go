@@ -70,12 +70,12 @@ func OpenScreen(id string, req ScreenRequest) (*Screen, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.Open(); err != nil {
+	if err := openDriver(d); err != nil {
 		return nil, fmt.Errorf("cannot open %s: %w", d.Info().Label, err)
 	}
 	rec, ok := d.(driver.VideoRecorder)
 	if !ok {
-		d.Close()
+		_ = closeDriver(d)
 		return nil, ErrUnsupported
 	}
 	p := prop.Media{Video: prop.Video{FrameRate: driverFPS}}
@@ -85,7 +85,7 @@ func OpenScreen(id string, req ScreenRequest) (*Screen, error) {
 	}
 	r, err := rec.VideoRecord(p)
 	if err != nil {
-		d.Close()
+		_ = closeDriver(d)
 		return nil, fmt.Errorf("cannot start %s: %w", d.Info().Label, err)
 	}
 	return &Screen{
@@ -170,5 +170,5 @@ func (s *Screen) Close() error {
 	s.closed = true
 	close(s.stop)
 	s.tick.Stop()
-	return s.d.Close()
+	return closeDriver(s.d)
 }
