@@ -70,4 +70,3 @@ func find(kind driver.DeviceType, id string, none error) (driver.Driver, error) 
 	}
 	return nil, ErrDeviceNotFound
 }
-
