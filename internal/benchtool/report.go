@@ -36,7 +36,7 @@ func (r *report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Benchmarks\n\nMeasured by `make bench` on %s, %s. ", r.date, r.machine)
 	b.WriteString("Every figure below comes from that command; run it to get your own. ")
-	b.WriteString("How a long call holds up (memory, goroutines and open files over 30 minutes) is in [SOAK.md](SOAK.md), from `make soak`.\n\n")
+	b.WriteString("How a long call holds up (memory, goroutines and open files over 30 minutes) is what `make soak` measures; it writes docs/SOAK.md.\n\n")
 	b.WriteString("## Calls (real processes: `confer serve` and `confer bot` on loopback)\n\n")
 	fmt.Fprintf(&b, "A publishing bot sends 1280×720 at 30 fps; a receive-only bot joins %d times.\n\n", len(r.firstFrameMS))
 	b.WriteString("| what | p50 | p95 | target |\n|---|---|---|---|\n")
