@@ -14,7 +14,7 @@ func TestKeyframeWaitCoversTheKeyframesWayOut(t *testing.T) {
 		{10_000, 150, 800 * time.Millisecond},   // the smallest camera layer
 		{2_000, 1500, minKeyframeGap},
 	} {
-		if got := keyframeWait(c.bytes, c.kbps); (got-c.want).Abs() > time.Millisecond {
+		if got := keyframeWait(c.bytes, c.kbps); (got - c.want).Abs() > time.Millisecond {
 			t.Errorf("keyframeWait(%d B, %d kbit/s) = %v; want %v", c.bytes, c.kbps, got, c.want)
 		}
 	}
