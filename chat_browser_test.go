@@ -32,22 +32,7 @@ const chatInteropDir = "scripts/chat-interop"
 // registerTextStreamHandler whole. Raised hands (handRaisedAt) show on
 // both sides.
 func TestChatInteropsWithLivekitClient(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium")
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("Chromium is not installed (%v): CONFER_DEPS_EXTRA=chromium scripts/deps.sh installs it, then this test runs livekit-client's chat against Confer's", err)
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		t.Skip("npm is not installed: the livekit-client chat interop test needs Node.js")
-	}
-	if out, err := exec.Command(filepath.Join(chatInteropDir, "setup.sh")).CombinedOutput(); err != nil {
-		t.Skipf("%s/setup.sh failed (no network for npm?): %v\n%s", chatInteropDir, err, out)
-	}
+	chromium := readyInterop(t, chatInteropDir, "chat")
 	livekit.SetLibraryLogger(testenv.QuietLog())
 	srv := testenv.StartServer(t)
 	confer := quietPeer(t, srv.URL(), "chat-interop")

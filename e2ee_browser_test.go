@@ -32,22 +32,7 @@ const interopDir = "scripts/e2ee-interop"
 // Chromium, share a room: with the same passphrase each shows the other's
 // video; with another passphrase neither shows anything and both say why.
 func TestE2EEInteropsWithLivekitClient(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium")
-	}
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("Chromium is not installed (%v): CONFER_DEPS_EXTRA=chromium scripts/deps.sh installs it, then this test runs livekit-client's E2EE against Confer's", err)
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		t.Skip("npm is not installed: the livekit-client E2EE interop test needs Node.js")
-	}
-	if out, err := exec.Command(filepath.Join(interopDir, "setup.sh")).CombinedOutput(); err != nil {
-		t.Skipf("%s/setup.sh failed (no network for npm?): %v\n%s", interopDir, err, out)
-	}
+	chromium := readyInterop(t, interopDir, "E2EE")
 	livekit.SetLibraryLogger(testenv.QuietLog())
 	srv := testenv.StartServer(t)
 	pageURL := servePage(t)
