@@ -25,8 +25,12 @@ type fakeTransport struct {
 	// chatGate, when set, holds every SendChat until the test sends on it.
 	chatGate chan struct{}
 
+	// refuse makes Connect to these server URLs fail (a stopped node).
+	refuse map[string]error
+
 	mu        sync.Mutex
 	post      func(Signal)
+	urls      []string // every Connect's server URL, in order
 	sourceErr map[Source]error
 	chatErr   error
 
@@ -41,7 +45,14 @@ func (f *fakeTransport) record(format string, args ...any) {
 	f.calls <- fmt.Sprintf(format, args...)
 }
 
-func (f *fakeTransport) Connect(ctx context.Context, _ JoinParams, post func(Signal)) error {
+func (f *fakeTransport) Connect(ctx context.Context, p JoinParams, post func(Signal)) error {
+	f.mu.Lock()
+	f.urls = append(f.urls, p.ServerURL)
+	f.mu.Unlock()
+	if err := f.refuse[p.ServerURL]; err != nil {
+		f.record("connect refused")
+		return err
+	}
 	f.mu.Lock()
 	f.post = post
 	f.mu.Unlock()

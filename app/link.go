@@ -1,6 +1,9 @@
 package app
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // LinkRules are the timings of the connection state machine.
 //
@@ -50,6 +53,14 @@ type link struct {
 	since    time.Time // Reconnecting began
 	probed   time.Time // last probe asked for
 	refused  int       // refused probes in a row
+	// alternates is how many other nodes of the server's cluster the call
+	// knows, to rejoin through when its node goes (failover.go); failing
+	// is set while it does, and the old session's news is ignored meanwhile.
+	alternates int
+	failing    bool
+	// lost is the new session's end, when it came before the rejoin was
+	// done: applied once it is.
+	lost *LinkLost
 }
 
 // Inputs of the machine. LinkSample, LinkLost and ServerProbed come from the
@@ -60,6 +71,9 @@ type (
 	linkJoinFailed  struct{ err error }
 	linkLeft        struct{}
 	linkTick        struct{}
+	// linkFailedOver: the rejoin through the cluster ended, err nil if it
+	// worked.
+	linkFailedOver struct{ err error }
 )
 
 // linkStep is what a step asks the loop to do.
@@ -69,6 +83,7 @@ type linkStep struct {
 	kick     *KickReason // report KickedOut first
 	probe    bool        // ask the transport to probe the server
 	teardown bool        // release the transport's session
+	failover bool        // rejoin through another node of the cluster
 }
 
 // transitions lists every allowed change of state; enter refuses any other,
@@ -97,6 +112,9 @@ func (l *link) enter(to ConnectionState, now time.Time, out *linkStep) bool {
 	}
 	l.state = to
 	out.changed = true
+	if to != Reconnecting {
+		l.failing, l.lost = false, nil
+	}
 	if to == Reconnecting {
 		l.since, l.probed, l.refused = now, time.Time{}, 0
 	}
@@ -122,16 +140,24 @@ func (l link) step(in any, now time.Time) (link, linkStep) {
 		out.teardown = l.state != Idle
 		l.enter(Idle, now, &out)
 	case LinkLost:
-		if l.state != Idle && l.state != Disconnected && l.enter(Disconnected, now, &out) {
+		switch {
+		case l.failing:
+			l.lost = &in
+		case in.Kick == nil && errors.Is(in.Err, ErrServerGone) && l.failOver(now, &out):
+		case l.state != Idle && l.state != Disconnected && l.enter(Disconnected, now, &out):
 			out.err, out.kick, out.teardown = in.Err, in.Kick, true
 		}
 	case LinkSample:
-		if l.state.InCall() {
+		if l.state.InCall() && !l.failing {
 			l.evidence = in
 			l.evaluate(now, &out)
 		}
 	case ServerProbed:
-		l.probeResult(in.Refused, now, &out)
+		if !l.failing {
+			l.probeResult(in.Refused, now, &out)
+		}
+	case linkFailedOver:
+		l.failedOver(in, now, &out)
 	case linkTick:
 		l.evaluate(now, &out)
 	}
@@ -186,7 +212,43 @@ func (l *link) probeResult(refused bool, now time.Time, out *linkStep) {
 		return
 	}
 	l.refused++
-	if l.refused >= l.rules.RefusalsToEnd && l.enter(Disconnected, now, out) {
+	if l.refused >= l.rules.RefusalsToEnd && !l.failOver(now, out) && l.enter(Disconnected, now, out) {
 		out.err, out.teardown = ErrServerGone, true
+	}
+}
+
+// failOver starts a rejoin through the cluster, when there is one:
+// the call stays reconnecting meanwhile, and its give-up clock restarts.
+func (l *link) failOver(now time.Time, out *linkStep) bool {
+	if l.alternates == 0 || !l.state.InCall() {
+		return false
+	}
+	if l.state == Connected {
+		l.enter(Reconnecting, now, out)
+	}
+	l.since, l.failing, out.failover = now, true, true
+	return true
+}
+
+// failedOver ends a rejoin: connected again, or over (every node tried).
+func (l *link) failedOver(in linkFailedOver, now time.Time, out *linkStep) {
+	if !l.failing {
+		return
+	}
+	l.failing = false
+	lost := l.lost
+	l.lost = nil
+	switch {
+	case in.err != nil:
+		if l.enter(Disconnected, now, out) {
+			out.err, out.teardown = ErrServerGone, true
+		}
+	case lost != nil:
+		// The node it rejoined through went too (a cluster stopping node
+		// after node): rejoin again, or end as the loss says.
+		*l, *out = l.step(*lost, now)
+	default:
+		l.evidence = LinkSample{LastMedia: now}
+		l.enter(Connected, now, out)
 	}
 }

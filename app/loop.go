@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -9,18 +10,23 @@ import (
 
 // loop is the state the call's goroutine owns, and nothing else touches.
 type loop struct {
-	c         *Call
-	link      link
-	gen       int      // the current session; bumped when one ends
-	join      *cmdJoin // the join under way, if any
-	latest    []Participant
-	roster    *roster // what has been reported
-	speakers  speakers
-	sources   sources
-	ticker    Ticker     // runs while in a call: the link is re-evaluated
-	voice     bool       // the person is speaking (the transport's voice detector)
-	mutedTalk bool       // MutedSpeech{Speaking: true} is what was reported last
-	crypt     encryption // end-to-end encryption of this session (e2ee.go)
+	c      *Call
+	link   link
+	gen    int        // the current session; bumped when one ends
+	join   *cmdJoin   // the join under way, if any
+	params JoinParams // of the current call; its server URL follows a failover
+	// nodes are the other nodes of the server's cluster, not yet tried
+	// (failover.go); failoverCancel stops a rejoin under way.
+	nodes          []string
+	failoverCancel context.CancelFunc
+	latest         []Participant
+	roster         *roster // what has been reported
+	speakers       speakers
+	sources        sources
+	ticker         Ticker     // runs while in a call: the link is re-evaluated
+	voice          bool       // the person is speaking (the transport's voice detector)
+	mutedTalk      bool       // MutedSpeech{Speaking: true} is what was reported last
+	crypt          encryption // end-to-end encryption of this session (e2ee.go)
 	// The meeting around the video: chat waiting to go out and the IDs of
 	// chat received (chat.go), this participant's hand (hands.go),
 	// reactions' rate limits (reactions.go).
@@ -85,6 +91,8 @@ func (l *loop) handle(m any) bool {
 		l.startJoin(m)
 	case joinDone:
 		l.joinDone(m)
+	case failoverDone:
+		l.failoverDone(m)
 	case cmdLeave:
 		l.leave(m.reply)
 	case leaveDone:
@@ -136,6 +144,8 @@ func (l *loop) startJoin(m cmdJoin) {
 	}
 	l.gen++
 	l.join = &m
+	l.params = m.params
+	l.noteNodes(nil)
 	l.latest = nil
 	for src, on := range map[Source]bool{SourceCamera: m.params.Camera, SourceMicrophone: m.params.Microphone} {
 		if l.sources.ask(cmdSource{src: src, on: on}) {
@@ -179,6 +189,7 @@ func (l *loop) leave(reply chan<- struct{}) {
 		j.cancel()
 		j.reply <- ErrJoinCancelled
 	}
+	l.cancelFailover()
 	l.linkInput(linkLeft{})
 	t, inbox := l.c.t, l.c.inbox
 	l.c.work.queue(func() {
@@ -274,6 +285,8 @@ func (l *loop) signal(sig Signal) {
 	case LocalVoice:
 		l.voice = s.Speaking
 		l.checkMutedSpeech()
+	case ClusterNodes:
+		l.noteNodes(s.URLs)
 	case UplinkEstimate:
 		if l.link.state.InCall() {
 			l.emit(UplinkChanged{EstimateKbps: s.Kbps})
@@ -328,7 +341,11 @@ func (l *loop) linkInput(in any) {
 	if step.probe {
 		l.c.t.ProbeServer()
 	}
+	if step.failover {
+		l.startFailover()
+	}
 	if step.teardown {
+		l.cancelFailover()
 		l.c.work.queue(l.c.t.Disconnect)
 	}
 }

@@ -65,6 +65,11 @@ func NormalizeServerURL(s string) (string, error) {
 	if err != nil || !validHost(u.Hostname()) {
 		return "", ErrInvalidServer
 	}
+	if strings.Contains(u.Hostname(), ":") && !strings.HasPrefix(u.Host, "[") {
+		// An IPv6 address needs its brackets: "ws://:::0" is no address
+		// a dialer can split from its port.
+		return "", ErrInvalidServer
+	}
 	switch u.Scheme {
 	case "ws", "wss":
 	case "http":

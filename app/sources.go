@@ -65,6 +65,14 @@ func (ss *sources) ended(src Source) {
 // leave forgets what is on (the session is gone) and stops any screen
 // share from coming back on the next join; camera and microphone keep what
 // was wanted, unless the next join says otherwise.
+// rejoin forgets what is on, and what the worker was doing, for a new
+// session of the same call: everything wanted is turned on again there.
+func (ss *sources) rejoin() {
+	for i := range ss {
+		ss[i].on, ss[i].busy = false, false
+	}
+}
+
 func (ss *sources) leave() {
 	for i := range ss {
 		ss[i].on, ss[i].busy = false, false

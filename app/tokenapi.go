@@ -64,3 +64,24 @@ func TokenError(res TokenResponse, retryAfter time.Duration) error {
 	}
 	return errors.New("the server refused to give a token: " + res.Error)
 }
+
+// ClusterPath is where confer serve tells who shows a valid token (a join
+// token or an admin's) the nodes of its cluster: a client that loses its
+// node rejoins through another, and `confer admin list` shows which node
+// hosts each room. Other LiveKit servers answer 404.
+const ClusterPath = "/confer/v1/cluster"
+
+// ClusterInfo is ClusterPath's answer. Rooms, room → node ID, is only
+// given to admin tokens (room list or room admin), and only by a node in a
+// cluster: a lone node hosts every room itself.
+type ClusterInfo struct {
+	Nodes []ClusterNode     `json:"nodes"`
+	Rooms map[string]string `json:"rooms,omitempty"`
+}
+
+// ClusterNode is one serving node: the answering node comes first.
+type ClusterNode struct {
+	ID    string `json:"id"`
+	URL   string `json:"url"`
+	Rooms int    `json:"rooms"`
+}

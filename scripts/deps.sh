@@ -13,6 +13,7 @@ packages=(
   iproute2                                 # outage tests: network namespaces and veth pairs
   iptables                                 # network tests and bench: random loss on those links
   chromium                                 # interop tests with livekit-client (E2EE, chat) and the bench
+  redis-server                             # cluster tests: two confer serve nodes sharing one Redis
 )
 [ "${CONFER_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$CONFER_DEPS_EXTRA" && packages+=("${extra[@]}")
 

@@ -22,6 +22,6 @@ func liveKitLogger(cfg *Config) (logger.Logger, error) {
 			return nil, fmt.Errorf("room server: %w", err)
 		}
 	}
-	cfg.Log = slog.New(logs.Redact(cfg.Log.Handler(), cfg.Keys.APISecret, cfg.Password))
+	cfg.Log = slog.New(logs.Redact(cfg.Log.Handler(), cfg.Keys.APISecret, cfg.Password, cfg.Redis.Password))
 	return logs.LiveKit(cfg.Log.Handler(), level), nil
 }

@@ -34,15 +34,19 @@ import (
 // Config is what `confer serve` takes from its flags. Port 0 picks free ports
 // (tests use that); the defaults are LiveKit's usual ones.
 type Config struct {
-	Bind            string // address to listen on; "" means loopback only
-	Port            int    // signalling and token endpoint (TCP)
-	RTCUDPPort      int    // one UDP port for all media
-	RTCTCPPort      int    // ICE over TCP, for networks that block UDP
-	STUNPort        int    // UDP, our STUN responder; 0: RTCUDPPort+1, or free if that is 0
-	Keys            Keys
-	Password        string // join password asked by the token endpoint, if set
-	Redis           string // host:port of Redis; makes this node part of a cluster
-	MaxParticipants int    // per room; 0 means no limit
+	Bind       string // address to listen on; "" means loopback only
+	Port       int    // signalling and token endpoint (TCP)
+	RTCUDPPort int    // one UDP port for all media
+	RTCTCPPort int    // ICE over TCP, for networks that block UDP
+	STUNPort   int    // UDP, our STUN responder; 0: RTCUDPPort+1, or free if that is 0
+	Keys       Keys
+	Password   string       // join password asked by the token endpoint, if set
+	Redis      RedisOptions // makes this node part of a cluster
+	// PublicURL is how clients reach this node (ws:// or wss://), when not
+	// the bound address: behind a proxy, or a certificate's host name. A
+	// cluster's nodes tell it to clients that fail over.
+	PublicURL       string
+	MaxParticipants int // per room; 0 means no limit
 	// TLSCertFile and TLSKeyFile, when set, make the front port speak TLS
 	// (wss:// and https://) with this PEM certificate and key. Media is
 	// not affected: WebRTC encrypts it with DTLS-SRTP either way.
@@ -65,6 +69,7 @@ type Server struct {
 	front    *http.Server
 	ln       net.Listener
 	stun     *stunResponder
+	dir      *directory
 	url      string
 	lkDone   chan error
 	stopOnce sync.Once
@@ -143,10 +148,18 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 		front = tls.NewListener(ln, certs.tlsConfig())
 	}
 	go func() { s.lkDone <- lk.Start() }()
+	if cfg.PublicURL != "" {
+		s.url = cfg.PublicURL
+	}
 	if err := s.waitRunning(ctx); err != nil {
 		lk.Stop(true)
 		closeBoth()
 		return nil, err
+	}
+	if s.dir, err = newDirectory(livekit.NodeID(lk.Node().Id), s.url, cfg.Redis); err != nil {
+		lk.Stop(true)
+		closeBoth()
+		return nil, fmt.Errorf("room server: %w", err)
 	}
 	s.front = s.newFront(ports.internal)
 	go func() {
@@ -174,6 +187,7 @@ func (s *Server) Close() error {
 	s.stopOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
+		s.dir.close() // first, so that no client fails over to this node
 		_ = s.front.Shutdown(ctx)
 		s.lk.Stop(true)
 		<-s.lkDone
@@ -210,6 +224,7 @@ func (s *Server) newFront(internalPort int) *http.Server {
 	proxy.ErrorLog = slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)
 	mux := http.NewServeMux()
 	mux.Handle(app.TokenEndpointPath, newTokenHandler(s.cfg.Keys, s.cfg.Password, s.roomFull))
+	mux.Handle(app.ClusterPath, &clusterHandler{keys: s.cfg.Keys, dir: s.dir, log: s.cfg.Log.Warn})
 	mux.Handle("/", proxy)
 	return &http.Server{
 		Handler:           mux,
@@ -330,8 +345,8 @@ func liveKitConfig(cfg Config, bind, nodeIP string, ports portSet) (*config.Conf
 		// one interface is reached through that interface.
 		doc["rtc"].(map[string]any)["ips"] = map[string]any{"includes": []string{bind + "/32"}}
 	}
-	if cfg.Redis != "" {
-		doc["redis"] = map[string]any{"address": cfg.Redis}
+	if cfg.Redis.Address != "" {
+		doc["redis"] = cfg.Redis.liveKit()
 	}
 	raw, err := yaml.Marshal(doc)
 	if err != nil {

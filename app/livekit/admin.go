@@ -1,10 +1,13 @@
 package livekit
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/livekit/protocol/auth"
 	"github.com/livekit/protocol/livekit"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 	"github.com/twitchtv/twirp"
@@ -15,8 +18,9 @@ import (
 // Admin manages rooms on any LiveKit server with its API key and secret:
 // TRTC's RemoveUser and DismissRoom.
 type Admin struct {
-	url string
-	c   *lksdk.RoomServiceClient
+	url         string
+	key, secret string
+	c           *lksdk.RoomServiceClient
 }
 
 // Errors of the admin commands.
@@ -32,13 +36,17 @@ func NewAdmin(serverURL, apiKey, apiSecret string) (*Admin, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Admin{url: u, c: lksdk.NewRoomServiceClient(httpURL(u), apiKey, apiSecret)}, nil
+	return &Admin{url: u, key: apiKey, secret: apiSecret, c: lksdk.NewRoomServiceClient(httpURL(u), apiKey, apiSecret)}, nil
 }
 
 // Room is a room and who is in it.
 type Room struct {
 	Name         string
 	Participants []app.Participant
+	// Node hosts the room: its URL, or its ID when it keeps no URL; ""
+	// when the server does not say (a LiveKit server other than confer
+	// serve).
+	Node string
 }
 
 // List returns the rooms (or the one named) and their participants.
@@ -51,13 +59,14 @@ func (a *Admin) List(ctx context.Context, room string) ([]Room, error) {
 	if err != nil {
 		return nil, a.err(ctx, err)
 	}
+	hosts := a.roomHosts(ctx)
 	out := make([]Room, 0, len(res.Rooms))
 	for _, r := range res.Rooms {
 		ps, err := a.c.ListParticipants(ctx, &livekit.ListParticipantsRequest{Room: r.Name})
 		if err != nil {
 			return nil, a.err(ctx, err)
 		}
-		room := Room{Name: r.Name}
+		room := Room{Name: r.Name, Node: hosts(r.Name)}
 		for _, p := range ps.Participants {
 			room.Participants = append(room.Participants, app.Participant{UserID: p.Identity, Name: p.Name})
 		}
@@ -67,6 +76,32 @@ func (a *Admin) List(ctx context.Context, room string) ([]Room, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoSuchRoom, room)
 	}
 	return out, nil
+}
+
+// roomHosts asks confer serve's directory where rooms are hosted; the
+// function it returns says "" for every room when the server cannot tell.
+func (a *Admin) roomHosts(ctx context.Context) func(room string) string {
+	none := func(string) string { return "" }
+	at := auth.NewAccessToken(a.key, a.secret).SetVideoGrant(&auth.VideoGrant{RoomList: true}).SetValidFor(time.Minute)
+	token, err := at.ToJWT()
+	if err != nil {
+		return none
+	}
+	info, err := fetchCluster(ctx, a.url, token)
+	if err != nil || len(info.Nodes) == 0 {
+		return none
+	}
+	urls := map[string]string{}
+	for _, n := range info.Nodes {
+		urls[n.ID] = cmp.Or(n.URL, n.ID)
+	}
+	return func(room string) string {
+		if len(info.Nodes) == 1 && info.Rooms == nil {
+			return urls[info.Nodes[0].ID] // a lone node hosts every room
+		}
+		id := info.Rooms[room]
+		return cmp.Or(urls[id], id)
+	}
 }
 
 // RemoveUser takes a user out of a room; their app shows "removed by the

@@ -31,6 +31,8 @@ type session struct {
 	levelPoke chan struct{} // capacity 1: the level interval changed
 	dirty     chan struct{} // capacity 1: the roster may have changed
 	quit      chan struct{}
+	ctx       context.Context // done once close begins: bounds the session's own requests
+	cancelCtx context.CancelFunc
 	closed    atomic.Bool // set first thing in close; silences posts
 	probing   atomic.Bool // a probe is under way
 
@@ -48,6 +50,7 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 		quit:      make(chan struct{}),
 		nacks:     newNackCounter(),
 	}
+	s.ctx, s.cancelCtx = context.WithCancel(context.Background())
 	s.room = lksdk.NewRoom(s.callbacks())
 	s.registerStreams()
 	s.up.log = t.config().Log
@@ -89,6 +92,7 @@ func (s *session) join(ctx context.Context, url, token string) error {
 	// Everyone already there, before Connect returns: the call tells them
 	// from those who join later.
 	s.emit(app.RosterChanged{Participants: s.roster()})
+	s.goTracked(func() { s.learnCluster(token) })
 	return nil
 }
 
@@ -100,6 +104,7 @@ func (s *session) close() {
 	if already {
 		return
 	}
+	s.cancelCtx()
 	s.stopPublishing()
 	s.room.Disconnect()
 	close(s.quit)

@@ -92,7 +92,11 @@ func adminList(ctx context.Context, env Env, admin *livekit.Admin, room string) 
 		fmt.Fprintln(env.Stdout, "no rooms")
 	}
 	for _, r := range rooms {
-		fmt.Fprintf(env.Stdout, "%s (%d)\n", r.Name, len(r.Participants))
+		if r.Node != "" {
+			fmt.Fprintf(env.Stdout, "%s (%d) on %s\n", r.Name, len(r.Participants), r.Node)
+		} else {
+			fmt.Fprintf(env.Stdout, "%s (%d)\n", r.Name, len(r.Participants))
+		}
 		for _, p := range r.Participants {
 			fmt.Fprintf(env.Stdout, "  %s\t%s\n", p.UserID, p.Name)
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 
 	"confer/app/host"
 )
@@ -18,7 +19,10 @@ func Serve(env Env) error {
 	key := fs.String("api-key", "", "API key (default: generated once and kept in the config dir)")
 	secret := fs.String("api-secret", "", "API secret (default: generated once and kept in the config dir)")
 	fs.StringVar(&cfg.Password, "password", "", "join password the token endpoint asks for (none by default)")
-	fs.StringVar(&cfg.Redis, "redis", "", "Redis host:port; makes this node part of a cluster")
+	redisAt := fs.String("redis", "", "Redis host:port, or redis://[user@]host:port[/db] (rediss:// for TLS); makes this node part of a cluster")
+	fs.StringVar(&cfg.Redis.Password, "redis-password", "", "Redis password (or set CONFER_REDIS_PASSWORD: arguments are visible to other users in the process list)")
+	fs.StringVar(&cfg.Redis.CACertFile, "redis-ca-cert", "", "also trust this PEM CA certificate for rediss://")
+	fs.StringVar(&cfg.PublicURL, "public-url", "", "the ws:// or wss:// URL clients reach this node at, when not its bound address (behind a proxy, or a certificate's host name)")
 	fs.IntVar(&cfg.MaxParticipants, "max-participants", 0, "people per room (0: no limit)")
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "PEM certificate (chain) file: serve wss:// and https:// (with --tls-key)")
 	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "PEM private key file of --tls-cert")
@@ -28,8 +32,11 @@ func Serve(env Env) error {
 	if err := parse(fs, env.Args); err != nil {
 		return err
 	}
+	if err := redisFlags(&cfg, *redisAt); err != nil {
+		return err
+	}
 	// The stored keys' secret is masked by host.Start, which knows it.
-	log, err := newLogger(env.Stderr, *logLevel, *secret, cfg.Password)
+	log, err := newLogger(env.Stderr, *logLevel, *secret, cfg.Password, cfg.Redis.Password)
 	if err != nil {
 		return err
 	}
@@ -76,4 +83,32 @@ func resolveKeys(key, secret string) (host.Keys, string, error) {
 	}
 	path, _ := host.KeysPath()
 	return k, "kept in " + path, nil
+}
+
+// redisFlags reads --redis and the password, from the flag, the URL or
+// CONFER_REDIS_PASSWORD, in that order.
+func redisFlags(cfg *host.Config, at string) error {
+	password, caCert := cfg.Redis.Password, cfg.Redis.CACertFile
+	opts, err := host.ParseRedis(at)
+	if err != nil {
+		return err
+	}
+	if opts.Address == "" {
+		if password != "" || caCert != "" {
+			return fmt.Errorf("--redis-password and --redis-ca-cert need --redis")
+		}
+		return nil
+	}
+	if caCert != "" && !opts.TLS {
+		return fmt.Errorf("--redis-ca-cert is for TLS: give --redis as rediss://host:port")
+	}
+	for _, p := range []string{password, opts.Password, os.Getenv("CONFER_REDIS_PASSWORD")} {
+		if p != "" {
+			opts.Password = p
+			break
+		}
+	}
+	opts.CACertFile = caCert
+	cfg.Redis = opts
+	return nil
 }

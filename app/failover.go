@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// A room server can be a cluster of nodes sharing one Redis (confer serve
+// --redis). When the node a call talks to stops, the call rejoins through
+// another node of the cluster with the same room, identity and token,
+// without leaving: it shows "reconnecting" meanwhile, the people in the
+// call stay on screen, and the camera, microphone and screen share that
+// were on come back on. LiveKit replaces the old participant with the
+// rejoined one at once, so the others see the picture come back within
+// seconds instead of it freezing until the dead session times out.
+
+// failoverTimeout bounds each rejoin, as a join is bounded.
+const failoverTimeout = 10 * time.Second
+
+// ClusterNodes reports the URLs of the nodes of the server's cluster,
+// this session's own included. The transport asks once connected;
+// servers that keep no directory report nothing.
+type ClusterNodes struct {
+	URLs []string
+}
+
+func (ClusterNodes) isSignal() {}
+
+// failoverDone is what a rejoin through another node came to.
+type failoverDone struct {
+	gen int
+	url string
+	err error
+}
+
+// noteNodes keeps the other nodes, to fail over to.
+func (l *loop) noteNodes(urls []string) {
+	l.nodes = slices.DeleteFunc(slices.Clone(urls), func(u string) bool { return u == "" || u == l.params.ServerURL })
+	l.link.alternates = len(l.nodes)
+	l.c.log.Debug("cluster nodes", "user", l.params.UserID, "current", l.params.ServerURL, "others", l.nodes)
+}
+
+// startFailover rejoins through the cluster. The session's generation
+// moves on so that nothing the old one reports counts, while the roster and
+// the sources' wishes stay. The node the call was on is tried first: when
+// only the room's node went, it is alive and hosts the room anew; when it
+// went itself, it refuses at once. Then the others, in the order its
+// directory gave.
+func (l *loop) startFailover() {
+	urls := append([]string{l.params.ServerURL}, l.nodes...)
+	l.gen++
+	l.sources.rejoin()
+	ctx, cancel := context.WithTimeout(context.Background(), failoverTimeout)
+	l.cancelFailover()
+	l.failoverCancel = cancel
+	gen, inbox, t, p, log := l.gen, l.c.inbox, l.c.t, l.params, l.c.log
+	post := func(s Signal) { inbox.put(sessionSignal{gen: gen, sig: s}) }
+	log.Info("the room server's node went: rejoining through the cluster", "user", p.UserID, "nodes", urls)
+	l.c.work.queue(func() {
+		defer cancel()
+		var err error
+		for _, p.ServerURL = range urls {
+			t.Disconnect()
+			if err = t.Connect(ctx, p, post); err == nil || ctx.Err() != nil {
+				break
+			}
+			log.Info("rejoin failed", "user", p.UserID, "node", p.ServerURL, "err", err)
+		}
+		inbox.put(failoverDone{gen: gen, url: p.ServerURL, err: err})
+	})
+}
+
+// failoverDone carries on after a rejoin: on the new node, the sources
+// that were on are published again.
+func (l *loop) failoverDone(m failoverDone) {
+	if m.gen != l.gen {
+		return // left, or given up, meanwhile
+	}
+	l.failoverCancel = nil
+	if m.err == nil {
+		// Until the new node's directory answers, the one left is an
+		// alternate too: it may have lost only the room.
+		was := l.params.ServerURL
+		l.params.ServerURL = m.url
+		l.noteNodes(append(l.nodes, was))
+	}
+	l.linkInput(linkFailedOver{err: m.err})
+	if m.err == nil {
+		for _, src := range LocalSources {
+			l.reconcile(src)
+		}
+	}
+}
+
+// cancelFailover stops a rejoin under way (the person left).
+func (l *loop) cancelFailover() {
+	if l.failoverCancel != nil {
+		l.failoverCancel()
+		l.failoverCancel = nil
+	}
+}
