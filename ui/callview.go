@@ -47,6 +47,8 @@ type callView struct {
 	// pinned is the person kept large on the stage, "" for none.
 	meet   meetingView
 	pinned string
+	// pages splits a big meeting into pages of tiles (pages.go).
+	pages pager
 }
 
 type callActions struct {
@@ -102,10 +104,11 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	v.remove = act.remove
 	v.sized = act.sized
 	v.initMeeting(selfName, act)
+	v.initPager()
 	m := &v.meet
 	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(),
 		m.handBtn, m.reactBtn, m.chatBtn, m.peopleBtn, v.count, v.crypt.lock,
-		layout.NewSpacer(), v.viewBtn, v.invite, v.crypt.invite, v.endAll, v.leave)
+		layout.NewSpacer(), v.pages.bar, v.viewBtn, v.invite, v.crypt.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
 	top := container.NewVBox(v.banner, v.crypt.banner, v.mutedHint, m.notice, container.NewCenter(v.resume))
 	v.root = container.NewBorder(top, container.NewStack(bg, container.NewPadded(toolbar)), nil, m.side,
@@ -289,6 +292,9 @@ func (v *callView) setSpeaking(l app.AudioLevels) {
 		if info := t.Info(); info.Speaking != l.Speaking[id] {
 			info.Speaking = l.Speaking[id]
 			t.SetInfo(info)
+			if info.Speaking {
+				v.speakerToFirstPage(id)
+			}
 		}
 	}
 }

@@ -58,12 +58,18 @@ func (v *callView) relayout() {
 	objs := make([]fyne.CanvasObject, 0, 1+len(v.order)+len(v.screens))
 	if lead != nil {
 		objs = append(objs, lead)
+		v.setOnPage(lead, true)
 	}
 	for _, t := range v.tilesInOrder() {
 		if t != lead {
 			objs = append(objs, t)
 		}
 	}
+	rest := objs
+	if lead != nil {
+		rest = objs[1:]
+	}
+	v.paginate(rest, lead != nil)
 	v.grid.Objects = objs
 	if lead != nil {
 		v.grid.Layout = widgets.StageLayout{Gap: 6}

@@ -46,11 +46,20 @@ func (s *session) applySize(userID string, src app.Source, size videoSize) {
 	}
 	if pub, ok := rp.GetTrackPublication(trackSource(src)).(*lksdk.RemoteTrackPublication); ok && pub != nil {
 		setSize(pub, size)
+		s.markDirty() // the link counts enabled tracks only
 	}
 }
 
-// setSize asks for the layer of a size; a zero size (a hidden tile) asks
-// for the smallest.
+// setSize asks for the layer of a size. A zero size is a tile that is not
+// shown (another page of a big meeting): the server stops forwarding that
+// video until it is shown again, and then starts with a keyframe.
 func setSize(pub *lksdk.RemoteTrackPublication, size videoSize) {
-	pub.SetVideoDimensions(uint32(max(size.w, 1)), uint32(max(size.h, 1)))
+	if size.w == 0 || size.h == 0 {
+		pub.SetEnabled(false)
+		return
+	}
+	if !pub.IsEnabled() {
+		pub.SetEnabled(true)
+	}
+	pub.SetVideoDimensions(uint32(size.w), uint32(size.h))
 }

@@ -170,6 +170,8 @@ func measure(t *testing.T, r *received, what string) rate {
 	return out
 }
 
+// A tile's size picks the simulcast layer it receives; a tile not shown
+// (another page) receives nothing until it shows again.
 func TestASmallTileGetsTheSmallSimulcastLayer(t *testing.T) {
 	srv := testenv.StartServer(t)
 	pair := capture.AddFakePair("simulcast")
@@ -206,4 +208,20 @@ func TestASmallTileGetsTheSmallSimulcastLayer(t *testing.T) {
 	layerAfter("the small layer for a small tile", 320, 180)
 	bo.call.SetRemoteVideoSize("ana", app.SourceCamera, 960, 540)
 	layerAfter("the full layer again for a large tile", 1280, 720)
+
+	// A tile on another page of a big meeting: nothing is forwarded.
+	bo.call.SetRemoteVideoSize("ana", app.SourceCamera, 0, 0)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		before, _ := got.snapshot()
+		time.Sleep(time.Second) // the condition is a second without frames
+		if after, _ := got.snapshot(); after == before {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("frames still arrive for a video that is not shown")
+		}
+	}
+	bo.call.SetRemoteVideoSize("ana", app.SourceCamera, 320, 180)
+	layerAfter("back on the page, at its size", 320, 180)
 }

@@ -221,7 +221,8 @@ func (s *session) roster() []app.Participant {
 			p.Tracks = append(p.Tracks, app.Track{Source: sourceOf(pub), Muted: pub.IsMuted()})
 			// Everything is subscribed (auto-subscribe). The SDK's
 			// IsSubscribed reads without its lock: a race, so not asked.
-			if !pub.IsMuted() {
+			// A video on another page is disabled: nothing comes from it.
+			if !pub.IsMuted() && enabled(pub) {
 				unmuted++
 			}
 		}
@@ -229,6 +230,11 @@ func (s *session) roster() []app.Participant {
 	}
 	s.live.unmutedRemote.Store(int32(unmuted))
 	return out
+}
+
+func enabled(pub lksdk.TrackPublication) bool {
+	rp, ok := pub.(*lksdk.RemoteTrackPublication)
+	return !ok || rp.IsEnabled()
 }
 
 // trackSources maps Confer's sources to LiveKit's, indexed by app.Source.
