@@ -19,6 +19,7 @@ commands:
   token   print an access token for a room and user
   bot     join a room as a headless participant with synthetic media
   admin   list rooms, remove a user, close a room (any LiveKit server)
+  load    many participants in one process against a server, and what they saw
   version print the version
 
 Run 'confer-server COMMAND -h' for a command's flags.

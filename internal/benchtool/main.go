@@ -19,7 +19,7 @@ func main() {
 	bin := flag.String("bin", "bin/confer", "the confer binary")
 	out := flag.String("out", "docs/BENCHMARKS.md", "where to write the report")
 	joins := flag.Int("joins", 20, "joins to measure")
-	only := flag.String("only", "", "comma-separated parts to run (joins,audio,audioproc,streams,party,window,browser,netbad,micro); default all")
+	only := flag.String("only", "", "comma-separated parts to run (joins,audio,audioproc,streams,party,window,browser,netbad,capacity,micro); default all")
 	flag.StringVar(&netbad.only, "netbad", "", "bad-network conditions or families to run, comma-separated (down-loss-10, up-cap, outage-5s…); default all")
 	flag.StringVar(&netbad.clients, "netbad-clients", "confer,browser", "who takes the role behind a bad network: confer, browser or both")
 	flag.Parse()
@@ -104,6 +104,8 @@ func parts(bin, url, work string, joins, serverPID int, r *report) []part {
 			run: func() error { return measureCompare(bin, url, work, &r.compare) }, skip: func(err error) { r.compare.err = err.Error() }},
 		{name: "netbad", what: fmt.Sprintf("bad networks: Confer and Chromium behind loss, caps and outages, %d s each", netbadSeconds),
 			run: func() error { return measureNetBad(bin, work, netbad, &r.netbad) }, skip: func(err error) { r.netbad.err = err.Error() }},
+		{name: "capacity", what: fmt.Sprintf("capacity of one node: %d × 720p30 publishers and more receivers, %d s a step", capacityPublishers, capacitySeconds),
+			run: func() error { return measureCapacity(bin, work, &r.capacity) }, skip: func(err error) { r.capacity.err = err.Error() }},
 		{name: "micro", what: "Go micro-benchmarks",
 			run: func() error { var err error; r.micro, err = microBenchmarks(); return err }},
 	}

@@ -21,6 +21,7 @@ type report struct {
 	window                 windowFigures
 	netbad                 netbadFigures
 	audioproc              audioProcFigures
+	capacity               capacityFigures
 }
 
 const rssNote = "Client RSS is over its target, and the split above says where it is. The pages of the one " +
@@ -86,6 +87,7 @@ func (r *report) markdown() string {
 	b.WriteString(r.window.markdown())
 	b.WriteString(r.compare.markdown())
 	b.WriteString(r.netbad.markdown(r.date, r.machine))
+	b.WriteString(r.capacity.markdown(r.date, r.machine))
 	b.WriteString("## Per-frame costs (Go benchmarks, one core)\n\n| benchmark | ms/op | allocs/op |\n|---|---|---|\n")
 	for _, m := range r.micro {
 		fmt.Fprintf(&b, "| %s | %.3f | %s |\n", m.name, m.msOp, m.allocs)

@@ -32,6 +32,8 @@ func Run(p Program, args []string, stdout, stderr io.Writer) int {
 		err = Bot(env)
 	case "admin":
 		err = Admin(env)
+	case "load":
+		err = Load(env)
 	case "version":
 		fmt.Fprintln(stdout, VersionText())
 	case "help":

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"confer/app/host"
+	"confer/app/livekit"
+	"confer/internal/load"
+)
+
+// The capacity of one `confer serve` node: four publishers of 720p30 and
+// more and more receivers (confer load, in this process, sharing one
+// encoder and decoding nothing), until freezes appear. Beside it, LiveKit's
+// published figure: about 56 000 forwarded video packets a second per core
+// (its 150 × 150 benchmark on 16 cores).
+const (
+	capacitySeconds    = 15
+	capacityPublishers = 4
+	liveKitPPSPerCore  = 56000
+)
+
+var capacitySubscribers = []int{4, 8, 16, 32, 48}
+
+type capacityStep struct {
+	subscribers     int
+	pps             float64 // video packets forwarded to the receivers, per second
+	serverCPU       float64 // % of one core
+	loadCPU         float64 // this process, % of one core per participant
+	freezes, silent int
+	failed          int
+	longestMS       float64
+}
+
+type capacityFigures struct {
+	steps []capacityStep
+	err   string
+}
+
+// perCore is packets forwarded per second of the server's CPU.
+func (s capacityStep) perCore() float64 {
+	if s.serverCPU <= 0 {
+		return 0
+	}
+	return s.pps / (s.serverCPU / 100)
+}
+
+// frozen: a receiver would notice.
+func (s capacityStep) frozen() bool {
+	return s.failed > 0 || s.silent > 0 || s.longestMS > 500
+}
+
+func measureCapacity(bin, work string, f *capacityFigures) error {
+	keys := host.Keys{APIKey: "APIcapacity", APISecret: "capacity-secret-capacity-secret-0123456789"}
+	srv, url, err := startServe(bin, work, "--api-key", keys.APIKey, "--api-secret", keys.APISecret)
+	if err != nil {
+		return err
+	}
+	defer stop(srv)
+	livekit.SetLibraryLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	for _, subs := range capacitySubscribers {
+		var cpu0 float64
+		r, err := load.Run(context.Background(), load.Config{
+			Server: url, Room: fmt.Sprintf("capacity-%d", subs), APIKey: keys.APIKey, APISecret: keys.APISecret,
+			Publishers: capacityPublishers, Subscribers: subs, Duration: capacitySeconds * time.Second,
+			Width: 1280, Height: 720, FPS: 30, BitrateKbps: 1500, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			OnHold: func() { cpu0, _ = procCPUSeconds(srv.Process.Pid) },
+		})
+		if err != nil {
+			return err
+		}
+		cpu1, _ := procCPUSeconds(srv.Process.Pid)
+		step := capacityStep{subscribers: subs, pps: r.PacketsPerSecond, serverCPU: 100 * (cpu1 - cpu0) / r.Held.Seconds(),
+			loadCPU: r.CPUPerParticipant, freezes: r.Freezes, silent: r.Silent, failed: r.Failed, longestMS: r.LongestFreezeMS}
+		fmt.Printf("capacity: %d × %d: %.0f packets/s, server %.0f %% of a core, longest freeze %.0f ms\n",
+			capacityPublishers, subs, step.pps, step.serverCPU, step.longestMS)
+		f.steps = append(f.steps, step)
+		if step.frozen() {
+			break
+		}
+	}
+	return nil
+}
+
+func (f capacityFigures) markdown(date, machine string) string {
+	var b strings.Builder
+	b.WriteString("## Capacity of one server node\n\n")
+	fmt.Fprintf(&b, "`go run ./internal/benchtool -only capacity` (part of `make bench`) on %s, %s. ", date, machine)
+	fmt.Fprintf(&b, "One `confer serve` node; %d publishers of 1280×720 at 30 fps (1.5 Mbit/s) and more and more receivers, "+
+		"all from `confer load` in one process (the publishers share one encoder, the receivers count packets and frames "+
+		"without decoding), %d s each, until a receiver would notice (a freeze over 500 ms, a stream with no frame, a failed join). ",
+		capacityPublishers, capacitySeconds)
+	b.WriteString("The load generator runs on the same two cores as the server, so the server's share of them is what it got, not what it could use.\n\n")
+	if f.err != "" {
+		fmt.Fprintf(&b, "Not measured in this run: %s\n\n", f.err)
+		return b.String()
+	}
+	b.WriteString("| publishers × receivers | video packets forwarded/s | server CPU | packets/s per server core | freezes > 200 ms | longest | load generator per participant |\n|---|---|---|---|---|---|---|\n")
+	best := 0.0
+	for _, s := range f.steps {
+		fmt.Fprintf(&b, "| %d × %d | %.0f | %.0f %% | %.0f | %d | %.0f ms | %.1f %% |\n", capacityPublishers, s.subscribers,
+			s.pps, s.serverCPU, s.perCore(), s.freezes, s.longestMS, s.loadCPU)
+		if !s.frozen() {
+			best = max(best, s.perCore())
+		}
+	}
+	fmt.Fprintf(&b, "\nLiveKit publishes about %d forwarded video packets a second per core (its 150 × 150 benchmark on 16 cores). ", liveKitPPSPerCore)
+	switch {
+	case best == 0:
+		b.WriteString("No step here ran without a receiver noticing.\n\n")
+	case best >= liveKitPPSPerCore/2:
+		fmt.Fprintf(&b, "The embedded node forwarded %.0f per core-second here: within 2× of that.\n\n", best)
+	default:
+		fmt.Fprintf(&b, "The embedded node forwarded at most %.0f per core-second here, %.1f× less. "+
+			"At these rates the node's fixed costs per participant (signalling, RTCP, the stats and "+
+			"congestion-control loops of each subscriber connection) weigh more than per packet; LiveKit's figure "+
+			"comes from 150 senders and 150 receivers on 16 cores.\n\n", best, float64(liveKitPPSPerCore)/best)
+	}
+	return b.String()
+}
