@@ -49,6 +49,10 @@ type callView struct {
 	pinned string
 	// pages splits a big meeting into pages of tiles (pages.go).
 	pages pager
+	// Speaker view shows whoever spoke last large, the others in a strip.
+	speakerView bool
+	speaker     string
+	speakerBtn  *widget.Button
 }
 
 type callActions struct {
@@ -91,6 +95,7 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 		v.share.Hide()
 	}
 	v.viewBtn = widget.NewButton("", v.toggleView)
+	v.speakerBtn = widget.NewButton("", v.toggleSpeakerView)
 	v.resume = widget.NewButton("", nil)
 	v.resume.Importance = widget.HighImportance
 	v.resume.Hide()
@@ -108,7 +113,7 @@ func newCallView(selfName string, schedule func(func()), act callActions) *callV
 	m := &v.meet
 	toolbar := container.NewHBox(v.mic, v.cam, v.share, v.devices, widget.NewSeparator(),
 		m.handBtn, m.reactBtn, m.chatBtn, m.peopleBtn, v.count, v.crypt.lock,
-		layout.NewSpacer(), v.pages.bar, v.viewBtn, v.invite, v.crypt.invite, v.endAll, v.leave)
+		layout.NewSpacer(), v.pages.bar, v.speakerBtn, v.viewBtn, v.invite, v.crypt.invite, v.endAll, v.leave)
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameOverlayBackground))
 	top := container.NewVBox(v.banner, v.crypt.banner, v.mutedHint, m.notice, container.NewCenter(v.resume))
 	v.root = container.NewBorder(top, container.NewStack(bg, container.NewPadded(toolbar)), nil, m.side,
@@ -294,6 +299,7 @@ func (v *callView) setSpeaking(l app.AudioLevels) {
 			t.SetInfo(info)
 			if info.Speaking {
 				v.speakerToFirstPage(id)
+				v.speakerStarted(id)
 			}
 		}
 	}

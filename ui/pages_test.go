@@ -70,3 +70,40 @@ func TestABigMeetingShowsAPageOfTilesAtATime(t *testing.T) {
 	v.setSpeaking(app.AudioLevels{Speaking: map[string]bool{speaker: true}})
 	check("after "+speaker+" spoke", append([]string{speaker}, ids[:size-2]...))
 }
+
+// Speaker view: whoever spoke last is large, a strip of others beside,
+// everyone else hidden; the large tile follows the next speaker.
+func TestSpeakerViewShowsWhoSpokeLastLarge(t *testing.T) {
+	a := test.NewTempApp(t)
+	v := newCallView("Grace", func(fn func()) { fn() }, callActions{})
+	w := a.NewWindow("Confer")
+	w.SetContent(v.root)
+	w.Resize(fyne.NewSize(1280, 800))
+	for i := range 12 {
+		v.addUser(fmt.Sprintf("p%02d", i), fmt.Sprintf("Person %d", i), func(fn func()) { fn() })
+	}
+	if !v.speakerBtn.Visible() {
+		t.Fatal("no speaker view offered with 12 people")
+	}
+	test.Tap(v.speakerBtn)
+	for _, id := range []string{"p07", "p03"} {
+		v.setSpeaking(app.AudioLevels{Speaking: map[string]bool{id: true}})
+		v.setSpeaking(app.AudioLevels{})
+		if v.lead() != v.tiles[id] {
+			t.Fatalf("after %s spoke the large tile is %v", id, v.lead())
+		}
+		shown := 0
+		for _, o := range v.grid.Objects {
+			if o.Visible() {
+				shown++
+			}
+		}
+		if shown != 1+stripTiles {
+			t.Errorf("after %s spoke: %d tiles shown, want the speaker and a strip of %d", id, shown, stripTiles)
+		}
+	}
+	test.Tap(v.speakerBtn)
+	if v.lead() != nil {
+		t.Error("back in the grid, something is still large")
+	}
+}

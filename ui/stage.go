@@ -82,17 +82,21 @@ func (v *callView) relayout() {
 	}
 	v.viewBtn.Hidden = len(v.screens) == 0 || v.pinnedTile() != nil
 	v.viewBtn.Refresh()
+	v.showSpeakerButton()
 	v.grid.Refresh()
 }
 
 // lead is what the stage shows: the pinned person, or the staged screen,
-// or nothing (the grid).
+// or in speaker view whoever spoke last, or nothing (the grid).
 func (v *callView) lead() fyne.CanvasObject {
 	if t := v.pinnedTile(); t != nil {
 		return t
 	}
 	if stage := v.staged(); stage != "" {
 		return v.screens[stage]
+	}
+	if t := v.speakerTile(); t != nil {
+		return t
 	}
 	return nil
 }
@@ -140,4 +144,46 @@ func (v *callView) setSharing(on bool) {
 		v.share.Importance = widget.MediumImportance
 	}
 	v.share.Refresh()
+}
+
+// speakerTile is the large tile of speaker view: who spoke last, or the
+// first to join before anyone has; nil outside speaker view or alone.
+func (v *callView) speakerTile() *widgets.VideoTile {
+	if !v.speakerView || len(v.order) == 0 {
+		return nil
+	}
+	if t := v.tiles[v.speaker]; t != nil {
+		return t
+	}
+	return v.tiles[v.order[0]]
+}
+
+// speakerStarted puts someone who starts speaking large in speaker view.
+func (v *callView) speakerStarted(id string) {
+	if v.speaker == id {
+		return
+	}
+	v.speaker = id
+	if v.speakerView {
+		v.relayout()
+	}
+}
+
+func (v *callView) toggleSpeakerView() {
+	v.speakerView = !v.speakerView
+	v.relayout()
+}
+
+// showSpeakerButton offers speaker view when others are in the call and
+// no pin or shared screen already decides what is large.
+func (v *callView) showSpeakerButton() {
+	if v.speakerView {
+		v.speakerBtn.SetText("Grid view")
+		v.speakerBtn.SetIcon(theme.GridIcon())
+	} else {
+		v.speakerBtn.SetText("Speaker view")
+		v.speakerBtn.SetIcon(theme.AccountIcon())
+	}
+	v.speakerBtn.Hidden = len(v.order) == 0 || v.pinnedTile() != nil || v.staged() != ""
+	v.speakerBtn.Refresh()
 }

@@ -109,16 +109,37 @@ func (f capacityFigures) markdown(date, machine string) string {
 		}
 	}
 	fmt.Fprintf(&b, "\nLiveKit publishes about %d forwarded video packets a second per core (its 150 × 150 benchmark on 16 cores). ", liveKitPPSPerCore)
-	switch {
-	case best == 0:
-		b.WriteString("No step here ran without a receiver noticing.\n\n")
-	case best >= liveKitPPSPerCore/2:
-		fmt.Fprintf(&b, "The embedded node forwarded %.0f per core-second here: within 2× of that.\n\n", best)
-	default:
-		fmt.Fprintf(&b, "The embedded node forwarded at most %.0f per core-second here, %.1f× less. "+
-			"At these rates the node's fixed costs per participant (signalling, RTCP, the stats and "+
-			"congestion-control loops of each subscriber connection) weigh more than per packet; LiveKit's figure "+
-			"comes from 150 senders and 150 receivers on 16 cores.\n\n", best, float64(liveKitPPSPerCore)/best)
-	}
+	b.WriteString(capacityVerdict(f.steps))
+	b.WriteString("\n\n")
 	return b.String()
+}
+
+// capacityVerdict sets the best per-core rate beside LiveKit's, and says
+// whose limit ended the run.
+func capacityVerdict(steps []capacityStep) string {
+	best, top := 0.0, capacityStep{}
+	for _, s := range steps {
+		if s.perCore() > best {
+			best, top = s.perCore(), s
+		}
+	}
+	if best == 0 {
+		return "No step ran long enough to measure."
+	}
+	out := fmt.Sprintf("The node's rate per core grows with the load, as its fixed costs per connection (signalling, RTCP, "+
+		"each subscriber's stats and congestion control) spread over more packets: %.0f at %d × %d, %.1f× below LiveKit's figure",
+		best, capacityPublishers, top.subscribers, float64(liveKitPPSPerCore)/best)
+	if best >= liveKitPPSPerCore/2 {
+		out = fmt.Sprintf("The node forwarded up to %.0f per core-second at %d × %d: within 2× of LiveKit's figure",
+			best, capacityPublishers, top.subscribers)
+	}
+	last := steps[len(steps)-1]
+	if last.frozen() && last.serverCPU < 80 {
+		out += fmt.Sprintf(". Receivers noticed at %d × %d while the server used %.0f %% of a core: the limit reached was "+
+			"this two-core machine's, which also ran the load generator receiving %.0f packets a second, not the node's; "+
+			"a node's own limit needs the generator on another machine.", capacityPublishers, last.subscribers, last.serverCPU, last.pps)
+	} else {
+		out += "."
+	}
+	return out
 }
