@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -256,4 +257,66 @@ func TestWindowSaysYoureMutedWhenYouSpeakMuted(t *testing.T) {
 	}
 	d.key(t, "ctrl+d")
 	wait("the hint gone after unmuting", func(s ui.State) bool { return !s.MutedHint && !s.Self.MicMuted })
+}
+
+// A meeting of 31 (30 from confer load): the window shows a page of
+// tiles, with pictures, and no video arrives for the tiles on other pages.
+func TestWindowPagesABigMeeting(t *testing.T) {
+	d := startDisplay(t)
+	cfg := t.TempDir()
+	_, url := startServeIn(t, cfg)
+	load := exec.Command(conferBin, "load", "--server", url, "--room", "big", "--publishers", "30",
+		"--width", "160", "--height", "120", "--fps", "10", "--bitrate", "100", "--duration", "60s")
+	load.Env = append(os.Environ(), "XDG_CONFIG_HOME="+cfg)
+	if err := load.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = load.Process.Kill(); _ = load.Wait() })
+	wait := startApp(t, d, "--server", url, "--room", "big", "--name", "Grace Hopper", "--join")
+
+	// Pages of 3×3 or 4×4 by the window's size; the self tile and the
+	// first others on the first.
+	onPage := func(s ui.State) (shown, hidden []ui.TileState) {
+		for _, tile := range s.Tiles {
+			if tile.Hidden {
+				hidden = append(hidden, tile)
+			} else {
+				shown = append(shown, tile)
+			}
+		}
+		return shown, hidden
+	}
+	st := wait("a first page of pictures", func(s ui.State) bool {
+		shown, _ := onPage(s)
+		size := len(shown) + 1
+		if len(s.Tiles) != 30 || size != 9 && size != 16 || s.Page != fmt.Sprintf("Page 1 of %d", (31+size-1)/size) {
+			return false
+		}
+		for _, tile := range shown {
+			if !tile.ShowsVideo || tile.Frames < 5 {
+				return false
+			}
+		}
+		return true
+	})
+	_, hidden := onPage(st)
+	before := map[string]int64{}
+	for _, tile := range hidden {
+		before[tile.User] = tile.Frames
+	}
+	shownFrames := func(s ui.State) (n int64) {
+		shown, _ := onPage(s)
+		for _, tile := range shown {
+			n += tile.Frames
+		}
+		return n
+	}
+	// Two seconds of pictures on the page, at 10 fps.
+	at, onFirst := shownFrames(st), len(st.Tiles)-len(hidden)
+	st = wait("more pictures on the page", func(s ui.State) bool { return shownFrames(s) >= at+int64(20*onFirst) })
+	for _, tile := range st.Tiles {
+		if tile.Hidden && tile.Frames > before[tile.User] {
+			t.Errorf("%s is on another page but got %d more frames", tile.User, tile.Frames-before[tile.User])
+		}
+	}
 }

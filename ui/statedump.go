@@ -46,6 +46,8 @@ type State struct {
 	People   []string    `json:"people,omitempty"`
 	Hands    []string    `json:"hands,omitempty"`
 	Pinned   string      `json:"pinned,omitempty"`
+	// Page is "Page 2 of 4" in a meeting too big for one page.
+	Page string `json:"page,omitempty"`
 	Notice   string      `json:"notice,omitempty"`
 }
 
@@ -87,6 +89,8 @@ type TileState struct {
 	// beside the name ("not encrypted").
 	Status  string `json:"status,omitempty"`
 	Warning string `json:"warning,omitempty"`
+	// Hidden: on another page (its video unsubscribed).
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
@@ -98,7 +102,7 @@ func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
 	scale := c.w.Canvas().Scale()
 	ts.X, ts.Y = int(pos.X*scale), int(pos.Y*scale)
 	ts.W, ts.H = int(t.Size().Width*scale), int(t.Size().Height*scale)
-	ts.Status, ts.Warning = i.Status, i.Warning
+	ts.Status, ts.Warning, ts.Hidden = i.Status, i.Warning, !t.Visible()
 	return ts
 }
 
@@ -158,6 +162,9 @@ func (c *controller) dumpState() {
 			st.E2EEBanner = v.crypt.banner.Text
 		}
 		v.meetingState(&st)
+		if v.pages.bar.Visible() {
+			st.Page = v.pages.label.Text
+		}
 	}
 	data, _ := json.MarshalIndent(st, "", "  ")
 	tmp := c.opts.StatePath + ".tmp"
