@@ -47,8 +47,8 @@ type State struct {
 	Hands    []string    `json:"hands,omitempty"`
 	Pinned   string      `json:"pinned,omitempty"`
 	// Page is "Page 2 of 4" in a meeting too big for one page.
-	Page string `json:"page,omitempty"`
-	Notice   string      `json:"notice,omitempty"`
+	Page   string `json:"page,omitempty"`
+	Notice string `json:"notice,omitempty"`
 }
 
 // ChatState is one chat message in State; From is "" for this
