@@ -72,7 +72,12 @@ func (d *display) screenshot(t *testing.T, save string) image.Image {
 // function that waits for a state matching ok.
 func startApp(t *testing.T, d *display, args ...string) func(what string, ok func(ui.State) bool) ui.State {
 	t.Helper()
-	state := filepath.Join(t.TempDir(), "ui.json")
+	return startAppWithState(t, d, filepath.Join(t.TempDir(), "ui.json"), args...)
+}
+
+// startAppWithState is startApp writing its state to the file state.
+func startAppWithState(t *testing.T, d *display, state string, args ...string) func(what string, ok func(ui.State) bool) ui.State {
+	t.Helper()
 	cmd := exec.Command(conferBin, append(args, "--fake-devices", "--state-file", state)...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+d.name, "LANG=en_US.UTF-8", "XDG_CONFIG_HOME="+t.TempDir())
 	var logs bytes.Buffer
@@ -259,20 +264,25 @@ func TestWindowSaysYoureMutedWhenYouSpeakMuted(t *testing.T) {
 	wait("the hint gone after unmuting", func(s ui.State) bool { return !s.MutedHint && !s.Self.MicMuted })
 }
 
-// A meeting of 31 (30 from confer load): the window shows a page of
-// tiles, with pictures, and no video arrives for the tiles on other pages.
+// A meeting of 50 (49 from confer load): joining it does not freeze the
+// window, which shows a page of tiles with pictures, and no video arrives
+// for the tiles on other pages.
 func TestWindowPagesABigMeeting(t *testing.T) {
+	const others = 49
 	d := startDisplay(t)
 	cfg := t.TempDir()
 	_, url := startServeIn(t, cfg)
-	load := exec.Command(conferBin, "load", "--server", url, "--room", "big", "--publishers", "30",
+	load := exec.Command(conferBin, "load", "--server", url, "--room", "big", "--publishers", fmt.Sprint(others),
 		"--width", "160", "--height", "120", "--fps", "10", "--bitrate", "100", "--duration", "60s")
 	load.Env = append(os.Environ(), "XDG_CONFIG_HOME="+cfg)
 	if err := load.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = load.Process.Kill(); _ = load.Wait() })
-	wait := startApp(t, d, "--server", url, "--room", "big", "--name", "Grace Hopper", "--join")
+	state := filepath.Join(t.TempDir(), "ui.json")
+	wait := startAppWithState(t, d, state, "--server", url, "--room", "big", "--name", "Grace Hopper", "--join")
+	wait("the call", func(s ui.State) bool { return s.Screen == "call" })
+	stalls := watchStateWrites(state)
 
 	// Pages of 3×3 or 4×4 by the window's size; the self tile and the
 	// first others on the first.
@@ -289,7 +299,7 @@ func TestWindowPagesABigMeeting(t *testing.T) {
 	st := wait("a first page of pictures", func(s ui.State) bool {
 		shown, _ := onPage(s)
 		size := len(shown) + 1
-		if len(s.Tiles) != 30 || size != 9 && size != 16 || s.Page != fmt.Sprintf("Page 1 of %d", (31+size-1)/size) {
+		if len(s.Tiles) != others || size != 9 && size != 16 || s.Page != fmt.Sprintf("Page 1 of %d", (others+size)/size) {
 			return false
 		}
 		for _, tile := range shown {
@@ -319,4 +329,36 @@ func TestWindowPagesABigMeeting(t *testing.T) {
 			t.Errorf("%s is on another page but got %d more frames", tile.User, tile.Frames-before[tile.User])
 		}
 	}
+	// The window rewrites its state file every 0.5 s from its UI
+	// goroutine: a longer gap is the window not answering.
+	if gap := stalls(); gap > 2*time.Second {
+		t.Errorf("the window stopped answering for %v while %d people joined", gap, others)
+	} else {
+		t.Logf("longest gap between the window's state writes while %d joined: %v", others, gap)
+	}
+}
+
+// watchStateWrites notes the longest time between two rewrites of the
+// window's state file, until the returned function is called.
+func watchStateWrites(path string) func() time.Duration {
+	stop, done := make(chan struct{}), make(chan time.Duration)
+	go func() {
+		var longest time.Duration
+		last, lastMod := time.Now(), time.Time{}
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				done <- longest
+				return
+			case now := <-tick.C:
+				if fi, err := os.Stat(path); err == nil && !fi.ModTime().Equal(lastMod) {
+					lastMod, last = fi.ModTime(), now
+				}
+				longest = max(longest, now.Sub(last))
+			}
+		}
+	}()
+	return func() time.Duration { close(stop); return <-done }
 }
