@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 )
@@ -15,8 +16,15 @@ import (
 // rejoined one at once, so the others see the picture come back within
 // seconds instead of it freezing until the dead session times out.
 
-// failoverTimeout bounds each rejoin, as a join is bounded.
-const failoverTimeout = 10 * time.Second
+// A rejoin tries every node in turn, each for at most attemptTimeout, and
+// goes round again after roundPause until LinkRules.RejoinFor. A node can hang
+// a join for a moment after the room's node stopped (the cluster still
+// routes the room there until that node has closed it), so one slow node
+// must not use up the whole rejoin.
+const (
+	attemptTimeout = 4 * time.Second
+	roundPause     = 300 * time.Millisecond
+)
 
 // ClusterNodes reports the URLs of the nodes of the server's cluster,
 // this session's own included. The transport asks once connected;
@@ -51,7 +59,7 @@ func (l *loop) startFailover() {
 	urls := append([]string{l.params.ServerURL}, l.nodes...)
 	l.gen++
 	l.sources.rejoin()
-	ctx, cancel := context.WithTimeout(context.Background(), failoverTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), l.link.rules.RejoinFor)
 	l.cancelFailover()
 	l.failoverCancel = cancel
 	gen, inbox, t, p, log := l.gen, l.c.inbox, l.c.t, l.params, l.c.log
@@ -59,16 +67,33 @@ func (l *loop) startFailover() {
 	log.Info("the room server's node went: rejoining through the cluster", "user", p.UserID, "nodes", urls)
 	l.c.work.queue(func() {
 		defer cancel()
-		var err error
-		for _, p.ServerURL = range urls {
-			t.Disconnect()
-			if err = t.Connect(ctx, p, post); err == nil || ctx.Err() != nil {
-				break
-			}
-			log.Info("rejoin failed", "user", p.UserID, "node", p.ServerURL, "err", err)
-		}
-		inbox.put(failoverDone{gen: gen, url: p.ServerURL, err: err})
+		url, err := rejoin(ctx, t, p, urls, post, log)
+		inbox.put(failoverDone{gen: gen, url: url, err: err})
 	})
+}
+
+// rejoin connects through the first node of urls that takes the call,
+// round after round, until ctx ends.
+func rejoin(ctx context.Context, t Transport, p JoinParams, urls []string, post func(Signal), log *slog.Logger) (string, error) {
+	var err error
+	for {
+		for _, url := range urls {
+			p.ServerURL = url
+			attempt, cancel := context.WithTimeout(ctx, attemptTimeout)
+			t.Disconnect()
+			err = t.Connect(attempt, p, post)
+			cancel()
+			if err == nil || ctx.Err() != nil {
+				return url, err
+			}
+			log.Info("rejoin failed", "user", p.UserID, "node", url, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return "", err
+		case <-time.After(roundPause):
+		}
+	}
 }
 
 // failoverDone carries on after a rejoin: on the new node, the sources

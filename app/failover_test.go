@@ -42,6 +42,10 @@ func TestALinkFailsOverOnlyWhenTheServerWentInACluster(t *testing.T) {
 		{"old news ignored while rejoining", 2, then(connected, nodeWent,
 			timed{ServerProbed{Refused: true}, 1500 * time.Millisecond},
 			timed{ServerProbed{Refused: true}, 1600 * time.Millisecond}), Reconnecting, false},
+		{"ticks wait for the rejoin", 2, then(connected, nodeWent, timed{linkTick{}, 1250 * time.Millisecond},
+			timed{linkTick{}, 1500 * time.Millisecond}), Reconnecting, false},
+		{"a rejoin that hangs gives up", 2, then(connected, nodeWent,
+			timed{linkTick{}, time.Second + DefaultLinkRules.GiveUpAfter + time.Millisecond}), Disconnected, false},
 		{"left while rejoining", 2, then(connected, nodeWent, timed{linkLeft{}, 1500 * time.Millisecond}), Idle, false},
 	}
 	for _, tc := range cases {
@@ -92,6 +96,7 @@ func TestTheCallRejoinsThroughAnotherNodeWhenItsNodeStops(t *testing.T) {
 	tr.waitCall(t, "connect", "disconnect")
 	tr.waitCall(t, "camera on ", "microphone on ")
 	waitEvent(t, c, func(ev Event) bool { e, ok := ev.(StateChanged); return ok && e.State == Connected })
+	waitEvent(t, c, func(ev Event) bool { return ev == LocalSourceChanged{Source: SourceCamera, Wanted: true, On: true} })
 	if s := c.Snapshot(); s.State != Connected || len(s.Users) != 1 || !s.Sources[SourceCamera].On {
 		t.Fatalf("after the rejoin: %+v", s)
 	}
@@ -106,7 +111,9 @@ func TestTheCallRejoinsThroughAnotherNodeWhenItsNodeStops(t *testing.T) {
 // When no node takes the call, it ends as the server's going ends it.
 func TestTheCallEndsWhenNoNodeTakesIt(t *testing.T) {
 	tr := newFake()
-	c := joined(t, tr)
+	rules := DefaultLinkRules
+	rules.RejoinFor = time.Second // round after round of refusals, then the end
+	c := joined(t, tr, WithLinkRules(rules))
 	tr.postNow(ClusterNodes{URLs: []string{"ws://127.0.0.1:7880", "ws://b:7880"}})
 	upToNow(t, c, nil)
 	tr.refuse = map[string]error{"ws://127.0.0.1:7880": ErrServerGone, "ws://b:7880": ErrServerGone}

@@ -25,6 +25,9 @@ type LinkRules struct {
 	RefusalsToEnd int
 	// Tick is how often the call re-evaluates the link while in a call.
 	Tick time.Duration
+	// RejoinFor is how long a call whose node went keeps trying the
+	// other nodes of the cluster (failover.go).
+	RejoinFor time.Duration
 }
 
 // DefaultLinkRules: 2.5 s of silence is longer than any pause in a stream
@@ -37,6 +40,7 @@ var DefaultLinkRules = LinkRules{
 	ProbeEvery:    time.Second,
 	RefusalsToEnd: 2,
 	Tick:          250 * time.Millisecond,
+	RejoinFor:     12 * time.Second,
 }
 
 // link is the connection state machine. Its step is a pure function of its
@@ -182,7 +186,10 @@ func (l *link) evaluate(now time.Time, out *linkStep) {
 		}
 	case Reconnecting:
 		switch {
-		case !l.troubled(now):
+		case l.failing && now.Sub(l.since) <= l.rules.GiveUpAfter:
+			// A rejoin through the cluster is under way: its end decides,
+			// not the old session's evidence.
+		case !l.failing && !l.troubled(now):
 			l.enter(Connected, now, out)
 		case now.Sub(l.since) > l.rules.GiveUpAfter:
 			l.enter(Disconnected, now, out)

@@ -226,7 +226,14 @@ func TestTheHostMutesTheMicrophone(t *testing.T) {
 	upToNow(t, c, nil)
 	tr.postNow(SourceMutedRemotely{Source: SourceMicrophone})
 	tr.waitCall(t, "microphone off ")
-	same(t, upToNow(t, c, nil), []Event{
+	// The transport's call returns before the loop hears it is done: wait
+	// for the event that says so.
+	var got []Event
+	waitEvent(t, c, func(ev Event) bool {
+		got = append(got, ev)
+		return ev == LocalSourceChanged{Source: SourceMicrophone}
+	})
+	same(t, got, []Event{
 		LocalSourceChanged{Source: SourceMicrophone, Wanted: false, On: true},
 		MutedByHost{Source: SourceMicrophone},
 		LocalSourceChanged{Source: SourceMicrophone},
