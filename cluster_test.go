@@ -152,6 +152,10 @@ func TestClusterSharesRoomsAndSurvivesANodeStopping(t *testing.T) {
 	signalOnly.stop(t)
 	bo.await(t, "bo back through another node", stateIs(app.Reconnecting), stateIs(app.Connected))
 	backWithin(t, "bo", stopped)
+	// Camera and microphone published again. (A node that stops while a
+	// publish waits for its answer holds that participant's rejoin until
+	// the SDK's publish timeout, 10 s: the SDK cannot cancel a publish.)
+	bo.await(t, "bo's camera and microphone back on", sourceOn(app.SourceCamera), sourceOn(app.SourceMicrophone))
 
 	// The node hosting the room stops: everyone there rejoins, the room
 	// opens again on the node that is left.
@@ -268,6 +272,12 @@ func videoOf(user string) func(app.Event) bool {
 	return func(ev app.Event) bool {
 		e, ok := ev.(app.RemoteVideo)
 		return ok && e.UserID == user && e.Source == app.SourceCamera && e.Available
+	}
+}
+
+func sourceOn(src app.Source) func(app.Event) bool {
+	return func(ev app.Event) bool {
+		return ev == app.LocalSourceChanged{Source: src, Wanted: true, On: true}
 	}
 }
 

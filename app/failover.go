@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"slices"
@@ -17,10 +18,11 @@ import (
 // seconds instead of it freezing until the dead session times out.
 
 // A rejoin tries every node in turn, each for at most attemptTimeout, and
-// goes round again after roundPause until LinkRules.RejoinFor. A node can hang
-// a join for a moment after the room's node stopped (the cluster still
-// routes the room there until that node has closed it), so one slow node
-// must not use up the whole rejoin.
+// goes round again after roundPause until LinkRules.RejoinFor. Each try
+// first waits for the cluster to stop placing the room on a node that is
+// shutting down (JoinParams.Rejoin): until that node has closed the room,
+// joins are still routed to it and hang for LiveKit's signal relay timeout
+// (7.5 s), and the SDK's join does not stop at its context's deadline.
 const (
 	attemptTimeout = 4 * time.Second
 	roundPause     = 300 * time.Millisecond
@@ -42,10 +44,13 @@ type failoverDone struct {
 	err error
 }
 
-// noteNodes keeps the other nodes, to fail over to.
+// noteNodes keeps the other nodes, to fail over to. Once a call knows its
+// server is a cluster it stays so: a directory read while another node
+// stops may list this node alone, and this node may still take the call
+// back when only the room's node went.
 func (l *loop) noteNodes(urls []string) {
 	l.nodes = slices.DeleteFunc(slices.Clone(urls), func(u string) bool { return u == "" || u == l.params.ServerURL })
-	l.link.alternates = len(l.nodes)
+	l.link.cluster = l.link.cluster || len(l.nodes) > 0
 	l.c.log.Debug("cluster nodes", "user", l.params.UserID, "current", l.params.ServerURL, "others", l.nodes)
 }
 
@@ -76,13 +81,17 @@ func (l *loop) startFailover() {
 // round after round, until ctx ends.
 func rejoin(ctx context.Context, t Transport, p JoinParams, urls []string, post func(Signal), log *slog.Logger) (string, error) {
 	var err error
+	p.Rejoin = true
 	for {
 		for _, url := range urls {
 			p.ServerURL = url
 			attempt, cancel := context.WithTimeout(ctx, attemptTimeout)
+			t0 := time.Now()
 			t.Disconnect()
+			t1 := time.Now()
 			err = t.Connect(attempt, p, post)
 			cancel()
+			log.Debug("rejoin attempt", "user", p.UserID, "node", url, "disconnect", t1.Sub(t0), "connect", time.Since(t1))
 			if err == nil || ctx.Err() != nil {
 				return url, err
 			}
@@ -90,7 +99,7 @@ func rejoin(ctx context.Context, t Transport, p JoinParams, urls []string, post 
 		}
 		select {
 		case <-ctx.Done():
-			return "", err
+			return "", cmp.Or(err, ctx.Err())
 		case <-time.After(roundPause):
 		}
 	}

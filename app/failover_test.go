@@ -9,7 +9,7 @@ import (
 
 // driveCluster is drive for a call that knows n other nodes.
 func driveCluster(n int, inputs ...timed) (link, linkStep) {
-	l := link{rules: DefaultLinkRules, alternates: n}
+	l := link{rules: DefaultLinkRules, cluster: n > 0}
 	var step linkStep
 	for _, x := range inputs {
 		l, step = l.step(x.in, at(x.at))

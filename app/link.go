@@ -57,11 +57,11 @@ type link struct {
 	since    time.Time // Reconnecting began
 	probed   time.Time // last probe asked for
 	refused  int       // refused probes in a row
-	// alternates is how many other nodes of the server's cluster the call
-	// knows, to rejoin through when its node goes (failover.go); failing
-	// is set while it does, and the old session's news is ignored meanwhile.
-	alternates int
-	failing    bool
+	// cluster: the server is a cluster of nodes, and the call rejoins
+	// through them when its node goes (failover.go); failing is set while
+	// it does, and the old session's news is ignored meanwhile.
+	cluster bool
+	failing bool
 	// lost is the new session's end, when it came before the rejoin was
 	// done: applied once it is.
 	lost *LinkLost
@@ -227,7 +227,7 @@ func (l *link) probeResult(refused bool, now time.Time, out *linkStep) {
 // failOver starts a rejoin through the cluster, when there is one:
 // the call stays reconnecting meanwhile, and its give-up clock restarts.
 func (l *link) failOver(now time.Time, out *linkStep) bool {
-	if l.alternates == 0 || !l.state.InCall() {
+	if !l.cluster || !l.state.InCall() {
 		return false
 	}
 	if l.state == Connected {

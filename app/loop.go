@@ -145,7 +145,7 @@ func (l *loop) startJoin(m cmdJoin) {
 	l.gen++
 	l.join = &m
 	l.params = m.params
-	l.noteNodes(nil)
+	l.nodes, l.link.cluster = nil, false
 	l.latest = nil
 	for src, on := range map[Source]bool{SourceCamera: m.params.Camera, SourceMicrophone: m.params.Microphone} {
 		if l.sources.ask(cmdSource{src: src, on: on}) {

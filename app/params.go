@@ -24,6 +24,11 @@ type JoinParams struct {
 
 	Camera     bool // publish the camera from the start
 	Microphone bool // publish the microphone from the start
+
+	// Rejoin is set by the call when it fails over to another node of a
+	// cluster (failover.go): the transport first waits for the room to
+	// leave a node that has stopped serving.
+	Rejoin bool
 }
 
 // Normalize checks every field a person typed, before any network call, and

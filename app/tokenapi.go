@@ -72,11 +72,23 @@ func TokenError(res TokenResponse, retryAfter time.Duration) error {
 const ClusterPath = "/confer/v1/cluster"
 
 // ClusterInfo is ClusterPath's answer. Rooms, room → node ID, is only
-// given to admin tokens (room list or room admin), and only by a node in a
-// cluster: a lone node hosts every room itself.
+// given to admin tokens (room list), and only by a node in a cluster: a
+// lone node hosts every room itself. RoomNode is the node hosting the
+// room a join token is for, "" while it is hosted nowhere.
 type ClusterInfo struct {
-	Nodes []ClusterNode     `json:"nodes"`
-	Rooms map[string]string `json:"rooms,omitempty"`
+	Nodes    []ClusterNode     `json:"nodes"`
+	Rooms    map[string]string `json:"rooms,omitempty"`
+	RoomNode string            `json:"room_node,omitempty"`
+}
+
+// Serving tells whether the node with this ID is among the serving nodes.
+func (c ClusterInfo) Serving(id string) bool {
+	for _, n := range c.Nodes {
+		if n.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // ClusterNode is one serving node: the answering node comes first.

@@ -33,7 +33,7 @@ func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	info, err := h.info(ctx, isAdmin(grants))
+	info, err := h.info(ctx, grants)
 	if err != nil {
 		if r.Context().Err() == nil { // not a client that gave up
 			h.log("cluster directory", "err", err)
@@ -44,14 +44,20 @@ func (h *clusterHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, info)
 }
 
-func (h *clusterHandler) info(ctx context.Context, admin bool) (app.ClusterInfo, error) {
+func (h *clusterHandler) info(ctx context.Context, grants *auth.ClaimGrants) (app.ClusterInfo, error) {
 	nodes, err := h.dir.nodes(ctx)
 	if err != nil {
 		return app.ClusterInfo{}, err
 	}
 	info := app.ClusterInfo{Nodes: nodes}
-	if admin {
-		info.Rooms, err = h.dir.rooms(ctx)
+	if !isAdmin(grants) && (grants.Video == nil || grants.Video.Room == "") {
+		return info, nil
+	}
+	rooms, err := h.dir.rooms(ctx)
+	if isAdmin(grants) {
+		info.Rooms = rooms
+	} else {
+		info.RoomNode = rooms[grants.Video.Room]
 	}
 	return info, err
 }

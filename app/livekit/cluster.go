@@ -69,3 +69,27 @@ func (s *session) learnCluster(token string) {
 	}
 	s.emit(app.ClusterNodes{URLs: urls})
 }
+
+// waitRoomPlaced waits, before a rejoin, while the cluster still places the
+// room on a node that has stopped serving (it is closing its rooms): a join
+// routed there hangs until LiveKit's signal relay gives up. It gives up
+// after roomPlaceWait, or at once when the server keeps no directory.
+func waitRoomPlaced(ctx context.Context, url, token string) {
+	ctx, cancel := context.WithTimeout(ctx, roomPlaceWait)
+	defer cancel()
+	for {
+		info, err := fetchCluster(ctx, url, token)
+		if err != nil || info.RoomNode == "" || info.Serving(info.RoomNode) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// roomPlaceWait bounds waitRoomPlaced: a node closes its rooms within a
+// second of saying it stops.
+const roomPlaceWait = 3 * time.Second

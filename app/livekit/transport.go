@@ -62,6 +62,9 @@ func (t *Transport) Connect(ctx context.Context, p app.JoinParams, post func(app
 	if err != nil {
 		return err
 	}
+	if p.Rejoin {
+		waitRoomPlaced(ctx, url, token)
+	}
 	s := newSession(t, post)
 	if err := s.join(ctx, url, token); err != nil {
 		s.close()
