@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"time"
 
@@ -141,4 +142,16 @@ func (d *directory) rooms(ctx context.Context) (map[string]string, error) {
 		return nil, nil
 	}
 	return d.rc.HGetAll(ctx, routing.NodeRoomKey).Result()
+}
+
+// roomNode is the ID of the node hosting room, "" if none (or no Redis).
+func (d *directory) roomNode(ctx context.Context, room string) (string, error) {
+	if d.rc == nil {
+		return "", nil
+	}
+	id, err := d.rc.HGet(ctx, routing.NodeRoomKey, room).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return id, err
 }

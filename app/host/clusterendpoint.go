@@ -53,11 +53,10 @@ func (h *clusterHandler) info(ctx context.Context, grants *auth.ClaimGrants) (ap
 	if !isAdmin(grants) && (grants.Video == nil || grants.Video.Room == "") {
 		return info, nil
 	}
-	rooms, err := h.dir.rooms(ctx)
 	if isAdmin(grants) {
-		info.Rooms = rooms
+		info.Rooms, err = h.dir.rooms(ctx)
 	} else {
-		info.RoomNode = rooms[grants.Video.Room]
+		info.RoomNode, err = h.dir.roomNode(ctx, grants.Video.Room)
 	}
 	return info, err
 }
