@@ -56,7 +56,8 @@ type (
 	leaveDone struct{ replies []chan<- struct{} }
 	// sessionSignal is a transport signal tagged with its session.
 	sessionSignal struct {
-		gen int
-		sig Signal
+		gen     int
+		attempt int // which try of a rejoin (failover.go); 0 for a join's session
+		sig     Signal
 	}
 )

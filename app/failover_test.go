@@ -108,6 +108,25 @@ func TestTheCallRejoinsThroughAnotherNodeWhenItsNodeStops(t *testing.T) {
 	}
 }
 
+// A node that fails the rejoin may report its session's loss on the way
+// out: only the attempt that took the call counts, so the call stays.
+func TestAFailedAttemptsLossDoesNotEndTheRejoinedCall(t *testing.T) {
+	tr := newFake()
+	c := joined(t, tr)
+	tr.postNow(ClusterNodes{URLs: []string{"ws://127.0.0.1:7880", "ws://b:7880"}})
+	upToNow(t, c, nil)
+	tr.refuse, tr.lostOnRefuse = map[string]error{"ws://127.0.0.1:7880": ErrServerGone}, true
+	tr.postNow(LinkLost{Err: ErrServerGone})
+	tr.waitCall(t, "connect refused", "disconnect")
+	tr.waitCall(t, "connect", "disconnect")
+	waitEvent(t, c, func(ev Event) bool { e, ok := ev.(StateChanged); return ok && e.State == Connected })
+	c.SetCamera(true) // a marker: its call comes after anything the loss would have caused
+	tr.waitCall(t, "camera on ")
+	if s := c.Snapshot(); s.State != Connected {
+		t.Fatalf("state %v after the rejoin; a failed attempt's loss counted", s.State)
+	}
+}
+
 // When no node takes the call, it ends as the server's going ends it.
 func TestTheCallEndsWhenNoNodeTakesIt(t *testing.T) {
 	tr := newFake()

@@ -25,8 +25,10 @@ type fakeTransport struct {
 	// chatGate, when set, holds every SendChat until the test sends on it.
 	chatGate chan struct{}
 
-	// refuse makes Connect to these server URLs fail (a stopped node).
-	refuse map[string]error
+	// refuse makes Connect to these server URLs fail (a stopped node);
+	// lostOnRefuse has such a session report its loss on the way out.
+	refuse       map[string]error
+	lostOnRefuse bool
 
 	mu        sync.Mutex
 	post      func(Signal)
@@ -50,6 +52,9 @@ func (f *fakeTransport) Connect(ctx context.Context, p JoinParams, post func(Sig
 	f.urls = append(f.urls, p.ServerURL)
 	f.mu.Unlock()
 	if err := f.refuse[p.ServerURL]; err != nil {
+		if f.lostOnRefuse {
+			post(LinkLost{Err: ErrServerGone})
+		}
 		f.record("connect refused")
 		return err
 	}

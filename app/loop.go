@@ -19,14 +19,19 @@ type loop struct {
 	// (failover.go); failoverCancel stops a rejoin under way.
 	nodes          []string
 	failoverCancel context.CancelFunc
-	latest         []Participant
-	roster         *roster // what has been reported
-	speakers       speakers
-	sources        sources
-	ticker         Ticker     // runs while in a call: the link is re-evaluated
-	voice          bool       // the person is speaking (the transport's voice detector)
-	mutedTalk      bool       // MutedSpeech{Speaking: true} is what was reported last
-	crypt          encryption // end-to-end encryption of this session (e2ee.go)
+	// rejoining holds what a rejoin's attempts post (held) until the one
+	// that took the call (attempt) is known.
+	rejoining bool
+	held      []sessionSignal
+	attempt   int
+	latest    []Participant
+	roster    *roster // what has been reported
+	speakers  speakers
+	sources   sources
+	ticker    Ticker     // runs while in a call: the link is re-evaluated
+	voice     bool       // the person is speaking (the transport's voice detector)
+	mutedTalk bool       // MutedSpeech{Speaking: true} is what was reported last
+	crypt     encryption // end-to-end encryption of this session (e2ee.go)
 	// The meeting around the video: chat waiting to go out and the IDs of
 	// chat received (chat.go), this participant's hand (hands.go),
 	// reactions' rate limits (reactions.go).
@@ -127,9 +132,7 @@ func (l *loop) handle(m any) bool {
 	case cmdReact:
 		l.react(m.emoji)
 	case sessionSignal:
-		if m.gen == l.gen {
-			l.signal(m.sig)
-		}
+		l.sessionSignal(m)
 	case func(*loop):
 		m(l) // tests run code on the loop to mark a point in the events
 	}
@@ -145,7 +148,7 @@ func (l *loop) startJoin(m cmdJoin) {
 	l.gen++
 	l.join = &m
 	l.params = m.params
-	l.nodes, l.link.cluster = nil, false
+	l.nodes, l.link.cluster, l.attempt = nil, false, 0
 	l.latest = nil
 	for src, on := range map[Source]bool{SourceCamera: m.params.Camera, SourceMicrophone: m.params.Microphone} {
 		if l.sources.ask(cmdSource{src: src, on: on}) {
@@ -374,6 +377,7 @@ func (l *loop) entered(to ConnectionState, err error) {
 func (l *loop) endSession() {
 	l.stopTicker()
 	l.gen++
+	l.rejoining, l.held = false, nil
 	l.roster.reset()
 	l.latest = nil
 	l.speakers = speakers{}

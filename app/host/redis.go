@@ -29,7 +29,8 @@ func ParseRedis(s string) (RedisOptions, error) {
 	}
 	if !strings.Contains(s, "://") {
 		if _, _, err := net.SplitHostPort(s); err != nil {
-			return RedisOptions{}, fmt.Errorf("--redis %q: give host:port or a redis:// or rediss:// URL", s)
+			// Not echoed: what was typed may hold a password.
+			return RedisOptions{}, errors.New("--redis: give host:port, or a redis:// or rediss:// URL")
 		}
 		return RedisOptions{Address: s}, nil
 	}

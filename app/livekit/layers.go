@@ -50,6 +50,22 @@ func (s *session) applySize(userID string, src app.Source, size videoSize) {
 	}
 }
 
+// applyKnownSize applies the size a tile said before its track arrived. A
+// tile may change size meanwhile (SetRemoteVideoSize applies it from the
+// worker): the size is read again after applying, until it holds, so the
+// older one never wins.
+func (s *session) applyKnownSize(user string, src app.Source, pub *lksdk.RemoteTrackPublication) {
+	size, ok := s.t.sizeFor(user, src)
+	for ok {
+		setSize(pub, size)
+		now, _ := s.t.sizeFor(user, src)
+		if now == size {
+			return
+		}
+		size = now
+	}
+}
+
 // setSize asks for the layer of a size. A zero size is a tile that is not
 // shown (another page of a big meeting): the server stops forwarding that
 // video until it is shown again, and then starts with a keyframe.

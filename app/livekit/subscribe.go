@@ -16,13 +16,11 @@ import (
 // onTrackSubscribed starts a receive goroutine for the track. It ends when
 // the track does (unsubscribed, or the connection closed).
 func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrackPublication, rp *lksdk.RemoteParticipant) {
-	s.markDirty()
 	user, source := rp.Identity(), sourceOf(pub)
 	if track.Kind() == webrtc.RTPCodecTypeVideo {
-		if size, ok := s.t.sizeFor(user, source); ok {
-			setSize(pub, size) // a tile said its size before
-		}
+		s.applyKnownSize(user, source, pub)
 	}
+	s.markDirty() // after the size: the link counts enabled tracks only
 	// No receiver starts once close is waiting (goTracked).
 	log := s.t.config().Log
 	s.goTracked(func() {
