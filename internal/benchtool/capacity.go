@@ -24,7 +24,7 @@ const (
 	liveKitPPSPerCore  = 56000
 )
 
-var capacitySubscribers = []int{4, 8, 16, 32, 48}
+var capacitySubscribers = []int{4, 8, 16, 32, 48, 64, 96, 128}
 
 type capacityStep struct {
 	subscribers     int
@@ -119,15 +119,16 @@ func (f capacityFigures) markdown(date, machine string) string {
 func capacityVerdict(steps []capacityStep) string {
 	best, top := 0.0, capacityStep{}
 	for _, s := range steps {
-		if s.perCore() > best {
+		if !s.frozen() && s.perCore() > best {
 			best, top = s.perCore(), s
 		}
 	}
 	if best == 0 {
-		return "No step ran long enough to measure."
+		return "Receivers noticed from the first step: no rate to set beside it."
 	}
 	out := fmt.Sprintf("The node's rate per core grows with the load, as its fixed costs per connection (signalling, RTCP, "+
-		"each subscriber's stats and congestion control) spread over more packets: %.0f at %d × %d, %.1f× below LiveKit's figure",
+		"each subscriber's stats and congestion control) spread over more packets; before receivers noticed it reached "+
+		"%.0f at %d × %d, %.1f× below LiveKit's figure",
 		best, capacityPublishers, top.subscribers, float64(liveKitPPSPerCore)/best)
 	if best >= liveKitPPSPerCore/2 {
 		out = fmt.Sprintf("The node forwarded up to %.0f per core-second at %d × %d: within 2× of LiveKit's figure",
