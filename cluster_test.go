@@ -1,9 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
-	"net"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -45,28 +46,36 @@ func startRedis(t *testing.T, tls *testcert.Cert, args ...string) int {
 			"--tls-key-file", tls.KeyFile, "--tls-ca-cert-file", tls.CertFile, "--tls-auth-clients", "no")
 	}
 	cmd := exec.Command("redis-server", append(base, args...)...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitListening(t, port)
+	waitReady(t, out)
 	return port
 }
 
-// waitListening waits until something accepts on the loopback port.
-func waitListening(t *testing.T, port int) {
+// waitReady reads Redis' log until it says it accepts connections (on
+// its TLS port too), then drains the rest.
+func waitReady(t *testing.T, log io.Reader) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err == nil {
-			c.Close()
-			return
+	ready := make(chan struct{})
+	go func() {
+		sc, signal := bufio.NewScanner(log), ready
+		for sc.Scan() {
+			if signal != nil && strings.Contains(sc.Text(), "Ready to accept connections") {
+				close(signal)
+				signal = nil
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nothing listens on port %d after 10 s", port)
-		}
-		time.Sleep(20 * time.Millisecond)
+	}()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("redis-server did not say it was ready within 10 s")
 	}
 }
 

@@ -74,8 +74,6 @@ func (ss *sources) rejoin() {
 }
 
 func (ss *sources) leave() {
-	for i := range ss {
-		ss[i].on, ss[i].busy = false, false
-	}
+	ss.rejoin()
 	ss[SourceScreen].wanted = false
 }
