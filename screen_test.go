@@ -14,7 +14,7 @@ func TestBotSharesASyntheticScreenBesideItsCamera(t *testing.T) {
 	url := startServeWithConfig(t, t.TempDir())
 	dir := t.TempDir()
 	sharer := exec.Command(conferBin, "bot", "--server", url, "--room", "scr", "--name", "Sharer", "--user", "sharer",
-		"--screen", "fake", "--width", "320", "--height", "240", "--duration", "8s", "--play=false")
+		"--screen", "fake", "--width", "320", "--height", "240", "--duration", "14s", "--play=false")
 	sharer.Stderr = os.Stderr
 	if err := sharer.Start(); err != nil {
 		t.Fatal(err)
@@ -23,7 +23,7 @@ func TestBotSharesASyntheticScreenBesideItsCamera(t *testing.T) {
 	waitListed(t, url, "scr", "sharer")
 	out := filepath.Join(dir, "viewer.json")
 	viewer := exec.Command(conferBin, "bot", "--server", url, "--room", "scr", "--name", "Viewer", "--user", "viewer",
-		"--video", "none", "--audio", "none", "--duration", "5s", "--play=false", "--stats", out)
+		"--video", "none", "--audio", "none", "--duration", "8s", "--play=false", "--stats", out)
 	viewer.Stderr = os.Stderr
 	if err := viewer.Run(); err != nil {
 		t.Fatal(err)
@@ -37,9 +37,12 @@ func TestBotSharesASyntheticScreenBesideItsCamera(t *testing.T) {
 		t.Errorf("screen decoded at %dx%d; want 1920x1080", scr.Width, scr.Height)
 	}
 	// The screen starts at 10 of its 15 fps (its share of the 1.5 Mbit/s
-	// the uplink estimate starts from), and a joining viewer's first
-	// second goes to a 1080p keyframe: over the viewer's 5 s that is 6–9
-	// fps. This checks that the screen flows; make bench measures it.
+	// the uplink estimate starts from). A joining viewer waits for a 1080p
+	// keyframe (180 kB) to be paced out, and the encoder then skips frames
+	// while its rate control pays the keyframe back: on a busy machine,
+	// where the estimate stays near 1 Mbit/s, that is 2 s of picture and
+	// 1.5–2 s of pause at the start. Over the viewer's 8 s the rate is
+	// 6–11 fps. This checks that the screen flows; make bench measures it.
 	if scr.FramesDecoded < 15 || scr.FPS < 5 || scr.FirstFrameMS <= 0 || scr.VideoLatencyMS.P50 <= 0 {
 		t.Errorf("screen stats %+v", scr)
 	}

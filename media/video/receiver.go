@@ -171,7 +171,7 @@ func (r *receiver) arm(dl deadliner, now time.Time) {
 	if r.held != nil && (at.IsZero() || r.heldAt.Before(at)) {
 		at = r.heldAt
 	}
-	if r.jb.NeedKeyframe() {
+	if r.needsKeyframe() {
 		if k := r.askedAt.Add(r.retry()); at.IsZero() || k.Before(at) {
 			at = k
 		}
@@ -201,7 +201,7 @@ func (r *receiver) service(now time.Time) {
 		}
 		r.decode(f, now)
 	}
-	if r.jb.NeedKeyframe() && now.Sub(r.askedAt) >= r.retry() {
+	if r.needsKeyframe() && now.Sub(r.askedAt) >= r.retry() {
 		r.askKeyframe(now)
 	}
 	r.report(now)
@@ -264,6 +264,11 @@ func (r *receiver) retry() time.Duration {
 		return firstKeyframeRetry
 	}
 	return keyframeRetry
+}
+
+// needsKeyframe: only a keyframe can help, and none is arriving.
+func (r *receiver) needsKeyframe() bool {
+	return r.jb.NeedKeyframe() && !r.jb.KeyframeArriving()
 }
 
 func (r *receiver) askKeyframe(now time.Time) {

@@ -66,10 +66,7 @@ type encoding struct {
 	plan     plan
 	out      media.SampleWriter
 	keyframe atomic.Bool // the next frame must be a keyframe
-	// asked: a receiver asked for a keyframe (PLI, FIR). One sent is still
-	// on its way until keyUntil, and answers it (keyframeWait).
-	asked    atomic.Bool
-	keyUntil time.Time
+	asks     keyframeAsks
 	enc      *codec.VP8Encoder
 	scaled   *media.VideoFrame
 	buf      []byte
@@ -119,7 +116,7 @@ func (s *Sender) SentBytes() int64 { return s.sent.Load() }
 // RequestKeyframe makes the next frame of every layer a keyframe.
 func (s *Sender) RequestKeyframe() {
 	for _, e := range s.encs {
-		e.asked.Store(true)
+		e.asks.ask()
 	}
 }
 
@@ -127,7 +124,7 @@ func (s *Sender) RequestKeyframe() {
 // receiver of that layer asked by PLI or FIR); 0 is the full size.
 func (s *Sender) RequestLayerKeyframe(layer int) {
 	if layer >= 0 && layer < len(s.encs) {
-		s.encs[layer].asked.Store(true)
+		s.encs[layer].asks.ask()
 	}
 }
 
@@ -280,7 +277,7 @@ func (s *Sender) encode(e *encoding, f *media.VideoFrame) error {
 		ts = time.Now()
 	}
 	force := e.keyframe.Swap(false)
-	if e.asked.Swap(false) && !ts.Before(e.keyUntil) {
+	if e.asks.due(ts) {
 		force = true
 	}
 	data, key, err := e.enc.Encode(f, force, e.buf)
@@ -289,7 +286,7 @@ func (s *Sender) encode(e *encoding, f *media.VideoFrame) error {
 	}
 	e.buf = data
 	if key {
-		e.keyUntil = ts.Add(keyframeWait(len(data), e.plan.kbps))
+		e.asks.sent(ts, len(data), e.plan.kbps)
 	}
 	d := time.Second / time.Duration(s.cfg.FPS)
 	if !e.last.IsZero() && ts.After(e.last) {
@@ -300,18 +297,3 @@ func (s *Sender) encode(e *encoding, f *media.VideoFrame) error {
 	// The VP8 payloader copies data into packets, so buf can be reused.
 	return e.out.WriteSample(media.Sample{Data: data, Duration: d, Timestamp: ts})
 }
-
-// keyframeWait is how long a keyframe of n bytes is taken to answer
-// receivers' requests: the time it takes to go out at the layer's rate,
-// and half again, at least minKeyframeGap. Receivers ask again while a
-// keyframe is still arriving; answering each of those with another one
-// filled a 1.5 Mbit/s uplink with 1080p screen keyframes (2.6 frames a
-// second, 2.5 s behind, ten requests in five seconds). A keyframe that is
-// lost is asked for again after the wait.
-func keyframeWait(n, kbps int) time.Duration {
-	send := time.Duration(n) * 8 * time.Millisecond / time.Duration(max(kbps, 1))
-	return max(minKeyframeGap, send*3/2)
-}
-
-// minKeyframeGap is the least time between keyframes answering requests.
-const minKeyframeGap = 300 * time.Millisecond

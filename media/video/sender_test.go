@@ -1,21 +1,71 @@
 package video
 
 import (
+	"io"
+	"sync"
 	"testing"
 	"time"
+
+	"confer/media"
 )
 
-func TestKeyframeWaitCoversTheKeyframesWayOut(t *testing.T) {
-	for _, c := range []struct {
-		bytes, kbps int
-		want        time.Duration
-	}{
-		{180_000, 900, 2400 * time.Millisecond}, // a 1080p screen keyframe at its share of 1.5 Mbit/s
-		{10_000, 150, 800 * time.Millisecond},   // the smallest camera layer
-		{2_000, 1500, minKeyframeGap},
-	} {
-		if got := keyframeWait(c.bytes, c.kbps); (got - c.want).Abs() > time.Millisecond {
-			t.Errorf("keyframeWait(%d B, %d kbit/s) = %v; want %v", c.bytes, c.kbps, got, c.want)
+// A request that comes while the last keyframe is still on its way (a
+// viewer joined just after it) is answered once the wait is over, by one
+// keyframe; it is not forgotten.
+func TestKeyframeAskedDuringTheWaitIsAnsweredAfterIt(t *testing.T) {
+	src := &steppedSource{frames: make(chan *media.VideoFrame), closed: make(chan struct{})}
+	out := &keyframeLog{written: make(chan bool)}
+	s := StartSender(src, out, SenderConfig{BitrateKbps: 500, FPS: 30})
+	defer s.Stop()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	send := func(i int) bool {
+		f := media.NewI420(64, 48)
+		f.Timestamp = start.Add(time.Duration(i) * 33 * time.Millisecond)
+		src.frames <- f
+		return <-out.written
+	}
+	if !send(0) {
+		t.Fatal("the first frame is not a keyframe")
+	}
+	s.RequestKeyframe() // within minKeyframeGap of frame 0
+	var keys []int
+	for i := 1; i < 20; i++ {
+		if send(i) {
+			keys = append(keys, i)
 		}
 	}
+	// minKeyframeGap (300 ms) after frame 0 is frame 10 (330 ms).
+	if len(keys) != 1 || keys[0] != 10 {
+		t.Fatalf("keyframes at frames %v; want one, at frame 10", keys)
+	}
+}
+
+// steppedSource hands over the frames the test sends, one Read each.
+type steppedSource struct {
+	frames chan *media.VideoFrame
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (s *steppedSource) Read() (*media.VideoFrame, func(), error) {
+	select {
+	case f := <-s.frames:
+		return f, func() {}, nil
+	case <-s.closed:
+		return nil, nil, io.EOF
+	}
+}
+
+func (s *steppedSource) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return nil
+}
+
+// keyframeLog tells, for every frame written, whether it was a keyframe
+// (VP8's frame tag: bit 0 clear).
+type keyframeLog struct{ written chan bool }
+
+func (k *keyframeLog) WriteSample(s media.Sample) error {
+	k.written <- len(s.Data) > 0 && s.Data[0]&1 == 0
+	return nil
 }

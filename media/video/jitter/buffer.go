@@ -71,6 +71,8 @@ type Buffer struct {
 	out     []byte           // Frame.Data, reused
 	slack   time.Duration    // delay the renderer adds anyway (SetPlayoutDelay)
 	cand    candidate
+	lastOut bool   // a frame left the head (emitted or skipped) since the start
+	lastTS  uint32 // its timestamp
 }
 
 // candidate is a packet far from the stream (more than resetJump away).
@@ -209,7 +211,7 @@ func (b *Buffer) place(raw uint16, now time.Time) (s int64, ok bool) {
 func (b *Buffer) restart(raw uint16, floor int64) int64 {
 	s := b.seq.restart(raw, floor)
 	b.next, b.high = s, s
-	b.started, b.emitted = true, false
+	b.started, b.emitted, b.lastOut = true, false, false
 	b.deps.reset()
 	return s
 }
@@ -299,6 +301,17 @@ func (b *Buffer) NextWake() (time.Time, bool) {
 // been decodable yet. It clears when a keyframe is popped. The caller
 // throttles its PLIs.
 func (b *Buffer) NeedKeyframe() bool { return !b.deps.valid }
+
+// KeyframeArriving reports that the head is a keyframe whose packets are
+// still coming in. Asking for a keyframe meanwhile only makes the sender
+// send a second one after it (a 1080p screen's takes a second or more).
+func (b *Buffer) KeyframeArriving() bool {
+	if !b.started || b.next > b.high {
+		return false
+	}
+	u := b.inspect()
+	return u.found && u.kind == uWait && u.f.hasStart && u.f.meta.key
+}
 
 // DecodeFailed says the decoder rejected the last popped frame: its
 // dependants cannot decode either, until a keyframe.

@@ -309,7 +309,9 @@ func TestWraparound(t *testing.T) {
 }
 
 // Padding packets between frames fill their sequence numbers; a lost one
-// delays nothing when picture IDs show no frame was lost.
+// delays nothing when picture IDs show no frame was lost. Probes come in
+// two shapes: empty (pion strips the padding), and livekit-server's, whose
+// padding block pion writes twice so that one is left as the payload.
 func TestPadding(t *testing.T) {
 	// pion strips RTP padding on Unmarshal: a probe ends up with no payload.
 	raw, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, Padding: true}, PaddingSize: 200}).Marshal()
@@ -318,35 +320,87 @@ func TestPadding(t *testing.T) {
 		t.Fatalf("probe payload %d bytes, err %v", len(probe.Payload), err)
 	}
 	for _, v := range variants {
-		for _, loseOne := range []bool{false, true} {
-			t.Run(fmt.Sprint(v.name, "/lose-one-", loseOne), func(t *testing.T) {
-				h := newHarness(t, Config{})
-				s := newSender(8, v.picIDs, v.layers)
-				for i := range 60 {
-					f := h.add(s.next(false))
-					h.sendAll([]*sentFrame{f}, t0, nil)
-					if i%3 == 1 { // a burst of three probes after the frame
-						for k := range 3 {
-							if !(loseOne && k == 1) {
-								h.push(padding(s.seq, f.ts), sendTime(t0, i, 10+k))
-							}
-							s.seq++
-						}
-					}
-					if h.last != i && !(loseOne && !v.picIDs) {
-						t.Fatalf("frame %d held (last out %d)", i, h.last)
-					}
-				}
-				h.advance(sendTime(t0, 70, 0))
-				st := h.b.Stats()
-				if !loseOne || v.picIDs {
-					if st.FramesOut != 60 || st.KeyframesNeeded != 0 {
-						t.Fatalf("stats %+v", st)
-					}
-				}
-				t.Logf("%+v", st)
-			})
+		for _, twice := range []bool{false, true} {
+			for _, loseOne := range []bool{false, true} {
+				t.Run(fmt.Sprint(v.name, "/twice-", twice, "/lose-one-", loseOne), func(t *testing.T) {
+					testPadding(t, v.picIDs, v.layers, twice, loseOne)
+				})
+			}
 		}
+	}
+}
+
+func testPadding(t *testing.T, picIDs bool, layers int, twice, loseOne bool) {
+	h := newHarness(t, Config{})
+	s := newSender(8, picIDs, layers)
+	for i := range 60 {
+		f := h.add(s.next(false))
+		h.sendAll([]*sentFrame{f}, t0, nil)
+		if i%3 == 1 { // a burst of three probes after the frame
+			for k := range 3 {
+				if !(loseOne && k == 1) {
+					h.push(probeAsSent(t, s.seq, f.ts, twice), sendTime(t0, i, 10+k))
+				}
+				s.seq++
+			}
+		}
+		if h.last != i && !(loseOne && !picIDs) {
+			t.Fatalf("frame %d held (last out %d)", i, h.last)
+		}
+	}
+	h.advance(sendTime(t0, 70, 0))
+	st := h.b.Stats()
+	if (!loseOne || picIDs) && (st.FramesOut != 60 || st.KeyframesNeeded != 0 || st.FramesSkipped != 0) {
+		t.Fatalf("stats %+v", st)
+	}
+	t.Logf("%+v", st)
+}
+
+// probeAsSent is a padding packet as it comes off the wire: marshalled by
+// pion and parsed back. twice puts the padding block in the payload as
+// well, as livekit-server does.
+func probeAsSent(t *testing.T, seq uint16, ts uint32, twice bool) rtp.Packet {
+	p := padding(seq, ts)
+	if twice {
+		p.Payload = make([]byte, 255)
+		p.Payload[254] = 255
+	}
+	raw, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got rtp.Packet
+	if err := got.Unmarshal(raw); err != nil {
+		t.Fatal(err)
+	}
+	if want := len(p.Payload); len(got.Payload) != want {
+		t.Fatalf("probe arrives with %d payload bytes; want %d", len(got.Payload), want)
+	}
+	return got
+}
+
+// A stray packet of a frame that already went out (no start, its
+// timestamp) is passed over: it neither counts as a lost frame nor breaks
+// the chain.
+func TestStrayTailOfAFrameThatWentOut(t *testing.T) {
+	for _, v := range variants {
+		t.Run(v.name, func(t *testing.T) {
+			h := newHarness(t, Config{})
+			s := newSender(11, v.picIDs, v.layers)
+			for i := range 30 {
+				f := h.add(s.next(false))
+				h.sendAll([]*sentFrame{f}, t0, nil)
+				if i%4 == 2 {
+					stray := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: s.seq, Timestamp: f.ts},
+						Payload: []byte{0x00, 0x9d, 0x01, 0x2a}}
+					h.push(stray, sendTime(t0, i, 10))
+					s.seq++
+				}
+			}
+			if st := h.b.Stats(); st.FramesOut != 30 || st.FramesSkipped != 0 || st.KeyframesNeeded != 0 {
+				t.Fatalf("stats %+v", st)
+			}
+		})
 	}
 }
 
@@ -444,5 +498,35 @@ func TestDecodeFailed(t *testing.T) {
 	h.sendAll([]*sentFrame{key}, t0, nil)
 	if h.last != key.idx || h.b.NeedKeyframe() {
 		t.Fatal("keyframe did not recover")
+	}
+}
+
+// While a keyframe's packets are still coming in the buffer says so, so
+// the receiver does not ask for another; once it is given up (a packet
+// lost for good) a keyframe is needed and none is arriving.
+func TestKeyframeArriving(t *testing.T) {
+	h := newHarness(t, Config{})
+	s := newSender(12, true, 1)
+	if h.b.KeyframeArriving() {
+		t.Fatal("an empty buffer has a keyframe arriving")
+	}
+	key := h.add(s.next(true))
+	last := len(key.pkts) - 1
+	h.push(key.pkts[0], t0)
+	if !h.b.NeedKeyframe() || !h.b.KeyframeArriving() {
+		t.Fatalf("half a keyframe: need %v, arriving %v", h.b.NeedKeyframe(), h.b.KeyframeArriving())
+	}
+	h.push(key.pkts[last], t0.Add(time.Millisecond)) // the middle is missing
+	if !h.b.KeyframeArriving() {
+		t.Fatal("a keyframe waiting for a retransmission is not arriving")
+	}
+	h.advance(t0.Add(time.Second))
+	if !h.b.NeedKeyframe() || h.b.KeyframeArriving() {
+		t.Fatalf("after the keyframe was given up: need %v, arriving %v", h.b.NeedKeyframe(), h.b.KeyframeArriving())
+	}
+	next := h.add(s.next(true))
+	h.sendAll([]*sentFrame{next}, t0.Add(2*time.Second), nil)
+	if h.b.NeedKeyframe() || h.b.KeyframeArriving() || h.last != next.idx {
+		t.Fatalf("a whole keyframe: need %v, arriving %v, last out %d", h.b.NeedKeyframe(), h.b.KeyframeArriving(), h.last)
 	}
 }

@@ -1,16 +1,24 @@
 package jitter
 
 // consumePadding moves next over padding: it fills sequence numbers so
-// that sequence continuity holds across it.
+// that sequence continuity holds across it. A stray packet of the frame
+// that last left the head counts as padding too: that frame was decided
+// already, and deciding it again could only break the chain twice.
 func (b *Buffer) consumePadding() {
 	for b.next <= b.high {
 		sl := b.at(b.next)
-		if !sl.has || !sl.pad {
+		if !sl.has || !sl.pad && !b.staleTail(sl) {
 			return
 		}
 		b.deps.padding(b.next)
 		b.next++
 	}
+}
+
+// staleTail reports a packet that continues the frame that last left the
+// head: no start, and that frame's timestamp.
+func (b *Buffer) staleTail(sl *slot) bool {
+	return b.lastOut && !sl.vp8.start && sl.ts == b.lastTS
 }
 
 // emit assembles F into b.out and hands it to the decoder.
@@ -39,6 +47,7 @@ func (b *Buffer) emit(f *frameScan) Frame {
 	}
 	out.Data = b.out
 	b.deps.decoded(&f.meta)
+	b.lastOut, b.lastTS = true, f.ts
 	b.advance(f.end + 1)
 	b.stats.FramesOut++
 	b.emitted = true
@@ -48,6 +57,7 @@ func (b *Buffer) emit(f *frameScan) Frame {
 // skip drops F (its packets up to end) without output.
 func (b *Buffer) skip(f *frameScan, end int64) {
 	b.deps.skipped(&f.meta)
+	b.lastOut, b.lastTS = true, f.ts
 	b.stats.FramesSkipped++
 	b.advance(end + 1)
 }

@@ -52,7 +52,7 @@ func (sl *slot) fill(s int64, p *rtp.Packet, now time.Time, vp8 *codecs.VP8Packe
 	sl.pad, sl.bad, sl.vp8 = false, false, desc{}
 	sl.data = sl.data[:0]
 	switch {
-	case len(p.Payload) == 0:
+	case len(p.Payload) == 0 || paddingTwice(p):
 		sl.pad = true // pion strips RTP padding: probing packets end up empty
 	case len(p.Payload) > maxPayload:
 		sl.bad = true
@@ -65,6 +65,26 @@ func (sl *slot) fill(s int64, p *rtp.Packet, now time.Time, vp8 *codecs.VP8Packe
 		sl.vp8 = parseDesc(vp8, p.Payload, payload)
 		sl.data = append(sl.data, payload...)
 	}
+}
+
+// paddingTwice recognises a probing packet whose padding was written
+// twice: livekit-server puts a 255-byte padding block in the payload and
+// also sets the header's PaddingSize, which pion/rtp ≥ 1.8.22 appends
+// again. After pion strips one block the other is left as the payload:
+// zeros ending in its own length. Parsed as VP8 it would be a fragment
+// without a start, and giving it up broke the reference chain (a
+// keyframe request) whenever the server probed.
+func paddingTwice(p *rtp.Packet) bool {
+	n := len(p.Payload)
+	if !p.Padding || n == 0 || int(p.Payload[n-1]) != n {
+		return false
+	}
+	for _, b := range p.Payload[:n-1] {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // hole marks the slot as the missing number s, seen missing at now.
