@@ -22,6 +22,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated parts to run (joins,audio,audioproc,streams,party,window,browser,netbad,capacity,micro); default all")
 	flag.StringVar(&netbad.only, "netbad", "", "bad-network conditions or families to run, comma-separated (down-loss-10, up-cap, outage-5s…); default all")
 	flag.StringVar(&netbad.clients, "netbad-clients", "confer,browser", "who takes the role behind a bad network: confer, browser or both")
+	flag.BoolVar(&keepWork, "keep", false, "keep the work directory (the bots' stats and logs) and say where it is")
 	flag.Parse()
 	for _, p := range strings.Split(*only, ",") {
 		if p != "" {
@@ -37,6 +38,10 @@ func main() {
 // selected holds the parts -only asks for; empty means all.
 var selected = map[string]bool{}
 
+// keepWork is -keep: the work directory outlives the run, for a look at
+// the stats behind a figure.
+var keepWork bool
+
 // netbad is what -netbad and -netbad-clients choose.
 var netbad netbadConfig
 
@@ -47,7 +52,11 @@ func run(bin, out string, joins int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
+	if keepWork {
+		fmt.Fprintln(os.Stderr, "bench: keeping", work)
+	} else {
+		defer os.RemoveAll(work)
+	}
 	srv, url, err := startServe(bin, work)
 	if err != nil {
 		return err

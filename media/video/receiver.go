@@ -91,8 +91,14 @@ func Receive(track media.PacketReader, cfg ReceiverConfig) error {
 	// Pacing needs a timer: a reader that cannot be woken gets every frame
 	// at once.
 	r.pace = dl != nil
-	// Ask at once: the sender's next keyframe may be seconds away.
-	r.askKeyframe(cfg.Now())
+	// The first request waits firstKeyframeRetry, and is made only if no
+	// keyframe is arriving by then. The SFU asks the sender for a keyframe
+	// itself when a subscription starts, and usually forwards it within
+	// 50 ms. A request of ours that reached LiveKit after that keyframe had
+	// gone out made it stop retransmitting to us until the next one (its
+	// FlagStopRTXOnPLI): at 10 % loss the first lost packet was never
+	// sent again and the picture froze for 300 ms at the start.
+	r.askedAt = cfg.Now()
 	buf := make([]byte, 1500)
 	var pkt rtp.Packet
 	observer, _ := cfg.Sink.(media.FirstPacketObserver)
