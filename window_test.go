@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,6 +79,14 @@ func startApp(t *testing.T, d *display, args ...string) func(what string, ok fun
 // startAppWithState is startApp writing its state to the file state.
 func startAppWithState(t *testing.T, d *display, state string, args ...string) func(what string, ok func(ui.State) bool) ui.State {
 	t.Helper()
+	_, wait := launchApp(t, d, state, args...)
+	return wait
+}
+
+// launchApp is startAppWithState that also hands back the process, for a
+// test that closes the window itself.
+func launchApp(t *testing.T, d *display, state string, args ...string) (*exec.Cmd, func(what string, ok func(ui.State) bool) ui.State) {
+	t.Helper()
 	cmd := exec.Command(conferBin, append(args, "--fake-devices", "--state-file", state)...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+d.name, "LANG=en_US.UTF-8", "XDG_CONFIG_HOME="+t.TempDir())
 	var logs bytes.Buffer
@@ -92,7 +101,7 @@ func startAppWithState(t *testing.T, d *display, state string, args ...string) f
 			t.Logf("app output:\n%s", logs.String())
 		}
 	})
-	return func(what string, ok func(ui.State) bool) ui.State {
+	return cmd, func(what string, ok func(ui.State) bool) ui.State {
 		t.Helper()
 		deadline := time.Now().Add(30 * time.Second)
 		var st ui.State
@@ -237,6 +246,16 @@ func TestLobbyShowsPreviewAndRejectsABadRoomID(t *testing.T) {
 	d.screenshot(t, filepath.Join(shots, "lobby.png"))
 }
 
+// resize sets the Confer window's size, as a person dragging its corner.
+func (d *display) resize(t *testing.T, w, h int) {
+	t.Helper()
+	cmd := exec.Command("xdotool", "search", "--sync", "--name", "^Confer$", "windowsize", "--sync", fmt.Sprint(w), fmt.Sprint(h))
+	cmd.Env = append(os.Environ(), "DISPLAY="+d.name)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool windowsize: %v\n%s", err, out)
+	}
+}
+
 // key types a key combination into the Confer window, as a person would.
 func (d *display) key(t *testing.T, keys string) {
 	t.Helper()
@@ -361,4 +380,61 @@ func watchStateWrites(path string) func() time.Duration {
 		}
 	}()
 	return func() time.Duration { close(stop); return <-done }
+}
+
+// Every tile of a four-party window shows its person's video, at the
+// simulcast layer its size asks for, join after join. A tile on the small
+// layer once stayed empty (0 fps). The window is made small, so three
+// people's 640×360 cameras come on their 320×180 layer, and joins three
+// times. Windows that quit before may still be listed, as initials: the
+// server sometimes never reads their leave, and keeps them until their
+// connection times out (docs/ARCHITECTURE.md, library behaviour). That
+// changes the layout, and each tile's layer is read from its own size.
+func TestWindowEveryTileShowsItsLayer(t *testing.T) {
+	d := startDisplay(t)
+	_, url := startServe(t)
+	people := []string{"ada", "bo", "cy"}
+	for _, user := range people {
+		bot := exec.Command(conferBin, "bot", "--server", url, "--room", "layers", "--name", user, "--user", user,
+			"--width", "640", "--height", "360", "--duration", "120s", "--play=false")
+		if err := bot.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = bot.Process.Kill(); _ = bot.Wait() })
+	}
+	for round := 1; round <= 3; round++ {
+		app, wait := launchApp(t, d, filepath.Join(t.TempDir(), "ui.json"),
+			"--server", url, "--room", "layers", "--name", "Grace Hopper", "--camera", "off", "--microphone", "off", "--join")
+		wait("the call", func(s ui.State) bool { return s.Screen == "call" })
+		d.resize(t, 700, 450)
+		atLayer := func(s ui.State, frames map[string]int64) bool {
+			for _, user := range people {
+				tile := s.Tile(user)
+				if tile == nil || !tile.ShowsVideo || tile.VideoH != layerFor(tile.H) || tile.Frames < frames[user]+30 {
+					return false
+				}
+			}
+			return true
+		}
+		st := wait(fmt.Sprintf("every tile at its layer (join %d)", round), func(s ui.State) bool { return atLayer(s, nil) })
+		frames := map[string]int64{}
+		for _, user := range people {
+			frames[user] = st.Tile(user).Frames
+		}
+		st = wait(fmt.Sprintf("every tile still moving (join %d)", round), func(s ui.State) bool { return atLayer(s, frames) })
+		for _, tile := range st.Tiles {
+			t.Logf("join %d: %s's tile %dx%d shows %dx%d", round, tile.User, tile.W, tile.H, tile.VideoW, tile.VideoH)
+		}
+		_ = app.Process.Signal(syscall.SIGTERM)
+		_ = app.Wait()
+	}
+}
+
+// layerFor is the height of the layer LiveKit picks for a tile h pixels
+// high from a 640×360 camera's two (360, 180): the smallest at least 0.9 h.
+func layerFor(h int) int {
+	if h*9/10 <= 180 {
+		return 180
+	}
+	return 360
 }

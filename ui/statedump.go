@@ -76,6 +76,10 @@ type TileState struct {
 	ShowsVideo bool   `json:"shows_video"`
 	MicMuted   bool   `json:"mic_muted"`
 	Frames     int64  `json:"frames"`
+	// VideoW×VideoH is the size of the frames decoded for the tile: the
+	// simulcast layer it receives.
+	VideoW int `json:"video_w,omitempty"`
+	VideoH int `json:"video_h,omitempty"`
 	// Capture → handed to the painter, for pictures with the synthetic
 	// camera's time strip (glass to glass but for the repaint itself).
 	ShownP50MS float64 `json:"shown_p50_ms,omitempty"`
@@ -96,6 +100,7 @@ type TileState struct {
 func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
 	i := t.Info()
 	ts := TileState{User: id, Name: i.Name, VideoOn: i.VideoOn, ShowsVideo: t.ShowsVideo(), MicMuted: i.MicMuted, Frames: t.Frames()}
+	ts.VideoW, ts.VideoH = t.VideoSize()
 	p50, p95 := t.ShownLatency()
 	ts.ShownP50MS, ts.ShownP95MS = msOf(p50), msOf(p95)
 	pos := c.app.Driver().AbsolutePositionForObject(t)

@@ -29,6 +29,7 @@ type frameMailbox struct {
 
 	showing *image.RGBA // UI goroutine only
 	frames  atomic.Int64
+	source  atomic.Uint64 // the last converted frame's size, w<<32|h
 }
 
 // setTarget records the tile's size in pixels (UI goroutine).
@@ -54,6 +55,7 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 		return false
 	}
 	m.frames.Add(1)
+	m.source.Store(uint64(f.Width)<<32 | uint64(uint32(f.Height)))
 	m.mu.Lock()
 	wasWaiting := m.ready != nil
 	m.free, m.ready = m.ready, dst
@@ -62,6 +64,12 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 	}
 	m.mu.Unlock()
 	return !wasWaiting
+}
+
+// sourceSize is the size of the last frame converted: the layer received.
+func (m *frameMailbox) sourceSize() (w, h int) {
+	s := m.source.Load()
+	return int(s >> 32), int(uint32(s))
 }
 
 // take moves the newest picture to showing and returns it, or nil when

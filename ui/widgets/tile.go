@@ -136,6 +136,10 @@ func (t *VideoTile) ShowsVideo() bool { return t.img.Visible() }
 // Frames counts the frames converted for this tile.
 func (t *VideoTile) Frames() int64 { return t.box.frames.Load() }
 
+// VideoSize is the size of the last frame converted for this tile, as
+// decoded: which simulcast layer it gets.
+func (t *VideoTile) VideoSize() (w, h int) { return t.box.sourceSize() }
+
 // wantsVideo: the camera is on and no status stands in for the picture.
 func (t *VideoTile) wantsVideo() bool { return t.info.VideoOn && t.info.Status == "" }
 
