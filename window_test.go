@@ -385,8 +385,8 @@ func watchStateWrites(path string) func() time.Duration {
 // Every tile of a four-party window shows its person's video, at the
 // simulcast layer its size asks for, join after join. A tile on the small
 // layer once stayed empty (0 fps). The window is made small, so three
-// people's 640×360 cameras come on their 320×180 layer, and joins three
-// times. Windows that quit before may still be listed, as initials: the
+// people's 1280×720 cameras come on their 320×180 layer (of three), and
+// joins three times. Windows that quit before may still be listed, as initials: the
 // server sometimes never reads their leave, and keeps them until their
 // connection times out (docs/ARCHITECTURE.md, library behaviour). That
 // changes the layout, and each tile's layer is read from its own size.
@@ -396,7 +396,7 @@ func TestWindowEveryTileShowsItsLayer(t *testing.T) {
 	people := []string{"ada", "bo", "cy"}
 	for _, user := range people {
 		bot := exec.Command(conferBin, "bot", "--server", url, "--room", "layers", "--name", user, "--user", user,
-			"--width", "640", "--height", "360", "--duration", "120s", "--play=false")
+			"--width", "1280", "--height", "720", "--duration", "120s", "--play=false")
 		if err := bot.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -431,10 +431,13 @@ func TestWindowEveryTileShowsItsLayer(t *testing.T) {
 }
 
 // layerFor is the height of the layer LiveKit picks for a tile h pixels
-// high from a 640×360 camera's two (360, 180): the smallest at least 0.9 h.
+// high from a 1280×720 camera's three (720, 360, 180): the smallest at
+// least 0.9 h.
 func layerFor(h int) int {
-	if h*9/10 <= 180 {
-		return 180
+	for _, l := range []int{180, 360} {
+		if h*9/10 <= l {
+			return l
+		}
 	}
-	return 360
+	return 720
 }
