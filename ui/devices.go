@@ -110,9 +110,11 @@ func (c *controller) applyDevices(s *presenter, next deviceModel) {
 	c.lobby.showDevices()
 	if next.camera != old.camera {
 		s.call.UseDevice(app.SourceCamera, next.camera)
+		s.using[app.SourceCamera] = next.camera
 	}
 	if next.microphone != old.microphone {
 		s.call.UseDevice(app.SourceMicrophone, next.microphone)
+		s.using[app.SourceMicrophone] = next.microphone
 	}
 	if next.quality != old.quality {
 		s.call.SetVideoQuality(next.quality)
@@ -141,10 +143,6 @@ func (c *controller) deviceFailed(s *presenter, e app.DeviceError) {
 	if s.lost == nil {
 		s.lost = map[app.Source]string{}
 	}
-	id := c.devices.camera
-	if e.Source == app.SourceMicrophone {
-		id = c.devices.microphone
-	}
-	s.lost[e.Source] = id
+	s.lost[e.Source] = s.using[e.Source]
 	s.view.resume.Hide()
 }

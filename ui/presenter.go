@@ -31,6 +31,11 @@ type presenter struct {
 	ended  bool        // the call ended; later events are stale
 	// lost holds the device each source lost mid-call, to offer it back.
 	lost map[app.Source]string
+	// using is the device the call was told to use, per source. The
+	// pickers' choice can move on without the call (a refresh that finds
+	// the chosen camera gone picks the first one), so what failed is read
+	// here, not from the pickers.
+	using [app.SourceCount]string
 	// secretInvite is the invite with the passphrase, set with invite.
 	secretInvite string
 
@@ -65,6 +70,7 @@ func newPresenter(w *controller, p app.JoinParams, hosting bool) *presenter {
 		AudioSink: func(string, app.Source) media.PCMSink { return s.mixer.NewInput() },
 	}), app.WithLogger(w.log))
 	s.call.EnableAudioLevels(200 * time.Millisecond) // speaking highlights
+	s.using[app.SourceCamera], s.using[app.SourceMicrophone] = m.camera, m.microphone
 	return s
 }
 

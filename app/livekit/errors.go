@@ -16,6 +16,11 @@ import (
 
 // dialError turns a failure to reach the server into app.UnreachableError.
 func dialError(ctx context.Context, serverURL string, err error) error {
+	// A client's own timer can run out a moment before ctx's (same 10 s,
+	// started later): its "deadline exceeded" is the same silence.
+	if answerWait(ctx) > 0 && errors.Is(err, context.DeadlineExceeded) {
+		return &app.NoAnswerError{Addr: app.HostPort(serverURL), Wait: answerWait(ctx)}
+	}
 	if ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return &app.NoAnswerError{Addr: app.HostPort(serverURL), Wait: answerWait(ctx)}
