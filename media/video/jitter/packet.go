@@ -69,7 +69,7 @@ func (sl *slot) fill(s int64, p *rtp.Packet, now time.Time, vp8 *codecs.VP8Packe
 
 // paddingTwice recognises a probing packet whose padding was written
 // twice: livekit-server puts a 255-byte padding block in the payload and
-// also sets the header's PaddingSize, which pion/rtp ≥ 1.8.22 appends
+// also sets the header's PaddingSize, which pion/rtp 1.10 (the one here) appends
 // again. After pion strips one block the other is left as the payload:
 // zeros ending in its own length. Parsed as VP8 it would be a fragment
 // without a start, and giving it up broke the reference chain (a
