@@ -388,9 +388,17 @@ func congestionControl() map[string]any {
 	}
 }
 
-// newLiveKit builds, without starting, the node for conf, logging to log.
+// livekitLogger sets LiveKit's logger, a package variable of its, once per
+// process. Goroutines of an earlier node live on (prometheus.Init's CPU
+// monitor logs through it when the machine is busy), so setting it again
+// for a second node in the same process raced with their reads.
+var livekitLogger sync.Once
+
+// newLiveKit builds, without starting, the node for conf, logging to log
+// (LiveKit logs through the first node's logger for the life of the
+// process).
 func newLiveKit(conf *config.Config, log logger.Logger) (*service.LivekitServer, error) {
-	logger.SetLogger(log, "livekit")
+	livekitLogger.Do(func() { logger.SetLogger(log, "livekit") })
 	node, err := routing.NewLocalNode(conf)
 	if err != nil {
 		return nil, err
