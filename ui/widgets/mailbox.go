@@ -34,14 +34,13 @@ type frameMailbox struct {
 
 // setTarget records the tile's size in pixels (UI goroutine).
 func (m *frameMailbox) setTarget(w, h int) {
-	m.target.Store(uint64(w)<<32 | uint64(uint32(h)))
+	m.target.Store(packSize(w, h))
 }
 
 // put converts f for display. It returns true when the UI should refresh
 // (a picture is waiting that it has not been told about).
 func (m *frameMailbox) put(f *media.VideoFrame) bool {
-	t := m.target.Load()
-	tw, th := int(t>>32), int(uint32(t))
+	tw, th := unpackSize(m.target.Load())
 	if tw <= 0 || th <= 0 || f.Width <= 0 || f.Height <= 0 {
 		return false
 	}
@@ -55,7 +54,7 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 		return false
 	}
 	m.frames.Add(1)
-	m.source.Store(uint64(f.Width)<<32 | uint64(uint32(f.Height)))
+	m.source.Store(packSize(f.Width, f.Height))
 	m.mu.Lock()
 	wasWaiting := m.ready != nil
 	m.free, m.ready = m.ready, dst
@@ -67,10 +66,12 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 }
 
 // sourceSize is the size of the last frame converted: the layer received.
-func (m *frameMailbox) sourceSize() (w, h int) {
-	s := m.source.Load()
-	return int(s >> 32), int(uint32(s))
-}
+func (m *frameMailbox) sourceSize() (w, h int) { return unpackSize(m.source.Load()) }
+
+// packSize puts a size in one word, w<<32|h, for an atomic.
+func packSize(w, h int) uint64 { return uint64(w)<<32 | uint64(uint32(h)) }
+
+func unpackSize(s uint64) (w, h int) { return int(s >> 32), int(uint32(s)) }
 
 // take moves the newest picture to showing and returns it, or nil when
 // nothing new arrived (UI goroutine).
