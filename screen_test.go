@@ -42,8 +42,8 @@ func TestBotSharesASyntheticScreenBesideItsCamera(t *testing.T) {
 	// while its rate control pays the keyframe back: on a busy machine,
 	// where the estimate stays near 1 Mbit/s, that is 2 s of picture and
 	// 1.5–2 s of pause at the start. Over the viewer's 8 s the rate is
-	// 6–11 fps. This checks that the screen flows; make bench measures it.
-	if scr.FramesDecoded < 15 || scr.FPS < 5 || scr.FirstFrameMS <= 0 || scr.VideoLatencyMS.P50 <= 0 {
+	// 4–11 fps. This checks that the screen flows; make bench measures it.
+	if scr.FramesDecoded < 15 || scr.FPS < 3 || scr.FirstFrameMS <= 0 || scr.VideoLatencyMS.P50 <= 0 {
 		t.Errorf("screen stats %+v", scr)
 	}
 	if got.Width != 320 || got.FramesDecoded < 30 {

