@@ -48,7 +48,12 @@ func playSpeech(in media.PCMSink, far []int16, stop <-chan struct{}) {
 // through a simulated 80 ms, -3 dB room, with real devices' timing: a
 // null playback device pulling the mixer, a synthetic microphone on its
 // own clock. Without cancellation the echo is measured at the room's
-// -3 dB, which shows the measurement is sensitive.
+// -3 dB, which shows the measurement is sensitive. With it, the bound is
+// the target in BENCHMARKS.md, -20 dB: how deep APM 0.3's canceller gets
+// in 12 s varies from run to run (-28 to -85 dB on this machine, quiet or
+// with both cores busy; -24 once under CI's load). Placing both streams on
+// their devices' clocks, so a busy machine's bursts do not move the echo's
+// delay, did not narrow that spread.
 func TestTheMicrophonePipelineCancelsTheRoomsEcho(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 12 s of real time")
@@ -57,7 +62,7 @@ func TestTheMicrophonePipelineCancelsTheRoomsEcho(t *testing.T) {
 		name     string
 		aec      bool
 		min, max float64
-	}{{"on", true, -200, -25}, {"off", false, -6, 0}} {
+	}{{"on", true, -200, -20}, {"off", false, -6, 0}} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			db := roomEcho(t, c.aec)
