@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -15,7 +14,6 @@ import (
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp"
 )
 
 // Bounds of the uplink estimate (bit/s). The floor keeps the smallest
@@ -71,7 +69,7 @@ func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 }
 
 func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
-	pacer := steeredPacer{LeakyBucketPacer: gcc.NewLeakyBucketPacer(u.initial), sent: new(atomic.Int64)}
+	pacer := &steeredPacer{initial: u.initial}
 	g, err := gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(u.initial),
 		gcc.SendSideBWEMinBitrate(uplinkMinBitrate),
@@ -152,7 +150,7 @@ func (u *uplink) use(est *pacedVideo) {
 // pacer: it is small, steady and must never wait behind a keyframe.
 type pacedVideo struct {
 	*gcc.SendSideBWE
-	pacer steeredPacer
+	pacer *steeredPacer
 	u     *uplink
 	log   *slog.Logger
 	once  sync.Once
@@ -190,27 +188,4 @@ func (p *pacedVideo) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWr
 		_ = p.SendSideBWE.AddStream(&rtx, w)
 	}
 	return p.SendSideBWE.AddStream(info, w)
-}
-
-// steeredPacer is pion's leaky-bucket pacer, sending at the rate the
-// uplink's policy chose (estimate) rather than GCC's own combined figure.
-type steeredPacer struct {
-	*gcc.LeakyBucketPacer
-	sent *atomic.Int64 // bytes handed to the network
-}
-
-// SetTargetBitrate implements gcc.Pacer: GCC's figure is not the one used.
-func (steeredPacer) SetTargetBitrate(int) {}
-
-func (p steeredPacer) steer(bps int) { p.LeakyBucketPacer.SetTargetBitrate(bps) }
-
-// AddStream implements gcc.Pacer. A write that fails (the connection
-// closed under the pacer's queue) is not an error worth the pacer's log
-// line on stderr for every queued packet.
-func (p steeredPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
-	p.LeakyBucketPacer.AddStream(ssrc, interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		n, _ := w.Write(h, payload, a)
-		p.sent.Add(int64(n))
-		return n, nil
-	}))
 }
