@@ -25,6 +25,8 @@ type windowRun struct {
 	cpu, paintCPU float64 // % of one core: the whole process, its llvmpipe threads
 	shownFPS      float64 // pictures converted per second, slowest tile
 	tileW, tileH  int
+	videoW        int // the simulcast layer that tile gets, by its width
+	videoH        int
 }
 
 const windowSeconds = 15
@@ -91,7 +93,7 @@ func windowRunWith(bin, url, work, display string, senders int, r *windowRun) er
 	}
 	r.cpu = 100 * (after - before) / windowSeconds
 	r.paintCPU = 100 * (paintAfter - paintBefore) / windowSeconds
-	r.shownFPS, r.tileW, r.tileH = slowestTile(st0, st1, windowSeconds)
+	r.shownFPS, r.tileW, r.tileH, r.videoW, r.videoH = slowestTile(st0, st1, windowSeconds)
 	return nil
 }
 
@@ -106,17 +108,17 @@ func showing(s ui.State) int {
 	return n
 }
 
-func slowestTile(a, b ui.State, seconds float64) (fps float64, w, h int) {
+func slowestTile(a, b ui.State, seconds float64) (fps float64, w, h, videoW, videoH int) {
 	fps = -1
 	for _, t := range b.Tiles {
 		if before := a.Tile(t.User); before != nil {
 			f := float64(t.Frames-before.Frames) / seconds
 			if fps < 0 || f < fps {
-				fps, w, h = f, t.W, t.H
+				fps, w, h, videoW, videoH = f, t.W, t.H, t.VideoW, t.VideoH
 			}
 		}
 	}
-	return max(fps, 0), w, h
+	return max(fps, 0), w, h, videoW, videoH
 }
 
 func waitState(path string, ok func(ui.State) bool) (ui.State, error) {

@@ -20,7 +20,7 @@ func (w windowFigures) markdown() string {
 	row := func(what string, r windowRun, target string) {
 		tiles := "—"
 		if r.tileW > 0 {
-			tiles = fmt.Sprintf("%d×%d px, %.1f fps", r.tileW, r.tileH, r.shownFPS)
+			tiles = fmt.Sprintf("%d×%d px showing %d×%d, %.1f fps", r.tileW, r.tileH, r.videoW, r.videoH, r.shownFPS)
 		}
 		fmt.Fprintf(&b, "| %s | %.1f %% | %.1f %% | %s | %s |\n", what, r.cpu, r.paintCPU, tiles, target)
 	}
@@ -31,11 +31,18 @@ func (w windowFigures) markdown() string {
 	per3 := (w.three.cpu - w.rest.cpu) / 3
 	fmt.Fprintf(&b, "| **added by one stream** (decode + convert + paint) | %.1f %% | %.1f %% | | ≤ 7 %% |\n", one, w.one.paintCPU-w.rest.paintCPU)
 	fmt.Fprintf(&b, "| **added per stream, three shown** | %.1f %% | %.1f %% | | ≤ 7 %% |\n\n", per3, (w.three.paintCPU-w.rest.paintCPU)/3)
-	b.WriteString("Tiles wider than 400 pixels get the full 1280×720 layer, so each stream here is a full-size decode. ")
-	b.WriteString("Painting is most of the cost: each repaint of the window in software takes llvmpipe some 10–15 ms of a core. ")
-	b.WriteString("Confer paces repaints (`widgets.Painter`: at most one per 25 ms for all tiles together), so three videos ")
-	b.WriteString("cost about what one does to paint and the rest is their decodes. With a GPU the painting share ")
-	b.WriteString("goes to nearly nothing and the figure is the decode and conversion, about the bots' receive figure above ")
-	b.WriteString("plus 0.1–0.2 ms a frame for libyuv.\n\n")
+	b.WriteString("Each tile gets the simulcast layer its size needs (the column shows which), so decodes are of that layer. ")
+	b.WriteString("Painting is most of the cost, and it goes with the pixels the window covers, not with the video: Fyne ")
+	b.WriteString("repaints the whole window for any change, and llvmpipe spends some 7 ms of a core on one thread to cover ")
+	b.WriteString("a window this size once (a window of one rectangle repainted 25 times a second took 18 % of a core, ")
+	b.WriteString("a tiny rectangle 3 %); with the tiles' pictures replaced by flat rectangles the window cost no less. ")
+	b.WriteString("Confer paces repaints (`widgets.Painter`: at most one per 25 ms for all tiles together; about 25 a ")
+	b.WriteString("second with three videos, counted on glfwSwapBuffers), so three videos cost about what one does to ")
+	b.WriteString("paint and the rest is their decodes. llvmpipe is kept to one thread (`LP_NUM_THREADS=1` unless set): ")
+	b.WriteString("its default thread per core cost some 12 % of a core more in hand-offs. The idle window's cost is the ")
+	b.WriteString("Go runtime's sysmon thread, which wakes some 2,700 times a second while anything runs (golang/go#18236), ")
+	b.WriteString("and Fyne's event loop, which polls 60 times a second. With a GPU the painting share goes to nearly ")
+	b.WriteString("nothing and the figure is the decode and conversion, about the bots' receive figure above plus ")
+	b.WriteString("0.1–0.2 ms a frame for libyuv.\n\n")
 	return b.String()
 }
