@@ -64,7 +64,7 @@ type VideoTile struct {
 	quality  *canvas.Text
 	status   *canvas.Text
 	warning  *canvas.Text
-	border   *canvas.Rectangle
+	border   *edges // the speaking highlight
 }
 
 // NewVideoTile makes a tile. schedule must run its argument on the UI
@@ -92,8 +92,7 @@ func NewVideoTile(info TileInfo, mirror bool, schedule func(func())) *VideoTile 
 	t.status.Alignment = fyne.TextAlignCenter
 	t.warning = canvas.NewText("", color.NRGBA{R: 0xff, G: 0xc1, B: 0x4d, A: 0xff})
 	t.warning.TextSize = 12
-	t.border = canvas.NewRectangle(color.Transparent)
-	t.border.StrokeWidth = 3
+	t.border = newEdges(3)
 	t.ExtendBaseWidget(t)
 	t.SetInfo(info)
 	return t
@@ -116,9 +115,9 @@ func (t *VideoTile) SetInfo(info TileInfo) {
 		t.muted.Hide()
 	}
 	if info.Speaking {
-		t.border.StrokeColor = color.NRGBA{R: 0x3d, G: 0xd6, B: 0x8c, A: 0xff}
+		t.border.Show(color.NRGBA{R: 0x3d, G: 0xd6, B: 0x8c, A: 0xff})
 	} else {
-		t.border.StrokeColor = color.Transparent
+		t.border.Hide()
 	}
 	if !info.VideoOn {
 		t.hasFrame = false
@@ -221,7 +220,7 @@ func (t *VideoTile) CreateRenderer() fyne.WidgetRenderer {
 	barBg := canvas.NewRectangle(color.NRGBA{A: 0x90})
 	bottom := container.NewBorder(nil, container.NewStack(barBg, container.NewPadded(bar)), nil, nil)
 	return widget.NewSimpleRenderer(container.NewStack(
-		t.bg, container.NewCenter(container.NewVBox(t.initials, t.status)), t.img, bottom, t.border))
+		t.bg, container.NewCenter(container.NewVBox(t.initials, t.status)), t.img, bottom, t.border.root))
 }
 
 // Initials returns up to two letters for a name: "Ana María" → "AM".

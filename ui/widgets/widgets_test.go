@@ -1,7 +1,6 @@
 package widgets
 
 import (
-	"image/color"
 	"testing"
 	"time"
 
@@ -61,11 +60,11 @@ func TestTileStates(t *testing.T) {
 	if !tile.muted.Visible() {
 		t.Error("muted mic not shown")
 	}
-	if tile.border.StrokeColor == color.Transparent {
+	if !tile.border.Shown() {
 		t.Error("speaking highlight not shown")
 	}
 	tile.SetInfo(TileInfo{Name: "Ana María", VideoOn: true})
-	if tile.muted.Visible() || tile.border.StrokeColor != color.Transparent {
+	if tile.muted.Visible() || tile.border.Shown() {
 		t.Error("unmuted, quiet tile still shows mute or highlight")
 	}
 
@@ -169,5 +168,27 @@ func TestPainterBatchesRefreshesAndPacesThem(t *testing.T) {
 	<-done
 	if waited := time.Since(start); waited < 40*time.Millisecond {
 		t.Errorf("second paint after %v; want about the 50 ms interval", waited)
+	}
+}
+
+// The speaking highlight covers the frame's pixels only: four bars along
+// the sides, not a rectangle as large as the tile.
+func TestSpeakingHighlightIsFourBars(t *testing.T) {
+	e := newEdges(3)
+	e.Show(colorFor("x"))
+	e.root.Resize(fyne.NewSize(300, 200))
+	var area float32
+	for _, b := range e.bars {
+		area += b.Size().Width * b.Size().Height
+		p, s := b.Position(), b.Size()
+		if p.X < 0 || p.Y < 0 || p.X+s.Width > 300 || p.Y+s.Height > 200 {
+			t.Errorf("bar at %v size %v is outside the tile", p, s)
+		}
+	}
+	if want := float32(2*300*3 + 2*194*3); area != want {
+		t.Errorf("bars cover %v px², want %v (the frame only)", area, want)
+	}
+	if !e.Shown() {
+		t.Error("not shown")
 	}
 }
