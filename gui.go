@@ -36,6 +36,7 @@ func runGUI(env cli.Env) error {
 		capture.RegisterSystemMicrophones(opts.Log)
 	}
 	paintInOneThread()
+	defer profileHeap()
 	defer profileCPU()()
 	return ui.Run(opts)
 }

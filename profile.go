@@ -26,3 +26,19 @@ func profileCPU() func() {
 		f.Close()
 	}
 }
+
+// profileHeap writes a heap profile at the end of the run to the file
+// named by CONFER_MEMPROFILE, when set: what the window's memory is
+// (`go tool pprof -sample_index=inuse_space bin/confer FILE`).
+func profileHeap() {
+	path := os.Getenv("CONFER_MEMPROFILE")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = pprof.Lookup("heap").WriteTo(f, 0)
+}

@@ -22,11 +22,13 @@ type windowFigures struct {
 }
 
 type windowRun struct {
-	cpu, paintCPU float64 // % of one core: the whole process, its llvmpipe threads
-	shownFPS      float64 // pictures converted per second, slowest tile
-	tileW, tileH  int
-	videoW        int // the simulcast layer that tile gets, by its width
-	videoH        int
+	cpu, paintCPU  float64 // % of one core: the whole process, its llvmpipe threads
+	shownFPS       float64 // pictures converted per second, slowest tile
+	tileW, tileH   int
+	videoW         int // the simulcast layer that tile gets, by its width
+	videoH         int
+	fileMB, anonMB float64 // resident at the end: mapped files, anonymous
+	mem            memory
 }
 
 const windowSeconds = 15
@@ -94,6 +96,8 @@ func windowRunWith(bin, url, work, display string, senders int, r *windowRun) er
 	r.cpu = 100 * (after - before) / windowSeconds
 	r.paintCPU = 100 * (paintAfter - paintBefore) / windowSeconds
 	r.shownFPS, r.tileW, r.tileH, r.videoW, r.videoH = slowestTile(st0, st1, windowSeconds)
+	r.fileMB, r.anonMB = rssSplit(pid)
+	r.mem, _ = memoryOf([]int{pid})
 	return nil
 }
 

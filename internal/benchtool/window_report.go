@@ -16,21 +16,22 @@ func (w windowFigures) markdown() string {
 	fmt.Fprintf(&b, "(Xvfb) and is measured for %d s: first with nobody sending, then showing one, then three ", windowSeconds)
 	b.WriteString("bots' 1280×720 cameras at 30 fps. Without a GPU, Fyne paints with Mesa's llvmpipe, whose threads are ")
 	b.WriteString("counted apart. CPU is % of one core for the whole window process.\n\n")
-	b.WriteString("| what | window CPU | of it, painting | tiles | target |\n|---|---|---|---|---|\n")
+	b.WriteString("| what | window CPU | of it, painting | memory: RSS (files + anonymous), PSS | tiles | target |\n|---|---|---|---|---|---|\n")
 	row := func(what string, r windowRun, target string) {
 		tiles := "—"
 		if r.tileW > 0 {
 			tiles = fmt.Sprintf("%d×%d px showing %d×%d, %.1f fps", r.tileW, r.tileH, r.videoW, r.videoH, r.shownFPS)
 		}
-		fmt.Fprintf(&b, "| %s | %.1f %% | %.1f %% | %s | %s |\n", what, r.cpu, r.paintCPU, tiles, target)
+		mem := fmt.Sprintf("%.0f MB (%.0f + %.0f), %.0f MB", r.mem.rssMB, r.fileMB, r.anonMB, r.mem.pssMB)
+		fmt.Fprintf(&b, "| %s | %.1f %% | %.1f %% | %s | %s | %s |\n", what, r.cpu, r.paintCPU, mem, tiles, target)
 	}
 	row("in a call, no video", w.rest, "—")
 	row("showing one received 720p30 stream", w.one, "—")
 	row("showing three", w.three, "—")
 	one := w.one.cpu - w.rest.cpu
 	per3 := (w.three.cpu - w.rest.cpu) / 3
-	fmt.Fprintf(&b, "| **added by one stream** (decode + convert + paint) | %.1f %% | %.1f %% | | ≤ 7 %% |\n", one, w.one.paintCPU-w.rest.paintCPU)
-	fmt.Fprintf(&b, "| **added per stream, three shown** | %.1f %% | %.1f %% | | ≤ 7 %% |\n\n", per3, (w.three.paintCPU-w.rest.paintCPU)/3)
+	fmt.Fprintf(&b, "| **added by one stream** (decode + convert + paint) | %.1f %% | %.1f %% | | | ≤ 7 %% |\n", one, w.one.paintCPU-w.rest.paintCPU)
+	fmt.Fprintf(&b, "| **added per stream, three shown** | %.1f %% | %.1f %% | | | ≤ 7 %% |\n\n", per3, (w.three.paintCPU-w.rest.paintCPU)/3)
 	b.WriteString("Each tile gets the simulcast layer its size needs (the column shows which), so decodes are of that layer. ")
 	b.WriteString("Painting is most of the cost, and it goes with the pixels the window covers, not with the video: Fyne ")
 	b.WriteString("repaints the whole window for any change, and llvmpipe spends some 7 ms of a core on one thread to cover ")
@@ -43,6 +44,14 @@ func (w windowFigures) markdown() string {
 	b.WriteString("Go runtime's sysmon thread, which wakes some 2,700 times a second while anything runs (golang/go#18236), ")
 	b.WriteString("and Fyne's event loop, which polls 60 times a second. With a GPU the painting share goes to nearly ")
 	b.WriteString("nothing and the figure is the decode and conversion, about the bots' receive figure above plus ")
-	b.WriteString("0.1–0.2 ms a frame for libyuv.\n\n")
+	b.WriteString("0.1–0.2 ms a frame for libyuv. ")
+	b.WriteString("Of the memory, the mapped files are mostly two: the pages of Confer's one binary that the window touches ")
+	b.WriteString("(some 56 MB) and Mesa's LLVM, the software painter's shader compiler (some 55 MB, shared by every ")
+	b.WriteString("process that paints in software and absent with a GPU driver); the anonymous part holds the Go heap ")
+	b.WriteString("(27–55 MB over a call, `GODEBUG=gctrace=1`), the decoders and the painter's buffers. A lower GOGC or a ")
+	b.WriteString("60 MiB memory limit saved 8–12 MB, within the run-to-run spread. `CONFER_MEMPROFILE=FILE` writes the ")
+	b.WriteString("window's heap profile when it quits, `CONFER_CPUPROFILE=FILE` its CPU profile. ")
+	b.WriteString("The PSS is lower than the RSS here partly because the bench's server and bots run the same binary and ")
+	b.WriteString("share its pages; on a desktop with nothing else of Confer's running, the RSS is the figure.\n\n")
 	return b.String()
 }
