@@ -7,6 +7,7 @@ package livekit
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,6 +69,10 @@ func (t *Transport) Connect(ctx context.Context, p app.JoinParams, post func(app
 	s := newSession(t, post)
 	if err := s.join(ctx, url, token); err != nil {
 		s.close()
+		// The person is told what the server says of the token
+		// (joinError); the library's own words go to the log, where a
+		// refused join would otherwise leave no trace of its cause.
+		cfg.Log.Info("join failed", "err", strings.ReplaceAll(err.Error(), token, "[token]"))
 		return joinError(ctx, url, token, err)
 	}
 	t.mu.Lock()
