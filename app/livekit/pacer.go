@@ -17,11 +17,10 @@ import (
 // video (every subscriber connection, a publisher with the camera off)
 // has no pacer waking the process 200 times a second.
 type steeredPacer struct {
-	initial int          // bit/s until the first steer
-	sent    atomic.Int64 // bytes handed to the network
+	sent atomic.Int64 // bytes handed to the network
 
 	mu     sync.Mutex
-	rate   int // the last steer's, for a bucket made after it
+	rate   int // bit/s: the start, then the last steer's, for a bucket made after it
 	closed bool
 	bucket atomic.Pointer[gcc.LeakyBucketPacer]
 }
@@ -65,11 +64,7 @@ func (p *steeredPacer) makeBucket() *gcc.LeakyBucketPacer {
 	if b := p.bucket.Load(); b != nil {
 		return b
 	}
-	rate := p.initial
-	if p.rate > 0 {
-		rate = p.rate
-	}
-	b := gcc.NewLeakyBucketPacer(rate)
+	b := gcc.NewLeakyBucketPacer(p.rate)
 	p.bucket.Store(b)
 	return b
 }

@@ -147,23 +147,31 @@ type rate struct {
 	kbps float64
 }
 
+// sizeWithin waits, up to limit, for pictures of the size wanted; it
+// returns the last size decoded and whether it was that one.
+func (r *received) sizeWithin(t *testing.T, what string, wantW, wantH int, limit time.Duration) (w, h int, ok bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		n, _ := r.snapshot()
+		w, h = r.sizeAfter(t, what, n+5)
+		if w == wantW && h == wantH {
+			return w, h, true
+		}
+		if time.Now().After(deadline) {
+			return w, h, false
+		}
+	}
+}
+
 // measure waits, up to 10 s, for pictures of the size the quality asks
 // for (a changed quality takes a new keyframe, and the server moves the
 // receiver to the new layer when its estimate allows), then measures two
 // seconds of them.
 func measure(t *testing.T, r *received, what string, wantW, wantH int) rate {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		n, _ := r.snapshot()
-		w, h := r.sizeAfter(t, what, n+5)
-		if w == wantW && h == wantH {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("%s quality decoded at %dx%d; want %dx%d", what, w, h, wantW, wantH)
-			break
-		}
+	if w, h, ok := r.sizeWithin(t, what, wantW, wantH, 10*time.Second); !ok {
+		t.Errorf("%s quality decoded at %dx%d; want %dx%d", what, w, h, wantW, wantH)
 	}
 	r.mu.Lock()
 	b0 := r.bytes
@@ -197,16 +205,8 @@ func TestASmallTileGetsTheSmallSimulcastLayer(t *testing.T) {
 	}
 	layerAfter := func(what string, wantW, wantH int) {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			n, _ := got.snapshot()
-			w, h := got.sizeAfter(t, what, n+5)
-			if w == wantW && h == wantH {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: decoding %dx%d, want %dx%d", what, w, h, wantW, wantH)
-			}
+		if w, h, ok := got.sizeWithin(t, what, wantW, wantH, 10*time.Second); !ok {
+			t.Fatalf("%s: decoding %dx%d, want %dx%d", what, w, h, wantW, wantH)
 		}
 	}
 	layerAfter("the full layer by default", 1280, 720)

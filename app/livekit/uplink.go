@@ -69,7 +69,7 @@ func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 }
 
 func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
-	pacer := &steeredPacer{initial: u.initial}
+	pacer := &steeredPacer{rate: u.initial}
 	g, err := gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(u.initial),
 		gcc.SendSideBWEMinBitrate(uplinkMinBitrate),
