@@ -29,6 +29,7 @@ type windowRun struct {
 	videoH         int
 	fileMB, anonMB float64 // resident at the end: mapped files, anonymous
 	mem            memory
+	glass          glassFigures // capture → on the display, with video
 }
 
 const windowSeconds = 15
@@ -36,11 +37,16 @@ const windowSeconds = 15
 // measureWindow runs the real window on a virtual display three times:
 // with nobody sending, with one 720p30 publisher, with three.
 func measureWindow(bin, url, work string, f *windowFigures) error {
-	d, err := xvfb.Start()
+	d, err := xvfb.StartWithFramebuffer(work)
 	if err != nil {
 		return err
 	}
 	defer d.Stop()
+	fb, err := d.Framebuffer()
+	if err != nil {
+		return err
+	}
+	defer fb.Close()
 	display := d.Name
 	var pubs []*exec.Cmd
 	defer func() {
@@ -58,7 +64,7 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 			}
 			pubs = append(pubs, p)
 		}
-		if err := windowRunWith(bin, url, work, display, senders, runs[i]); err != nil {
+		if err := windowRunWith(bin, url, work, display, fb, senders, runs[i]); err != nil {
 			return fmt.Errorf("window with %d senders: %w", senders, err)
 		}
 	}
@@ -66,8 +72,10 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 }
 
 // windowRunWith starts a window that joins with camera and microphone off,
-// waits until it shows every sender, and measures windowSeconds.
-func windowRunWith(bin, url, work, display string, senders int, r *windowRun) error {
+// waits until it shows every sender, and measures windowSeconds; then,
+// with video, watches the display for glass to glass (apart, so that
+// reading the screen does not count in the window's CPU).
+func windowRunWith(bin, url, work, display string, fb *xvfb.Framebuffer, senders int, r *windowRun) error {
 	dir, err := os.MkdirTemp(work, "window")
 	if err != nil {
 		return err
@@ -98,6 +106,9 @@ func windowRunWith(bin, url, work, display string, senders int, r *windowRun) er
 	r.shownFPS, r.tileW, r.tileH, r.videoW, r.videoH = slowestTile(st0, st1, windowSeconds)
 	r.fileMB, r.anonMB = rssSplit(pid)
 	r.mem, _ = memoryOf([]int{pid})
+	if senders > 0 {
+		r.glass = glassToGlass(fb, st1, glassSeconds*time.Second)
+	}
 	return nil
 }
 

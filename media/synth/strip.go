@@ -125,6 +125,11 @@ func timeOf(word uint64, now time.Time) (time.Time, bool) {
 // readStrip measures the 40 blocks of the band of a w×h picture whose
 // luma luma reads, and returns them as a word, or ok=false if any block is
 // not clearly black or white.
+//
+// Block i is read at i·w/40 rather than at i·(w/40): the two agree for the
+// camera's own sizes, which are multiples of 40, but a picture scaled to a
+// window's tile (640 wide shown 556 wide: blocks 13.9 pixels) would drift
+// by a block every 14 with whole-pixel blocks, and never read.
 func readStrip(w, h int, luma func(x, y int) int) (word uint64, ok bool) {
 	bw, bh := w/stripBits, StripRows(h)
 	if bw == 0 || bh == 0 {
@@ -136,7 +141,8 @@ func readStrip(w, h int, luma func(x, y int) int) (word uint64, ok bool) {
 	n := (bw - 2*mx) * (bh - 2*my)
 	lo, hi := (stripRead-stripMargin)*n, (stripRead+stripMargin)*n
 	for i := 0; i < stripBits; i++ {
-		x0, x1 := i*bw+mx, (i+1)*bw-mx
+		x0 := i*w/stripBits + mx
+		x1 := x0 + bw - 2*mx
 		sum := 0
 		for y := my; y < bh-my; y++ {
 			for x := x0; x < x1; x++ {

@@ -91,6 +91,29 @@ func TestStripSurvivesDownscale(t *testing.T) {
 	}
 }
 
+// A picture shown in a window's tile is scaled by whatever ratio the tile
+// has: 640×360 drawn at 556×313 makes blocks 13.9 pixels wide.
+func TestStripSurvivesAnyScale(t *testing.T) {
+	for _, sz := range [][4]int{{640, 360, 556, 313}, {640, 360, 561, 315}, {1280, 720, 1003, 564}, {320, 180, 367, 206}} {
+		g := scaled(stamped(sz[0], sz[1], testTime), sz[2], sz[3])
+		if got, ok := ReadTimeNear(g, testTime); !ok || !got.Equal(testTime) {
+			t.Errorf("%d×%d shown at %d×%d: got %v ok=%v", sz[0], sz[1], sz[2], sz[3], got, ok)
+		}
+	}
+}
+
+// scaled is f's luma resized to w×h by nearest neighbour, as a painter
+// without filtering draws it.
+func scaled(f *media.VideoFrame, w, h int) *media.VideoFrame {
+	g := media.NewI420(w, h)
+	for y := range h {
+		for x := range w {
+			g.Y[y*g.YStride+x] = f.Y[(y*f.Height/h)*f.YStride+x*f.Width/w]
+		}
+	}
+	return g
+}
+
 func TestStripAbsent(t *testing.T) {
 	for _, sz := range [][2]int{{1280, 720}, {320, 180}, {160, 90}} {
 		w, h := sz[0], sz[1]
