@@ -30,11 +30,11 @@ type Framebuffer struct {
 // 32-bit fields, big-endian when the writer was (Xvfb writes its own order;
 // file_version 7 tells which).
 type xwdHeader struct {
-	headerSize, version, format, depth, width, height    uint32
-	xoffset, byteOrder, bitmapUnit, bitOrder, bitmapPad  uint32
-	bitsPerPixel, bytesPerLine, visualClass              uint32
+	headerSize, version, format, depth, width, height     uint32
+	xoffset, byteOrder, bitmapUnit, bitOrder, bitmapPad   uint32
+	bitsPerPixel, bytesPerLine, visualClass               uint32
 	redMask, greenMask, blueMask, bitsPerRGB, cmapEntries uint32
-	ncolors                                              uint32
+	ncolors                                               uint32
 }
 
 const (
