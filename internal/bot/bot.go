@@ -68,7 +68,13 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	rs := &remotes{byKey: map[remoteKey]*remote{}, sent: &recording{}}
+	rs := &remotes{byKey: map[remoteKey]*remote{}}
+	if cfg.Microphone != nil {
+		// Only a bot that speaks (or listens in silence) measures echo:
+		// the recordings take 8.6 MB each, and the standard tone's bots —
+		// a soak's, a bench's — would carry one per remote for nothing.
+		rs.sent = &recording{}
+	}
 	tc := app.TransportConfig{
 		Log:          cfg.Log,
 		CameraID:     cfg.CameraID,
@@ -77,7 +83,7 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		Processing:   cfg.Processing,
 		RoomEcho:     cfg.RoomEcho,
 		E2EE:         cfg.E2EE,
-		LocalAudio:   rs.sent,
+		LocalAudio:   rs.localAudio(),
 		VideoSink:    func(u string, s app.Source) media.FrameSink { return rs.get(u, s) },
 		AudioSink:    func(u string, s app.Source) media.PCMSink { return rs.get(u, s) },
 	}
@@ -258,7 +264,16 @@ type remotes struct {
 	mu        sync.Mutex
 	byKey     map[remoteKey]*remote
 	played    *playbackLatency // nil unless playing
-	sent      *recording       // what this bot's microphone sent
+	sent      *recording       // what this bot's microphone sent; nil: no echo measured
+}
+
+// localAudio is where the call hands what the microphone sends: the
+// recording, when there is one.
+func (rs *remotes) localAudio() media.PCMSink {
+	if rs.sent == nil {
+		return nil
+	}
+	return rs.sent
 }
 
 func (rs *remotes) get(user string, source app.Source) *remote {
@@ -267,7 +282,10 @@ func (rs *remotes) get(user string, source app.Source) *remote {
 	k := remoteKey{user, source}
 	r := rs.byKey[k]
 	if r == nil {
-		r = &remote{joinStart: rs.joinStart, subscribed: time.Now(), heard: &recording{}}
+		r = &remote{joinStart: rs.joinStart, subscribed: time.Now()}
+		if rs.sent != nil {
+			r.heard = &recording{}
+		}
 		rs.byKey[k] = r
 	}
 	return r

@@ -63,6 +63,9 @@ func (r *recording) began() time.Time {
 // echoReturnDB measures sent coming back in received; ok is false when
 // there is too little of either to say.
 func echoReturnDB(sent, received *recording) (float64, bool) {
+	if sent == nil || received == nil {
+		return 0, false
+	}
 	rs := received.began()
 	if rs.IsZero() {
 		return 0, false

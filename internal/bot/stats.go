@@ -100,7 +100,8 @@ type RemoteStats struct {
 	// EchoReturnDB is how loud this bot's own voice comes back inside the
 	// remote's audio, relative to how loud it was sent (dB), after the
 	// first seconds: -3 with no echo cancellation and a -3 dB room at the
-	// remote, far lower with it.
+	// remote, far lower with it. Only bots whose microphone is not the
+	// standard tone (--audio speech or silence) measure it.
 	EchoReturnDB *float64 `json:"echo_return_db,omitempty"`
 	// Timeline is what arrived each second: bitrate, frames, the layer.
 	Timeline []Second `json:"timeline,omitempty"`
@@ -171,7 +172,7 @@ type remote struct {
 	video       media.VideoReceiveStats
 	audioStats  media.AudioReceiveStats
 	timeline    []Second
-	heard       *recording // the remote's decoded audio
+	heard       *recording // the remote's decoded audio; nil: no echo measured
 }
 
 // VideoStats implements media.VideoStatsObserver.
@@ -242,7 +243,9 @@ func (r *remote) WriteFrame(f *media.VideoFrame) {
 }
 
 func (r *remote) WritePCM(pcm []int16) {
-	r.heard.WritePCM(pcm)
+	if r.heard != nil {
+		r.heard.WritePCM(pcm)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.audio++

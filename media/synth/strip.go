@@ -122,15 +122,27 @@ func timeOf(word uint64, now time.Time) (time.Time, bool) {
 	return time.UnixMilli(ms), true
 }
 
-// readStrip measures the 40 blocks of the band of a w×h picture whose
-// luma luma reads, and returns them as a word, or ok=false if any block is
-// not clearly black or white.
+// readStrip reads the 40 blocks of the band of a w×h picture whose luma
+// luma reads, and returns them as a word whose checksum holds, or ok=false.
 //
-// Block i is read at i·w/40 rather than at i·(w/40): the two agree for the
-// camera's own sizes, which are multiples of 40, but a picture scaled to a
-// window's tile (640 wide shown 556 wide: blocks 13.9 pixels) would drift
-// by a block every 14 with whole-pixel blocks, and never read.
+// The blocks are where StampTime put them, w/40 whole pixels wide with
+// any remainder on the right; failing that, at i·w/40, which is where they
+// are in a picture scaled to another width (640 shown 556 wide in a
+// window's tile: blocks 13.9 pixels wide, which whole-pixel blocks would
+// drift off by one every 14).
 func readStrip(w, h int, luma func(x, y int) int) (word uint64, ok bool) {
+	bw := w / stripBits
+	word, ok = readBlocks(w, h, luma, func(i int) int { return i * bw })
+	if ok || w%stripBits == 0 {
+		return word, ok
+	}
+	return readBlocks(w, h, luma, func(i int) int { return i * w / stripBits })
+}
+
+// readBlocks measures the 40 blocks, block i starting at x = at(i), and
+// returns them as a word, or ok=false if any block is not clearly black or
+// white or the checksum does not hold.
+func readBlocks(w, h int, luma func(x, y int) int, at func(i int) int) (word uint64, ok bool) {
 	bw, bh := w/stripBits, StripRows(h)
 	if bw == 0 || bh == 0 {
 		return 0, false
@@ -141,7 +153,7 @@ func readStrip(w, h int, luma func(x, y int) int) (word uint64, ok bool) {
 	n := (bw - 2*mx) * (bh - 2*my)
 	lo, hi := (stripRead-stripMargin)*n, (stripRead+stripMargin)*n
 	for i := 0; i < stripBits; i++ {
-		x0 := i*w/stripBits + mx
+		x0 := at(i) + mx
 		x1 := x0 + bw - 2*mx
 		sum := 0
 		for y := my; y < bh-my; y++ {
@@ -157,7 +169,7 @@ func readStrip(w, h int, luma func(x, y int) int) (word uint64, ok bool) {
 			word |= 1
 		}
 	}
-	return word, true
+	return word, stripWord(uint32(word>>8)) == word
 }
 
 // stripWord is the 40-bit payload for a time value: the value then its
