@@ -73,11 +73,11 @@ func measureCompare(bin, url, work string, f *compareFigures) error {
 	return nil
 }
 
-// treeWindow reads the CPU a process tree spends over compareSeconds and
-// its memory at the end; pids lists the processes to count, read afresh.
-func treeWindow(pids func() []int) (cpuPercent float64, mem memory, n int, err error) {
+// treeWindow reads the CPU a process tree spends over d and its memory at
+// the end; pids lists the processes to count, read afresh.
+func treeWindow(pids func() []int, d time.Duration) (cpuPercent float64, mem memory, n int, err error) {
 	before, t0 := cpuOf(pids()), time.Now()
-	time.Sleep(compareSeconds * time.Second)
+	time.Sleep(d)
 	now := pids()
 	after, wall := cpuOf(now), time.Since(t0).Seconds()
 	mem, err = memoryOf(now)
@@ -98,7 +98,7 @@ func measureConferReceiver(bin, url, work string, f *compareFigures) error {
 		return err
 	}
 	time.Sleep(settle)
-	cpu, mem, _, err := treeWindow(func() []int { return []int{c.Process.Pid} })
+	cpu, mem, _, err := treeWindow(func() []int { return []int{c.Process.Pid} }, compareSeconds*time.Second)
 	if werr := c.Wait(); err == nil {
 		err = werr
 	}
@@ -137,53 +137,79 @@ type pageLine struct {
 	Counts map[string]videoCounts `json:"counts"`
 }
 
-// measureBrowserReceiver serves the page on loopback, has run.mjs open it in
-// Chromium and reads the browser's processes (not the Node driver's).
+// measureBrowserReceiver: a headless tab receiving the three publishers'
+// full layers.
 func measureBrowserReceiver(bin, url, work string, f *compareFigures) error {
-	pageURL, closePage, err := servePage()
+	tab := browserTab{room: compareRoom, videos: comparePubs, seconds: compareSeconds}
+	r, err := tab.run(bin, url, work)
 	if err != nil {
 		return err
 	}
+	f.browserCPU, f.browserMem, f.browserProcs = r.cpu, r.mem, r.procs
+	return pageFrames(r.start, r.end, f)
+}
+
+// browserTab is a Chromium tab (run.mjs) that joins room and receives
+// videos cameras, measured for seconds once its pictures settled.
+type browserTab struct {
+	room    string
+	videos  int
+	seconds int
+	flags   []string // run.mjs's own, before its arguments
+	env     []string // added to the environment: DISPLAY for a window
+}
+
+// tabRun is what a browserTab measured: the browser's processes (not the
+// Node driver's) and the page's frame counts at the start and the end.
+type tabRun struct {
+	cpu        float64
+	mem        memory
+	procs      int
+	start, end map[string]videoCounts
+}
+
+// run serves the page on loopback and has run.mjs open it in Chromium.
+func (b browserTab) run(bin, url, work string) (tabRun, error) {
+	var r tabRun
+	pageURL, closePage, err := servePage()
+	if err != nil {
+		return r, err
+	}
 	defer closePage()
-	tok := exec.Command(bin, "token", "--room", compareRoom, "--user", "browser")
+	tok := exec.Command(bin, "token", "--room", b.room, "--user", "browser")
 	tok.Env = append(os.Environ(), "XDG_CONFIG_HOME="+work)
 	token, err := tok.Output()
 	if err != nil {
-		return fmt.Errorf("token: %v", err)
+		return r, fmt.Errorf("token: %v", err)
 	}
-	node := exec.Command("node", filepath.Join(browserDir, "run.mjs"), pageURL, url,
-		strings.TrimSpace(string(token)), fmt.Sprint(comparePubs))
+	args := append(append([]string{filepath.Join(browserDir, "run.mjs")}, b.flags...),
+		pageURL, url, strings.TrimSpace(string(token)), fmt.Sprint(b.videos))
+	node := exec.Command("node", args...)
 	node.Stderr = os.Stderr
 	// Chromium's profile and crash database go under work; the database's
 	// path then also names this browser's crash handlers.
 	config := filepath.Join(work, "browser-config")
-	node.Env = append(os.Environ(), "XDG_CONFIG_HOME="+config)
+	node.Env = append(append(os.Environ(), b.env...), "XDG_CONFIG_HOME="+config)
 	stdin, _ := node.StdinPipe()
 	stdout, _ := node.StdoutPipe()
 	if err := node.Start(); err != nil {
-		return err
+		return r, err
 	}
 	defer closeNode(node, stdin)
 	lines := readLines(stdout)
 	if _, err := expect(lines, "ready", 60*time.Second); err != nil {
-		return err
+		return r, err
 	}
 	time.Sleep(compareSettle)
-	start, err := ask(stdin, lines)
-	if err != nil {
-		return err
+	if r.start, err = ask(stdin, lines); err != nil {
+		return r, err
 	}
 	browser := func() []int { return browserProcesses(node.Process.Pid, config) }
-	cpu, mem, n, err := treeWindow(browser)
-	if err != nil {
-		return err
+	if r.cpu, r.mem, r.procs, err = treeWindow(browser, time.Duration(b.seconds)*time.Second); err != nil {
+		return r, err
 	}
-	end, err := ask(stdin, lines)
-	if err != nil {
-		return err
-	}
-	f.browserCPU, f.browserMem, f.browserProcs = cpu, mem, n
-	return pageFrames(start, end, f)
+	r.end, err = ask(stdin, lines)
+	return r, err
 }
 
 // browserProcesses are Chromium's processes under the Node driver (which is

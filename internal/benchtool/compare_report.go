@@ -43,7 +43,8 @@ func (c compareFigures) markdown() string {
 	b.WriteString("`requestVideoFrameCallback` counts frames drawn and `getVideoPlaybackQuality()` frames decoded, and the ")
 	b.WriteString("row fails when a video shows nothing. The comparison leans Confer's way in one respect: the bot ")
 	b.WriteString("decodes and plays but draws nothing, while the browser composites its three tiles (in software: no GPU). ")
-	b.WriteString("Confer's frames per second are its stats' over the whole run.\n\n")
+	b.WriteString("Confer's frames per second are its stats' over the whole run. The comparison without that lean, the ")
+	b.WriteString("window against a tab that paints on the same display, is in the window's section above.\n\n")
 	return b.String()
 }
 

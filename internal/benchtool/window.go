@@ -16,9 +16,22 @@ import (
 // windowFigures are the desktop window's CPU under Xvfb, where painting is
 // Mesa's software renderer (llvmpipe), as on any machine without a GPU.
 type windowFigures struct {
-	rest       windowRun // in a call, camera and microphone off, nobody sending
-	one, three windowRun // showing one, then three received 720p30 streams
+	rest       windowRun  // in a call, camera and microphone off, nobody sending
+	one, three windowRun  // showing one, then three received 720p30 streams
+	tab        tabFigures // a browser tab on the same display, as three
 	err        string
+}
+
+// tabFigures are a Chromium tab's showing the same three streams as the
+// window, on the same display, at the window's tile size.
+type tabFigures struct {
+	chromium, client string
+	cpu              float64 // % of one core, all the browser's processes
+	mem              memory
+	procs            int
+	shownFPS         float64 // the slowest video, frames to the compositor
+	videoW, videoH   int     // the layer the slowest video got
+	err              string  // why there are no figures
 }
 
 type windowRun struct {
@@ -67,6 +80,42 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 		if err := windowRunWith(bin, url, work, display, fb, senders, runs[i]); err != nil {
 			return fmt.Errorf("window with %d senders: %w", senders, err)
 		}
+	}
+	if err := measureTab(bin, url, work, display, f); err != nil {
+		f.tab.err = err.Error()
+	}
+	return nil
+}
+
+// measureTab has a Chromium tab on the same display receive the three
+// senders the window just showed, in tiles of the window's size.
+func measureTab(bin, url, work, display string, f *windowFigures) error {
+	setup := exec.Command(filepath.Join(browserDir, "setup.sh"))
+	setup.Stdout, setup.Stderr = os.Stderr, os.Stderr
+	if err := setup.Run(); err != nil {
+		return fmt.Errorf("%s/setup.sh: %v", browserDir, err)
+	}
+	f.tab.chromium, f.tab.client = browserVersions()
+	tab := browserTab{room: "win", videos: 3, seconds: windowSeconds,
+		flags: []string{"--window", fmt.Sprintf("%dx%d", f.three.tileW, f.three.tileH)},
+		env:   []string{"DISPLAY=" + display}}
+	r, err := tab.run(bin, url, work)
+	if err != nil {
+		return err
+	}
+	f.tab.cpu, f.tab.mem, f.tab.procs = r.cpu, r.mem, r.procs
+	f.tab.shownFPS = -1
+	for id, e := range r.end {
+		shown := float64(e.Presented-r.start[id].Presented) / windowSeconds
+		if shown <= 0 {
+			return fmt.Errorf("the tab showed no frame of %s", id)
+		}
+		if f.tab.shownFPS < 0 || shown < f.tab.shownFPS {
+			f.tab.shownFPS, f.tab.videoW, f.tab.videoH = shown, e.Width, e.Height
+		}
+	}
+	if len(r.end) != 3 {
+		return fmt.Errorf("the tab shows %d videos, want 3", len(r.end))
 	}
 	return nil
 }

@@ -32,6 +32,7 @@ func (w windowFigures) markdown() string {
 	per3 := (w.three.cpu - w.rest.cpu) / 3
 	fmt.Fprintf(&b, "| **added by one stream** (decode + convert + paint) | %.1f %% | %.1f %% | | | ≤ 7 %% |\n", one, w.one.paintCPU-w.rest.paintCPU)
 	fmt.Fprintf(&b, "| **added per stream, three shown** | %.1f %% | %.1f %% | | | ≤ 7 %% |\n\n", per3, (w.three.paintCPU-w.rest.paintCPU)/3)
+	tabRows(&b, w)
 	glassRows(&b, w)
 	b.WriteString("Each tile gets the simulcast layer its size needs (the column shows which), so decodes are of that layer. ")
 	b.WriteString("Painting is most of the cost, and it goes with the pixels the window covers, not with the video: Fyne ")
@@ -80,4 +81,28 @@ func glassRows(b *strings.Builder, w windowFigures) {
 	b.WriteString("(7–10 ms on one thread) and the swap copies it to the X server. With three videos the hand-over itself ")
 	b.WriteString("is later: a picture converted while the UI goroutine paints waits for that paint, and for the pace of one ")
 	b.WriteString("batch per 25 ms. With a GPU the paint is a fraction of a millisecond and the tick's wait is what is left.\n\n")
+}
+
+// tabRows puts the window beside a browser tab showing the same three
+// streams on the same display: the comparison people make.
+func tabRows(b *strings.Builder, w windowFigures) {
+	t := w.tab
+	b.WriteString("### The window beside a browser tab, on the same display\n\n")
+	if t.err != "" {
+		fmt.Fprintf(b, "Not measured in this run: %s.\n\n", t.err)
+		return
+	}
+	fmt.Fprintf(b, "Right after the window's run with three streams, on the same display, a %s tab running %s ", t.chromium, t.client)
+	b.WriteString("(`scripts/browser-bench/run.mjs --window`, a 1024×700 page, not headless) receives the same three ")
+	fmt.Fprintf(b, "senders in `<video>` tiles of the window's size (%d×%d), each at the layer its tile needs (adaptive ", w.three.tileW, w.three.tileH)
+	fmt.Fprintf(b, "stream), and is measured for %d s like the window: CPU of all its %d processes (the Node driver ", windowSeconds, t.procs)
+	b.WriteString("left out), memory as PSS summed over them. Chromium composites in software here, as Fyne paints with ")
+	b.WriteString("llvmpipe. A side that shows fewer pictures than arrive (the last row) spends less for it.\n\n")
+	b.WriteString("| three received 720p30 streams shown | window | browser tab | window ÷ tab | target |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "| CPU, %% of one core | %.1f %% | %.1f %% | %.2f× | ≤ 0.5× |\n", w.three.cpu, t.cpu, ratio(w.three.cpu, t.cpu))
+	fmt.Fprintf(b, "| memory: the window's RSS, the tab's PSS | %.0f MB | %.0f MB | %.2f× | ≤ 0.3× |\n",
+		w.three.mem.rssMB, t.mem.pssMB, ratio(w.three.mem.rssMB, t.mem.pssMB))
+	fmt.Fprintf(b, "| memory: PSS of both | %.0f MB | %.0f MB | %.2f× | — |\n", w.three.mem.pssMB, t.mem.pssMB, ratio(w.three.mem.pssMB, t.mem.pssMB))
+	fmt.Fprintf(b, "| slowest tile: pictures shown, layer | %.1f fps, %d×%d | %.1f fps, %d×%d | | |\n\n",
+		w.three.shownFPS, w.three.videoW, w.three.videoH, t.shownFPS, t.videoW, t.videoH)
 }

@@ -11,11 +11,17 @@ const videos = new Map(); // participant identity → { el, presented, width, he
 // publishes a canvas camera and a tone; opts.measure measures what arrives.
 window.benchJoin = async (url, token, opts = {}) => {
   const { Room, RoomEvent, Track } = LivekitClient;
-  // Full resolution whatever the tile size, as Confer receives it.
-  const room = new Room({ adaptiveStream: false, dynacast: false });
+  // Headless: full resolution whatever the tile size, as a Confer bot
+  // receives it. In a window (opts.tile): tiles of that size, each at the
+  // layer its size needs, as Confer's window asks for.
+  const room = new Room({ adaptiveStream: !!opts.tile, dynacast: false });
   const state = (s) => measured.states.push({ unix_ms: Date.now(), state: s });
   room.on(RoomEvent.TrackSubscribed, (track, _pub, participant) => {
     const el = track.attach();
+    if (opts.tile && track.kind === Track.Kind.Video) {
+      el.style.width = opts.tile.width + "px";
+      el.style.height = opts.tile.height + "px";
+    }
     document.getElementById("tiles").appendChild(el);
     if (track.kind === Track.Kind.Video) {
       countFrames(participant.identity, el);

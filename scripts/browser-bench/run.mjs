@@ -6,7 +6,11 @@
 //   {"event":"report","report":{...}}  for each "report" line (with --measure)
 // and closes the browser at "quit" or the end of stdin. The measuring side
 // reads this browser's CPU and memory from /proc between two "counts".
-// Usage: node run.mjs [--publish WxH@FPS:KBPS] [--measure] PAGE_URL LIVEKIT_URL TOKEN VIDEOS
+// Usage: node run.mjs [--publish WxH@FPS:KBPS] [--measure] [--window WxH] PAGE_URL LIVEKIT_URL TOKEN VIDEOS
+// --window shows the browser on $DISPLAY instead of headless, its tiles
+// W×H CSS pixels in a 1024×700 page, as Confer's window shows them: the
+// same display, the same picture sizes, and each video at the simulcast
+// layer its tile needs (livekit-client's adaptive stream).
 // Run as root inside a network namespace (ip netns exec) it works the same:
 // Playwright starts Chromium without its sandbox, which needs no user
 // namespaces then.
@@ -19,6 +23,10 @@ while (args[0] && args[0].startsWith("--")) {
   const flag = args.shift();
   if (flag === "--measure") {
     opts.measure = true;
+  } else if (flag === "--window") {
+    const m = /^(\d+)x(\d+)$/.exec(args.shift() || "");
+    if (!m) throw new Error("--window wants the tiles' WxH, e.g. 556x313");
+    opts.tile = { width: +m[1], height: +m[2] };
   } else if (flag === "--publish") {
     const m = /^(\d+)x(\d+)@(\d+):(\d+)$/.exec(args.shift() || "");
     if (!m) throw new Error("--publish wants WxH@FPS:KBPS, e.g. 1280x720@30:1500");
@@ -36,7 +44,7 @@ const resolverRules = ["MAP * ~NOTFOUND", ...[...hosts].map((h) => "EXCLUDE " + 
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
+  headless: !opts.tile,
   chromiumSandbox: false,
   args: [
     "--use-fake-ui-for-media-stream",
@@ -51,7 +59,8 @@ const browser = await chromium.launch({
   ],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1320, height: 760 } });
+  const viewport = opts.tile ? { width: 1024, height: 700 } : { width: 1320, height: 760 };
+  const page = await browser.newPage({ viewport });
   page.on("pageerror", (e) => console.error("page error:", e.message));
   await page.goto(pageURL);
   await page.evaluate(([u, t, o]) => window.benchJoin(u, t, o), [livekitURL, token, opts]);
