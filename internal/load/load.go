@@ -99,9 +99,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		members []*member
 		wg      sync.WaitGroup
 	)
+	expected := cfg.Subscribers * cfg.Publishers
+	firsts := make(chan struct{}, expected)
 	join := func(i int, publish bool) {
 		defer wg.Done()
-		m := &member{id: fmt.Sprintf("load-%s-%d", map[bool]string{true: "pub", false: "sub"}[publish], i), publish: publish}
+		m := &member{id: fmt.Sprintf("load-%s-%d", map[bool]string{true: "pub", false: "sub"}[publish], i), publish: publish, firsts: firsts}
 		m.join(ctx, url, cfg, src)
 		mu.Lock()
 		members = append(members, m)
@@ -116,6 +118,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		go func() { defer func() { <-sem }(); join(i, i < cfg.Publishers) }()
 	}
 	wg.Wait()
+	settle(ctx, firsts, expected)
 	if cfg.OnHold != nil {
 		cfg.OnHold()
 	}
@@ -133,6 +136,28 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := report(members, held, cpu, time.Since(start))
 	r.PacketsPerSecond = float64(packets) / held.Seconds()
 	return r, nil
+}
+
+// settleMax bounds the wait for the streams' first frames before the hold:
+// a stream that shows nothing by then is the report's "without a frame".
+const settleMax = 10 * time.Second
+
+// settle waits until expected streams have shown their first frame (or
+// settleMax), so that the hold — the figures per second — measures media
+// flowing, not a busy machine's slow subscriptions: under load the first
+// frames came 1.6 s after the joins returned.
+func settle(ctx context.Context, firsts <-chan struct{}, expected int) {
+	deadline := time.NewTimer(settleMax)
+	defer deadline.Stop()
+	for range expected {
+		select {
+		case <-firsts:
+		case <-deadline.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // packetsIn counts the video packets received so far.

@@ -28,6 +28,9 @@ type member struct {
 	mu      sync.Mutex
 	streams []*stream // received video, one per publisher
 	wg      sync.WaitGroup
+	// firsts hears of each stream's first frame (never blocks: the run
+	// makes room for every stream it expects).
+	firsts chan<- struct{}
 }
 
 // stream counts one received video track.
@@ -115,11 +118,18 @@ func (m *member) count(t *webrtc.TrackRemote) {
 		now := time.Now()
 		m.mu.Lock()
 		s.packets++
-		if s.frames == 0 || p.Timestamp != s.lastTS {
+		first := s.frames == 0
+		if first || p.Timestamp != s.lastTS {
 			s.note(now, m.joinAt)
 			s.lastTS = p.Timestamp
 		}
 		m.mu.Unlock()
+		if first {
+			select {
+			case m.firsts <- struct{}{}:
+			default:
+			}
+		}
 	}
 }
 
