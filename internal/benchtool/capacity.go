@@ -92,7 +92,7 @@ func (f capacityFigures) markdown(date, machine string) string {
 	fmt.Fprintf(&b, "`go run ./internal/benchtool -only capacity` (part of `make bench`) on %s, %s. ", date, machine)
 	fmt.Fprintf(&b, "One `confer serve` node; %d publishers of 1280×720 at 30 fps (1.5 Mbit/s) and more and more receivers, "+
 		"all from `confer load` in one process (the publishers share one encoder, the receivers count packets and frames "+
-		"without decoding), %d s each, until a receiver would notice (a freeze over 500 ms, a stream with no frame, a failed join). ",
+		"without decoding), %d s each from every stream's first frame, until a receiver would notice (a freeze over 500 ms, a stream with no frame, a failed join). ",
 		capacityPublishers, capacitySeconds)
 	b.WriteString("The load generator runs on the same two cores as the server, so the server's share of them is what it got, not what it could use.\n\n")
 	if f.err != "" {
