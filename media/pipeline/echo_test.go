@@ -50,10 +50,11 @@ func playSpeech(in media.PCMSink, far []int16, stop <-chan struct{}) {
 // own clock. Without cancellation the echo is measured at the room's
 // -3 dB, which shows the measurement is sensitive. With it, the bound is
 // the target in BENCHMARKS.md, -20 dB: how deep APM 0.3's canceller gets
-// in 12 s varies from run to run (-28 to -85 dB on this machine, quiet or
-// with both cores busy; -24 once under CI's load). Placing both streams on
-// their devices' clocks, so a busy machine's bursts do not move the echo's
-// delay, did not narrow that spread.
+// in 12 s varies from run to run. At low suppression it went from -28 to
+// -85 dB on this machine, quiet or with both cores busy, and -24 once
+// under CI's load; at moderate (apm.go says why) -41 to -82 dB with both
+// cores busy. Placing both streams on their devices' clocks, so a busy
+// machine's bursts do not move the echo's delay, did not narrow the spread.
 func TestTheMicrophonePipelineCancelsTheRoomsEcho(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 12 s of real time")
