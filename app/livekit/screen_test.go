@@ -164,10 +164,17 @@ func (r *received) sizeWithin(t *testing.T, what string, wantW, wantH int, limit
 	}
 }
 
+// measureSeconds is how long a quality's bitrate is measured. A changed
+// quality starts with a keyframe several times a frame's budget, and when
+// the uplink estimate is low (a loaded machine, under -race) libvpx's
+// rate control then skips frames for up to two seconds to pay it back:
+// one CI run measured 0 kbit/s over a 2 s window right after the switch.
+const measureSeconds = 5
+
 // measure waits, up to 10 s, for pictures of the size the quality asks
 // for (a changed quality takes a new keyframe, and the server moves the
-// receiver to the new layer when its estimate allows), then measures two
-// seconds of them.
+// receiver to the new layer when its estimate allows), then measures
+// measureSeconds of them.
 func measure(t *testing.T, r *received, what string, wantW, wantH int) rate {
 	t.Helper()
 	if w, h, ok := r.sizeWithin(t, what, wantW, wantH, 10*time.Second); !ok {
@@ -176,10 +183,10 @@ func measure(t *testing.T, r *received, what string, wantW, wantH int) rate {
 	r.mu.Lock()
 	b0 := r.bytes
 	r.mu.Unlock()
-	time.Sleep(2 * time.Second)
+	time.Sleep(measureSeconds * time.Second)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := rate{w: r.width, h: r.height, kbps: float64(r.bytes-b0) * 8 / 1000 / 2}
+	out := rate{w: r.width, h: r.height, kbps: float64(r.bytes-b0) * 8 / 1000 / measureSeconds}
 	t.Logf("%s: %dx%d at %.0f kbit/s", what, out.w, out.h, out.kbps)
 	return out
 }
