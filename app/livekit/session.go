@@ -2,7 +2,7 @@ package livekit
 
 import (
 	"context"
-
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -109,6 +109,11 @@ func (s *session) close() {
 	s.room.Disconnect()
 	close(s.quit)
 	s.wg.Wait()
+	// The SDK asks the server's validate endpoint through Go's default
+	// client when a (re)connection fails, and keeps that connection idle
+	// for reuse: two goroutines that would outlive the call by 90 s. Our
+	// own requests close theirs (req.Close); this closes the SDK's.
+	http.DefaultClient.CloseIdleConnections()
 }
 
 func (s *session) emit(sig app.Signal) {
