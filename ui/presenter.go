@@ -123,15 +123,23 @@ func (s *presenter) goTracked(fn func()) {
 	}()
 }
 
-// setSpeaker plays the call through an output, closing the one before.
+// setSpeaker plays the call through an output, closing the one before
+// first: a mixer has one device taking from it. The devices are opened and
+// closed outside the lock.
 func (s *presenter) setSpeaker(id string) {
+	s.swapPlayer(nil)
 	player, err := audio.NewPlayerOn(s.mixer, id, s.w.log)
 	if err != nil {
 		s.w.log.Warn("no audio output", "err", err)
 	}
+	s.swapPlayer(player) // closes one that a change at the same time opened
+}
+
+// swapPlayer makes p the player and closes the one it replaces.
+func (s *presenter) swapPlayer(p *audio.Player) {
 	s.playerMu.Lock()
 	old := s.player
-	s.player = player
+	s.player = p
 	s.playerMu.Unlock()
 	if old != nil {
 		old.Close()

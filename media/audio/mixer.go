@@ -1,78 +1,105 @@
 package audio
 
+// #include <stdlib.h>
+// #include "mix.h"
+import "C"
+
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"confer/media"
 )
 
-// Jitter and latency bounds of each mixer input, in samples at 48 kHz.
+// The mixer's bounds, shared with mix.h, in samples at 48 kHz.
 const (
 	// primeSamples is how much an input buffers before it starts playing
 	// (and again after running dry): one 20 ms packet, enough on a clean
 	// network, since packets arrive every 20 ms.
-	primeSamples = media.FrameSamples
+	primeSamples = C.MIX_PRIME
 	// maxBuffered caps an input's delay; beyond it the oldest audio is
 	// skipped, so a burst after a stall does not leave the call behind.
-	maxBuffered = 10 * media.FrameSamples
-	ringSize    = 16 * media.FrameSamples // power of two not needed: indexes wrap by modulo
+	maxBuffered = C.MIX_MAX_BUFFERED
+	ringSize    = C.MIX_RING
 )
 
 // Mixer sums any number of PCM streams for one playback device. Writers are
-// the receive goroutines; the reader is the device callback, which never
-// blocks, allocates or logs: each input is a single-producer single-consumer
-// ring, and the set of inputs is an immutable slice swapped atomically.
+// the receive goroutines; the reader is the device's callback, which never
+// blocks, allocates or logs, and never enters Go: the summing is C
+// (mix.c). Each input is a single-producer single-consumer ring, and the
+// set of inputs an immutable C array swapped atomically.
 type Mixer struct {
-	inputs atomic.Pointer[[]*Input]
-	played atomic.Int64 // samples handed to the device, for tests and stats
-	taps   atomic.Pointer[[]*Tap]
+	mem  *mixerMem
+	taps atomic.Pointer[[]*Tap]
+	mu   sync.Mutex // serialises changes to the input set and taps
+}
 
-	mu sync.Mutex // serialises changes to the input set (never taken by Mix)
+// mixerMem is what the C side reads, and what keeps Go memory it reads
+// pinned. It outlives the Mixer by a cleanup, which frees it.
+type mixerMem struct {
+	c       *C.cmixer
+	pins    map[*Input]*runtime.Pinner // inputs in the current set
+	retired []retired
+}
+
+// retired is a set swapped out, and an input's pin, to release once every
+// mix that could have read them has finished.
+type retired struct {
+	set   *C.mixSet
+	pin   *runtime.Pinner
+	mixes uint64 // mixes finished when it was swapped out
 }
 
 // NewMixer returns a mixer with no inputs.
 func NewMixer() *Mixer {
-	m := &Mixer{}
-	m.inputs.Store(&[]*Input{})
+	c := (*C.cmixer)(C.calloc(1, C.sizeof_cmixer))
+	c.set = (*C.mixSet)(C.calloc(1, C.sizeof_mixSet))
+	mem := &mixerMem{c: c, pins: map[*Input]*runtime.Pinner{}}
+	m := &Mixer{mem: mem}
 	m.taps.Store(&[]*Tap{})
+	runtime.AddCleanup(m, (*mixerMem).free, mem)
 	return m
 }
 
 // Input is one stream into the mixer; it is a media.PCMSink.
 type Input struct {
-	m     *Mixer
-	ring  [ringSize]int16
-	write atomic.Uint64 // total samples written (producer-owned)
-	read  atomic.Uint64 // total samples read (consumer-owned)
-	// primed is touched by the consumer only.
-	primed bool
+	c *C.mixIn // Go memory, pinned while in the mixer's set
+	m *Mixer
 }
 
 // NewInput adds a stream. Close removes it.
 func (m *Mixer) NewInput() *Input {
-	in := &Input{m: m}
+	in := &Input{c: new(C.mixIn), m: m}
 	m.mu.Lock()
-	old := *m.inputs.Load()
-	next := append(append(make([]*Input, 0, len(old)+1), old...), in)
-	m.inputs.Store(&next)
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	pin := &runtime.Pinner{}
+	pin.Pin(in.c)
+	m.mem.pins[in] = pin
+	m.swapSet()
 	return in
 }
 
+func (in *Input) ring() *[ringSize]int16 { return (*[ringSize]int16)(unsafe.Pointer(&in.c.ring)) }
+func (in *Input) write() *uint64         { return (*uint64)(unsafe.Pointer(&in.c.write)) }
+func (in *Input) read() *uint64          { return (*uint64)(unsafe.Pointer(&in.c.read)) }
+
 // WritePCM queues samples. When the ring is full the newest samples are
-// dropped; Mix keeps the queue short, so that only happens if playback stopped.
+// dropped; mixing keeps the queue short, so that only happens if playback
+// stopped. A closed input takes samples and plays none.
 func (in *Input) WritePCM(pcm []int16) {
-	w, r := in.write.Load(), in.read.Load()
+	w, r := atomic.LoadUint64(in.write()), atomic.LoadUint64(in.read())
 	free := ringSize - int(w-r)
 	if len(pcm) > free {
 		pcm = pcm[:free]
 	}
+	ring := in.ring()
 	for i, s := range pcm {
-		in.ring[(w+uint64(i))%ringSize] = s
+		ring[(w+uint64(i))%ringSize] = s
 	}
-	in.write.Store(w + uint64(len(pcm)))
+	atomic.StoreUint64(in.write(), w+uint64(len(pcm)))
 }
 
 // Close removes the input from its mixer.
@@ -80,33 +107,80 @@ func (in *Input) Close() error {
 	m := in.m
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	old := *m.inputs.Load()
-	next := make([]*Input, 0, len(old))
-	for _, x := range old {
-		if x != in {
-			next = append(next, x)
-		}
+	pin, ok := m.mem.pins[in]
+	if !ok {
+		return nil
 	}
-	m.inputs.Store(&next)
+	delete(m.mem.pins, in)
+	m.swapSet()
+	m.mem.retired[len(m.mem.retired)-1].pin = pin
 	return nil
 }
 
 // Buffered is how many samples wait to be played.
-func (in *Input) Buffered() int { return int(in.write.Load() - in.read.Load()) }
+func (in *Input) Buffered() int {
+	return int(atomic.LoadUint64(in.write()) - atomic.LoadUint64(in.read()))
+}
 
-// Mix fills out with the sum of all inputs, clipped. Safe to call from a
-// real-time audio callback.
-func (m *Mixer) Mix(out []int16) {
-	clear(out)
-	for _, in := range *m.inputs.Load() {
-		in.mixInto(out)
+// swapSet gives the mixing a new set of the inputs in pins and retires the
+// old one; it also releases what is no longer read. Called with mu held.
+func (m *Mixer) swapSet() {
+	mem := m.mem
+	set := (*C.mixSet)(C.calloc(1, C.size_t(C.sizeof_mixSet+len(mem.pins)*int(unsafe.Sizeof(uintptr(0))))))
+	ins := unsafe.Slice((**C.mixIn)(unsafe.Add(unsafe.Pointer(set), C.sizeof_mixSet)), len(mem.pins))
+	i := 0
+	for in := range mem.pins {
+		ins[i] = in.c
+		i++
 	}
-	m.played.Add(int64(len(out)))
-	if taps := *m.taps.Load(); len(taps) > 0 {
-		now := time.Now()
-		for _, t := range taps {
-			t.Write(out, now)
+	set.n = C.uint32_t(len(ins))
+	old := C.mixerSwap(mem.c, set)
+	mem.retired = append(mem.retired, retired{set: old, mixes: mem.mixes()})
+	mem.release(false)
+}
+
+// mixes is how many mixes have finished.
+func (mem *mixerMem) mixes() uint64 {
+	return atomic.LoadUint64((*uint64)(unsafe.Pointer(&mem.c.mixes)))
+}
+
+// release frees retired sets and unpins retired inputs that no mix can be
+// reading any more (a mix has finished since), or all of them.
+func (mem *mixerMem) release(all bool) {
+	done := mem.mixes()
+	kept := mem.retired[:0]
+	for _, r := range mem.retired {
+		if !all && r.mixes >= done {
+			kept = append(kept, r)
+			continue
 		}
+		C.free(unsafe.Pointer(r.set))
+		if r.pin != nil {
+			r.pin.Unpin()
+		}
+	}
+	mem.retired = kept
+}
+
+// free releases everything once the Mixer is gone; no device plays it then.
+func (mem *mixerMem) free() {
+	mem.release(true)
+	for _, pin := range mem.pins {
+		pin.Unpin()
+	}
+	C.free(unsafe.Pointer(mem.c.set))
+	C.free(unsafe.Pointer(mem.c))
+}
+
+// Mix fills out with the sum of all inputs, clipped, and hands it to the
+// taps as played now: for a device that calls Go.
+func (m *Mixer) Mix(out []int16) {
+	if len(out) == 0 {
+		return
+	}
+	C.mixerMix(m.mem.c, (*C.int16_t)(unsafe.Pointer(&out[0])), C.uint32_t(len(out)))
+	for _, t := range *m.taps.Load() {
+		t.Write(out, time.Now())
 	}
 }
 
@@ -118,7 +192,7 @@ func (m *Mixer) AddTap(t *Tap) {
 	defer m.mu.Unlock()
 	old := *m.taps.Load()
 	next := append(append(make([]*Tap, 0, len(old)+1), old...), t)
-	m.taps.Store(&next)
+	m.setTaps(next)
 }
 
 // RemoveTap detaches t.
@@ -132,7 +206,18 @@ func (m *Mixer) RemoveTap(t *Tap) {
 			next = append(next, x)
 		}
 	}
-	m.taps.Store(&next)
+	m.setTaps(next)
+}
+
+// setTaps makes taps the mixer's, and tells a device's callback whether to
+// keep what it plays for them. Called with mu held.
+func (m *Mixer) setTaps(taps []*Tap) {
+	m.taps.Store(&taps)
+	tapping := int32(0)
+	if len(taps) > 0 {
+		tapping = 1
+	}
+	atomic.StoreInt32((*int32)(unsafe.Pointer(&m.mem.c.tapping)), tapping)
 }
 
 // PlaybackTap is a new tap on what the mixer hands to the device, as a
@@ -151,29 +236,6 @@ type mixerTap struct {
 func (t mixerTap) Close() { t.m.RemoveTap(t.Tap) }
 
 // Played returns how many samples have been handed to the device.
-func (m *Mixer) Played() int64 { return m.played.Load() }
-
-func (in *Input) mixInto(out []int16) {
-	w, r := in.write.Load(), in.read.Load()
-	avail := int(w - r)
-	if !in.primed {
-		if avail < primeSamples {
-			return
-		}
-		in.primed = true
-	}
-	if avail > maxBuffered {
-		skip := avail - primeSamples
-		r += uint64(skip)
-		avail -= skip
-	}
-	n := min(avail, len(out))
-	for i := 0; i < n; i++ {
-		s := int32(out[i]) + int32(in.ring[(r+uint64(i))%ringSize])
-		out[i] = int16(max(-32768, min(32767, s)))
-	}
-	in.read.Store(r + uint64(n))
-	if n < len(out) {
-		in.primed = false // ran dry: buffer one packet again before resuming
-	}
+func (m *Mixer) Played() int64 {
+	return int64(atomic.LoadUint64((*uint64)(unsafe.Pointer(&m.mem.c.played))))
 }

@@ -17,10 +17,15 @@ import (
 type Player struct {
 	mixer     *Mixer
 	speakerID string
+	log       *slog.Logger
 	ctx       *malgo.AllocatedContext
 	dev       *malgo.Device
+	pump      *pump // nil: the device calls the mixer in Go (pump.go)
 	isNull    bool
 }
+
+// periodMs is the device's period: what one callback plays.
+const periodMs = 10
 
 // backendNull is miniaudio's ma_backend_null. malgo v0.11.24's BackendNull
 // constant is one short (it is ma_backend_custom, since malgo's list lacks
@@ -42,7 +47,7 @@ func NewPlayerOn(m *Mixer, speakerID string, log *slog.Logger) (*Player, error) 
 	if log == nil {
 		log = slog.Default()
 	}
-	p := &Player{mixer: m, speakerID: speakerID}
+	p := &Player{mixer: m, speakerID: speakerID, log: log}
 	err := errors.New("no sound device on this machine")
 	if media.SoundSystemPresent() {
 		err = p.open(nil)
@@ -70,7 +75,7 @@ func (p *Player) open(backends []malgo.Backend) error {
 	cfg.Playback.Format = malgo.FormatS16
 	cfg.Playback.Channels = media.Channels
 	cfg.SampleRate = media.SampleRate
-	cfg.PeriodSizeInMilliseconds = 10
+	cfg.PeriodSizeInMilliseconds = periodMs
 	cfg.PerformanceProfile = malgo.LowLatency
 	mix := p.mixer.Mix
 	dev, err := malgo.InitDevice(ctx.Context, cfg, malgo.DeviceCallbacks{
@@ -86,13 +91,15 @@ func (p *Player) open(backends []malgo.Backend) error {
 		ctx.Free()
 		return err
 	}
+	p.ctx, p.dev = ctx, dev
+	p.pump, err = attachPump(p.mixer, dev, ctx, media.SampleRate)
+	if p.pump == nil {
+		p.log.Warn("audio output calls into Go", "err", err)
+	}
 	if err := dev.Start(); err != nil {
-		dev.Uninit()
-		_ = ctx.Uninit()
-		ctx.Free()
+		p.Close()
 		return err
 	}
-	p.ctx, p.dev = ctx, dev
 	return nil
 }
 
@@ -151,6 +158,10 @@ func (p *Player) Close() {
 	}
 	_ = p.dev.Stop()
 	p.dev.Uninit()
+	if p.pump != nil {
+		p.pump.stop()
+		p.pump = nil
+	}
 	_ = p.ctx.Uninit()
 	p.ctx.Free()
 	p.dev = nil
