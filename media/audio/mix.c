@@ -1,8 +1,7 @@
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "mix.h"
+#include "../devring/devring.h"
 
 #define LOAD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
@@ -45,54 +44,13 @@ mixSet *mixerSwap(cmixer *m, mixSet *set) {
 	return __atomic_exchange_n(&m->set, set, __ATOMIC_ACQ_REL);
 }
 
-// keepPlayed copies what the device took at atNs into the blocks for the
-// taps; when Go has fallen a whole ring behind, the newest are dropped.
-static void keepPlayed(cmixer *m, const int16_t *pcm, uint32_t n, int64_t atNs) {
-	for (uint32_t off = 0; off < n; off += PLAYED_BLOCK) {
-		uint64_t w = m->blocksW;
-		if (w - LOAD(&m->blocksR) == PLAYED_BLOCKS) {
-			__atomic_add_fetch(&m->blocksDropped, 1, __ATOMIC_RELAXED);
-			continue;
-		}
-		playedBlock *b = &m->blocks[w % PLAYED_BLOCKS];
-		b->n = n - off < PLAYED_BLOCK ? n - off : PLAYED_BLOCK;
-		memcpy(b->pcm, pcm + off, b->n * sizeof(int16_t));
-		b->at = atNs + (int64_t)off * 1000000000 / MIX_RATE;
-		STORE(&m->blocksW, w + 1);
-	}
-}
-
-// deviceData is the device's data callback (ma_device_data_proc), on the
-// device's thread: it mixes, keeps what it played for the taps if any,
-// and wakes Go's pump to hand it to them.
-static void deviceData(void *device, void *out, const void *in, uint32_t frames) {
+// mixerDeviceData is a playback device's data callback, on the device's
+// thread (attached by devring.Attach): it mixes, and keeps what it played
+// for the taps if any, waking Go's pump to hand it to them.
+void mixerDeviceData(void *device, void *out, const void *in, uint32_t frames) {
 	(void)in;
-	cmixer *m = *(cmixer **)((char *)device + 48); // ma_device.pUserData
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	cmixer *m = devUser(device);
+	int64_t at = devNow();
 	mixerMix(m, out, frames);
-	if (!LOAD(&m->tapping)) return;
-	keepPlayed(m, out, frames, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
-	char one = 1;
-	ssize_t unused = write(m->wakeFd, &one, 1); // a full pipe already wakes
-	(void)unused;
-}
-
-// mixerAttach makes a playback device that malgo initialised call
-// deviceData with m instead of calling into Go. malgo has no way to set a
-// C callback, so this writes ma_device's onData and pUserData (offsets 24
-// and 48 in the miniaudio that malgo v0.11.24 bundles). It first checks that
-// the fields before them hold what they must, and refuses (0) when they do
-// not: a malgo with another layout keeps its Go callback instead of
-// crashing.
-int mixerAttach(void *device, void *context, uint32_t rate, cmixer *m) {
-	char *d = device;
-	if (*(void **)d != context) return 0;        // pContext
-	if (*(uint32_t *)(d + 8) != 1) return 0;     // type: playback
-	if (*(uint32_t *)(d + 12) != rate) return 0; // sampleRate
-	if (*(void **)(d + 24) == NULL) return 0;    // onData: malgo's
-	if (*(void **)(d + 48) != NULL) return 0;    // pUserData: unused
-	*(void **)(d + 48) = m;
-	*(void (**)(void *, void *, const void *, uint32_t))(d + 24) = deviceData;
-	return 1;
+	if (LOAD(&m->tapping)) devRingPut(m->playedRing, out, frames, at);
 }

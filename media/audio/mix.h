@@ -1,5 +1,5 @@
 // The mixer's real-time part, in C so that a playback device's thread can
-// run it without entering Go (see pump.go for why). Go writes each input's
+// run it without entering Go (see media/devring for why). Go writes each input's
 // ring and swaps the set of inputs; the device's callback, or Mixer.Mix,
 // sums them. Positions count samples since the start and only grow; every
 // field shared between threads is read and written with atomics.
@@ -11,9 +11,6 @@
 #define MIX_RING 15360          // an input's ring: 16 frames of 20 ms
 #define MIX_PRIME 960           // buffered before an input plays: one frame
 #define MIX_MAX_BUFFERED 9600   // an input's delay cap: ten frames
-#define PLAYED_BLOCK 480        // what the taps get per block: 10 ms
-#define PLAYED_BLOCKS 128       // 1.28 s of blocks the pump has not taken
-#define MIX_RATE 48000          // mono, like everything in media
 
 // mixIn is one input, in Go memory that Go pins while it is in a set.
 typedef struct {
@@ -30,26 +27,17 @@ typedef struct {
 } mixSet;
 
 typedef struct {
-	int64_t at;  // unix ns at which the device took pcm[0]
-	uint32_t n;
-	int16_t pcm[PLAYED_BLOCK];
-} playedBlock;
-
-typedef struct {
 	mixSet *set;      // the inputs; swapped by Go
 	uint64_t mixes;   // mixes finished: a set swapped out before is unused
 	uint64_t played;  // samples handed out
-	// What the device played, for Go's taps: a single-producer
-	// single-consumer ring of blocks that the device's thread fills when
-	// tapping is set, writing a byte to wakeFd after each callback.
+	// What the device played, for Go's taps (a devRing, devring.h); the
+	// device's callback fills it while tapping is set.
+	void *playedRing;
 	int32_t tapping;
-	int32_t wakeFd;
-	uint64_t blocksW, blocksR, blocksDropped;
-	playedBlock blocks[PLAYED_BLOCKS];
 } cmixer;
 
 void mixerMix(cmixer *m, int16_t *out, uint32_t n);
 mixSet *mixerSwap(cmixer *m, mixSet *set);
-int mixerAttach(void *device, void *context, uint32_t rate, cmixer *m);
+void mixerDeviceData(void *device, void *out, const void *in, uint32_t frames);
 
 #endif

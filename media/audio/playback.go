@@ -9,6 +9,7 @@ import (
 	"github.com/gen2brain/malgo"
 
 	"confer/media"
+	"confer/media/devring"
 )
 
 // Player plays a Mixer through a playback device with 10 ms periods. With no
@@ -26,11 +27,6 @@ type Player struct {
 
 // periodMs is the device's period: what one callback plays.
 const periodMs = 10
-
-// backendNull is miniaudio's ma_backend_null. malgo v0.11.24's BackendNull
-// constant is one short (it is ma_backend_custom, since malgo's list lacks
-// "custom"), and asking for it fails with "No backend".
-const backendNull = malgo.Backend(malgo.BackendNull + 1)
 
 // ErrNoPlayback means not even the null device could be opened.
 var ErrNoPlayback = errors.New("no audio output could be opened")
@@ -55,7 +51,7 @@ func NewPlayerOn(m *Mixer, speakerID string, log *slog.Logger) (*Player, error) 
 	if err != nil {
 		log.Info("no sound card; playing to the null device", "err", err)
 		p.isNull = true
-		err = p.open([]malgo.Backend{backendNull})
+		err = p.open([]malgo.Backend{devring.BackendNull})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoPlayback, err)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/gen2brain/malgo"
@@ -13,6 +14,7 @@ import (
 	"github.com/pion/mediadevices/pkg/wave"
 
 	"confer/media"
+	"confer/media/devring"
 )
 
 var systemMicsOnce sync.Once
@@ -83,18 +85,18 @@ func rescanMicrophones(log *slog.Logger) {
 	sysMics.labels = now
 }
 
-// systemMic captures 48 kHz mono with 10 ms periods. The device callback
-// copies into preallocated chunks and hands them over without blocking;
-// when the reader is late, chunks are dropped rather than queued.
+// systemMic captures 48 kHz mono with 10 ms periods. The device's callback
+// is C (media/devring): it copies each period into a ring and wakes the
+// reader, and never enters Go. When the reader is late by the whole ring,
+// periods are dropped rather than queued.
 type systemMic struct {
 	ctx *malgo.AllocatedContext
 	id  malgo.DeviceID
 
-	mu     sync.Mutex
-	dev    *malgo.Device
-	chunks chan []int16
-	free   chan []int16
-	done   chan struct{}
+	mu   sync.Mutex
+	dev  *malgo.Device
+	ring *devring.Ring
+	done chan struct{}
 }
 
 const micChunk = media.SampleRate / 100 // 10 ms
@@ -106,86 +108,97 @@ func (m *systemMic) Properties() []prop.Media {
 }
 
 func (m *systemMic) AudioRecord(prop.Media) (audio.Reader, error) {
-	const queued = 8
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.chunks, m.free, m.done = make(chan []int16, queued), make(chan []int16, queued), make(chan struct{})
-	for i := 0; i < queued; i++ {
-		m.free <- make([]int16, micChunk)
+	ring, err := devring.New()
+	if err != nil {
+		return nil, err
 	}
-	cfg := malgo.DefaultDeviceConfig(malgo.Capture)
-	cfg.Capture.Format = malgo.FormatS16
-	cfg.Capture.Channels = 1
-	cfg.Capture.DeviceID = m.id.Pointer()
-	cfg.SampleRate = media.SampleRate
-	cfg.PeriodSizeInFrames = micChunk
-	cfg.PerformanceProfile = malgo.LowLatency
-	chunks, free := m.chunks, m.free
 	// The device stops by itself when it is unplugged (Close stops it
 	// too, after closing done): the reader then fails instead of waiting
 	// for audio that never comes.
 	stopped := make(chan struct{})
 	var stopOnce sync.Once
-	dev, err := malgo.InitDevice(m.ctx.Context, cfg, malgo.DeviceCallbacks{
-		Data: func(_, in []byte, frames uint32) {
-			if len(in) < int(frames)*2 {
-				return
-			}
-			pcm := unsafe.Slice((*int16)(unsafe.Pointer(&in[0])), frames)
-			select {
-			case buf := <-free:
-				n := copy(buf[:cap(buf)], pcm)
-				select {
-				case chunks <- buf[:n]:
-				default:
-					free <- buf
-				}
-			default: // reader is behind: drop this period
+	dev, err := malgo.InitDevice(m.ctx.Context, micConfig(m.id), malgo.DeviceCallbacks{
+		Data: func(_, in []byte, frames uint32) { // only where the C callback cannot be attached
+			if len(in) >= int(frames)*2 {
+				ring.Put(unsafe.Slice((*int16)(unsafe.Pointer(&in[0])), frames))
 			}
 		},
-		Stop: func() { stopOnce.Do(func() { close(stopped) }) },
+		Stop: func() { stopOnce.Do(func() { close(stopped); ring.Close() }) },
 	})
 	if err != nil {
+		ring.Free()
 		return nil, err
+	}
+	if err := ring.AttachCapture(dev, m.ctx, media.SampleRate); err != nil {
+		slog.Warn("the microphone calls into Go", "err", err)
 	}
 	if err := dev.Start(); err != nil {
 		dev.Uninit()
+		ring.Free()
 		return nil, err
 	}
-	m.dev = dev
-	done := m.done
+	m.dev, m.ring, m.done = dev, ring, make(chan struct{})
+	return micReader(ring, m.done, stopped), nil
+}
+
+func micConfig(id malgo.DeviceID) malgo.DeviceConfig {
+	cfg := malgo.DefaultDeviceConfig(malgo.Capture)
+	cfg.Capture.Format = malgo.FormatS16
+	cfg.Capture.Channels = 1
+	cfg.Capture.DeviceID = id.Pointer()
+	cfg.SampleRate = media.SampleRate
+	cfg.PeriodSizeInFrames = micChunk
+	cfg.PerformanceProfile = malgo.LowLatency
+	return cfg
+}
+
+// micReader hands out the ring's periods one by one, waiting for the next;
+// after Close it reports the end, after an unplug that the device is gone.
+// The ring is released when the reader is (devring.Ring's cleanup): a
+// reader may still be waiting on it when the microphone closes.
+func micReader(ring *devring.Ring, done, stopped chan struct{}) audio.Reader {
 	out := wave.NewInt16Interleaved(wave.ChunkInfo{Len: micChunk, Channels: 1, SamplingRate: media.SampleRate})
+	take := func(pcm []int16, _ time.Time) {
+		out.Data = append(out.Data[:0], pcm...)
+		out.Size.Len = len(pcm)
+	}
 	return audio.ReaderFunc(func() (wave.Audio, func(), error) {
-		select {
-		case <-done:
-			return nil, nil, io.EOF
-		case <-stopped:
+		for {
 			select {
 			case <-done:
 				return nil, nil, io.EOF
 			default:
-				return nil, nil, ErrDeviceGone
 			}
-		case buf := <-chunks:
-			out.Data = append(out.Data[:0], buf...)
-			out.Size.Len = len(buf)
-			free <- buf[:cap(buf)]
-			return out, func() {}, nil
+			select {
+			case <-stopped:
+				return nil, nil, ErrDeviceGone
+			default:
+			}
+			if ring.Next(take) {
+				return out, func() {}, nil
+			}
+			_ = ring.Wait() // closed: the next turn says why
 		}
-	}), nil
+	})
 }
 
 func (m *systemMic) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.done != nil { // first: stopping the device also reports a stop
+		close(m.done)
+		m.done = nil
+	}
 	if m.dev != nil {
 		_ = m.dev.Stop()
 		m.dev.Uninit()
 		m.dev = nil
 	}
-	if m.done != nil {
-		close(m.done)
-		m.done = nil
+	if m.ring != nil {
+		m.ring.Close()
+		m.ring = nil
 	}
 	return nil
 }
