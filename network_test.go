@@ -154,6 +154,14 @@ func TestNetworkReceiverBehindLossKeepsDecoding(t *testing.T) {
 	}
 }
 
+// capFitLimit is how soon a sender must fit under the cap. The bench's
+// target is 3 s, and a quiet machine fits in 0–3 s: GCC brings the rate
+// down within 2 s, and the queue the first second filled then drains at the
+// difference, some 10 kB a second. On a loaded CI machine, feedback is
+// handled later and it took 5.0 s once; the failure this guards against,
+// a sender that never slows down, never fits at all.
+const capFitLimit = 8 * time.Second
+
 func TestNetworkSenderUnderACapSlowsDown(t *testing.T) {
 	lab := netlab.ForTest(t, "send-cap")
 	_, url := startServeIn(t, t.TempDir(), "--bind", lab.HostIP)
@@ -184,10 +192,10 @@ func TestNetworkSenderUnderACapSlowsDown(t *testing.T) {
 	switch {
 	case fit.MediaStart < 0:
 		t.Fatal("no media crossed the link")
-	case fit.Settled < 0 || fit.FitsAfter > 5*time.Second:
+	case fit.Settled < 0 || fit.FitsAfter > capFitLimit:
 		// Fitting means no drops and no standing queue over half its size
 		// (125 ms at the cap) in every second from then on.
-		t.Errorf("the sender did not fit under the cap within 5 s of its media: %s", fit)
+		t.Errorf("the sender did not fit under the cap within %v of its media: %s", capFitLimit, fit)
 	}
 
 	st := readStats(t, filepath.Join(dir, "recv.json"))
