@@ -87,6 +87,11 @@ type TransportConfig struct {
 	RoomEcho *media.RoomEcho
 	// ConnectTimeout bounds a join; 0 for 10 s.
 	ConnectTimeout time.Duration
+	// UplinkFloor is the least the sender's congestion control may
+	// estimate, in bit/s (0: its own floor). A bench whose senders and
+	// receivers share one machine sets it: there the machine's own load
+	// looks like a queue on the link, and senders drop their top layers.
+	UplinkFloor int
 	// E2EE, when on, end-to-end encrypts every track this participant
 	// publishes and its data packets, and decrypts what others encrypt
 	// with the same passphrase (the transport reports CallEncryption and

@@ -54,7 +54,8 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 	s.room = lksdk.NewRoom(s.callbacks())
 	s.registerStreams()
 	s.up.log = t.config().Log
-	s.up.initial = uplinkStartKbps * 1000
+	s.up.floor = max(uplinkMinBitrate, t.config().UplinkFloor)
+	s.up.initial = max(uplinkStartKbps*1000, s.up.floor)
 	s.wg.Add(4)
 	go s.rosterLoop()
 	go s.levelLoop()

@@ -46,6 +46,7 @@ const uplinkStartKbps = 1500
 // builds new connections, and the same rule picks the new one.
 type uplink struct {
 	initial int // bit/s to start from (uplinkStartKbps)
+	floor   int // bit/s never estimated below (uplinkMinBitrate, or the config's)
 	log     *slog.Logger
 
 	mu  sync.Mutex
@@ -72,7 +73,7 @@ func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
 	pacer := &steeredPacer{rate: u.initial}
 	g, err := gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(u.initial),
-		gcc.SendSideBWEMinBitrate(uplinkMinBitrate),
+		gcc.SendSideBWEMinBitrate(u.floor),
 		gcc.SendSideBWEMaxBitrate(uplinkMaxBitrate),
 		gcc.SendSideBWEPacer(pacer),
 		gcc.WithLoggerFactory(pionlogger.NewLoggerFactory(protoLogger.LogRLogger(logr.FromSlogHandler(u.log.Handler())))),
@@ -136,7 +137,7 @@ func (p *pacedVideo) policy(stats map[string]any, fallback int, now time.Time) i
 	if p.lossy && loss > 0 {
 		bps = min(delay, loss)
 	}
-	return min(max(bps, uplinkMinBitrate), uplinkMaxBitrate)
+	return min(max(bps, p.u.floor), uplinkMaxBitrate)
 }
 
 func (u *uplink) use(est *pacedVideo) {

@@ -55,7 +55,11 @@ func measureCompare(bin, url, work string, f *compareFigures) error {
 	}()
 	for i := 0; i < comparePubs; i++ {
 		user := fmt.Sprintf("pub%d", i)
-		c := exec.Command(bin, botArgs(url, compareRoom, user, "0s")...) // until stopped
+		// The whole simulcast (2250 kbit/s) is held on: this compares
+		// receivers, and on two cores the senders' own load looked like a
+		// queue to their congestion control, which then dropped the full
+		// layer 6–30 s in.
+		c := exec.Command(bin, botArgs(url, compareRoom, user, "0s", "--uplink-floor", "2300")...) // until stopped
 		c.Env = append(os.Environ(), "XDG_CONFIG_HOME="+work)
 		if err := c.Start(); err != nil {
 			return err

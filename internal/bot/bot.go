@@ -38,7 +38,9 @@ type Config struct {
 	// RoomEcho, when set, puts what the bot plays back into its own
 	// microphone, as a laptop's speakers do (it needs Play).
 	RoomEcho *media.RoomEcho
-	Log      *slog.Logger
+	// UplinkFloor is app.TransportConfig's, for benches on one machine.
+	UplinkFloor int
+	Log         *slog.Logger
 	// Transport makes the call's transport (LiveKit's, from main).
 	Transport app.TransportFactory
 	// E2EE, when on, end-to-end encrypts what the bot sends and decrypts
@@ -82,6 +84,7 @@ func Run(ctx context.Context, cfg Config) (*Stats, error) {
 		Video:        cfg.Profile,
 		Processing:   cfg.Processing,
 		RoomEcho:     cfg.RoomEcho,
+		UplinkFloor:  cfg.UplinkFloor,
 		E2EE:         cfg.E2EE,
 		LocalAudio:   rs.localAudio(),
 		VideoSink:    func(u string, s app.Source) media.FrameSink { return rs.get(u, s) },

@@ -44,10 +44,12 @@ func Bot(env Env) error {
 	fs.Var((*texts)(&cfg.Say), "say", "send this chat message once someone else is in the call (repeatable, in order)")
 	fs.Var((*texts)(&cfg.SayDuringOutage), "say-during-outage", "send this chat message the first time the call goes reconnecting (repeatable): it must arrive once the link is back")
 	fs.BoolVar(&cfg.RaiseHand, "raise-hand", false, "raise the bot's hand once joined")
+	uplinkFloor := fs.Int("uplink-floor", 0, "kbit/s the congestion control never estimates below (for benches whose senders share one machine; 0: its own floor)")
 	if err := parse(fs, env.Args); err != nil {
 		return err
 	}
 	cfg.E2EE = secret()
+	cfg.UplinkFloor = max(*uplinkFloor, 0) * 1000
 	if err := trust(); err != nil {
 		return err
 	}
