@@ -78,7 +78,7 @@ func (m *Mixer) NewInput() *Input {
 	pin := &runtime.Pinner{}
 	pin.Pin(in.c)
 	m.mem.pins[in] = pin
-	m.swapSet()
+	m.swapSet(nil)
 	return in
 }
 
@@ -112,8 +112,7 @@ func (in *Input) Close() error {
 		return nil
 	}
 	delete(m.mem.pins, in)
-	m.swapSet()
-	m.mem.retired[len(m.mem.retired)-1].pin = pin
+	m.swapSet(pin)
 	return nil
 }
 
@@ -123,8 +122,9 @@ func (in *Input) Buffered() int {
 }
 
 // swapSet gives the mixing a new set of the inputs in pins and retires the
-// old one; it also releases what is no longer read. Called with mu held.
-func (m *Mixer) swapSet() {
+// old one, with the pin of an input it no longer holds (nil when none); it
+// also releases what is no longer read. Called with mu held.
+func (m *Mixer) swapSet(dropped *runtime.Pinner) {
 	mem := m.mem
 	set := (*C.mixSet)(C.calloc(1, C.size_t(C.sizeof_mixSet+len(mem.pins)*int(unsafe.Sizeof(uintptr(0))))))
 	ins := unsafe.Slice((**C.mixIn)(unsafe.Add(unsafe.Pointer(set), C.sizeof_mixSet)), len(mem.pins))
@@ -135,7 +135,7 @@ func (m *Mixer) swapSet() {
 	}
 	set.n = C.uint32_t(len(ins))
 	old := C.mixerSwap(mem.c, set)
-	mem.retired = append(mem.retired, retired{set: old, mixes: mem.mixes()})
+	mem.retired = append(mem.retired, retired{set: old, pin: dropped, mixes: mem.mixes()})
 	mem.release(false)
 }
 
@@ -179,9 +179,7 @@ func (m *Mixer) Mix(out []int16) {
 		return
 	}
 	C.mixerMix(m.mem.c, (*C.int16_t)(unsafe.Pointer(&out[0])), C.uint32_t(len(out)))
-	for _, t := range *m.taps.Load() {
-		t.Write(out, time.Now())
-	}
+	m.tapPlayed(out, time.Now())
 }
 
 // AddTap makes every Mix copy what it hands out to t, until RemoveTap.

@@ -128,15 +128,13 @@ func TestInputsComeAndGoWhileTheDevicePlays(t *testing.T) {
 		in := m.NewInput()
 		in.WritePCM(pcm)
 		if n%3 == 0 {
-			time.Sleep(3 * time.Millisecond) // let the device mix some
+			waitMixed(m, 1) // the device mixes with it in the set
 		}
 		_ = in.Close()
 		in.WritePCM(pcm) // a receiver that has not stopped yet
 	}
 	// Once the device has mixed again, the next change releases the rest.
-	for played := m.Played(); m.Played() < played+2*480; {
-		time.Sleep(time.Millisecond)
-	}
+	waitMixed(m, 2)
 	_ = m.NewInput().Close()
 	m.mu.Lock()
 	live, waiting := len(m.mem.pins), len(m.mem.retired)
@@ -146,5 +144,13 @@ func TestInputsComeAndGoWhileTheDevicePlays(t *testing.T) {
 	}
 	if m.Played() == 0 {
 		t.Error("the device mixed nothing")
+	}
+}
+
+// waitMixed waits until the device has taken periods more 10 ms periods.
+// The count lives in the C mixer, which signals nothing, so this polls it.
+func waitMixed(m *Mixer, periods int) {
+	for until := m.Played() + int64(periods*480); m.Played() < until; {
+		time.Sleep(time.Millisecond)
 	}
 }
