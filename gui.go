@@ -61,5 +61,6 @@ func windowOptions(w cli.WindowOptions) ui.Options {
 		Password: w.Password, Token: w.Token, Join: w.Join,
 		Camera: w.Camera, Microphone: w.Microphone,
 		StatePath: w.StatePath, E2EE: w.E2EE,
+		FyneVideo: os.Getenv("CONFER_VIDEO") == "fyne",
 	}
 }

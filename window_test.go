@@ -174,6 +174,8 @@ func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
 	if ada.Name != "Ada Lovelace" || ada.MicMuted {
 		t.Errorf("Ada's tile: %+v", ada)
 	}
+	// Xvfb has shared memory: the video goes to a child window of its own.
+	st = wait("Ada's video in a child window", func(s ui.State) bool { return s.Tile("ada").Native })
 	first := d.screenshot(t, filepath.Join(shots, "call-2.png"))
 	// The state file is rewritten twice a second, so the count read now may
 	// be up to 0.5 s old: 30 frames on (1 s at 30 fps), the tile has been
@@ -193,6 +195,17 @@ func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
 	if f := changedFraction(first, second, toolbar); f > 0.01 {
 		t.Errorf("%.1f%% of the bottom-left corner changed", 100*f)
 	}
+
+	// A right click on the video reaches the window through the child
+	// window, and the menu it opens is not hidden under the video: the
+	// canvas paints it while the menu is open.
+	d.click(t, ada.X+ada.W/2, ada.Y+ada.H/2, 3)
+	wait("the tile's menu over the canvas-painted video", func(s ui.State) bool {
+		a := s.Tile("ada")
+		return s.Overlay && !a.Native && a.ShowsVideo
+	})
+	d.key(t, "Escape")
+	wait("the video back in its child window", func(s ui.State) bool { return !s.Overlay && s.Tile("ada").Native })
 
 	// Two more people: one with a camera, one without (initials).
 	bot("bo", "Bo Chen")
@@ -253,6 +266,17 @@ func (d *display) resize(t *testing.T, w, h int) {
 	cmd.Env = append(os.Environ(), "DISPLAY="+d.name)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("xdotool windowsize: %v\n%s", err, out)
+	}
+}
+
+// click presses and releases a mouse button at (x, y) in the Confer window.
+func (d *display) click(t *testing.T, x, y, button int) {
+	t.Helper()
+	cmd := exec.Command("xdotool", "search", "--sync", "--name", "^Confer$",
+		"mousemove", "--window", "%1", "--sync", fmt.Sprint(x), fmt.Sprint(y), "click", fmt.Sprint(button))
+	cmd.Env = append(os.Environ(), "DISPLAY="+d.name)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xdotool click: %v\n%s", err, out)
 	}
 }
 

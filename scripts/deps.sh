@@ -9,7 +9,8 @@ packages=(
   g++ libwebrtc-audio-processing-dev       # echo cancellation, noise suppression, gain (cgo, C++)
   espeak-ng                                # speech for the audio-processing tests
   libgl1-mesa-dev xorg-dev                 # Fyne's OpenGL window
-  xvfb x11-apps imagemagick xdotool        # window tests: virtual display, screenshots, input
+  libxcb-shm0-dev libxcb-shape0-dev        # video painted into X11 child windows through shared memory
+  xvfb x11-apps x11-utils imagemagick xdotool  # window tests: virtual display, screenshots, input, events
   iproute2                                 # outage tests: network namespaces and veth pairs
   iptables                                 # network tests and bench: random loss on those links
   chromium                                 # interop tests with livekit-client (E2EE, chat) and the bench

@@ -52,6 +52,8 @@ func (c *controller) enterCall(s *presenter) {
 		v.setLocal(snap.Sources[src])
 	}
 	c.w.SetContent(v.root)
+	v.onLayout = c.video.changed
+	c.video.changed()
 	c.addShortcuts()
 	for _, ev := range s.early {
 		c.onEvent(s, ev)

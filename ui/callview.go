@@ -53,6 +53,9 @@ type callView struct {
 	speakerView bool
 	speaker     string
 	speakerBtn  *widget.Button
+	// onLayout, when set, is told after the tiles are laid out again (the
+	// native video surfaces follow them).
+	onLayout func()
 }
 
 type callActions struct {

@@ -29,6 +29,8 @@ type controller struct {
 	b   *bridge
 	// paint paces the video tiles' refreshes (see widgets.Painter).
 	paint *widgets.Painter
+	// video shows the call's videos in native child windows where it can.
+	video *videoSurfaces
 	opts  Options
 	log   *slog.Logger
 
@@ -56,9 +58,18 @@ func newController(a fyne.App, w fyne.Window, opts Options, b *bridge) *controll
 		devices: &deviceModel{}, quitDone: make(chan struct{})}
 	c.devices.load(a.Preferences())
 	c.paint = widgets.NewPainter(c.b.do, framePace)
+	c.video = newVideoSurfaces(w, c.b.do, c.callTiles, c.log, opts.FyneVideo)
 	c.lobby = newLobby(c.paint.Schedule, c.devices, c.submit, c.restartPreview)
 	c.lobby.onHostMode = c.prepareHost
 	return c
+}
+
+// callTiles is every tile of the call screen, none in the lobby.
+func (c *controller) callTiles() []*widgets.VideoTile {
+	if c.view == nil {
+		return nil
+	}
+	return c.view.allTiles()
 }
 
 // start fills the lobby and shows it; with --join it joins at once.
@@ -312,6 +323,7 @@ func (c *controller) endCall(s *presenter) {
 	c.lobby.previewOn.Show() // the camera stays off after a call
 	c.lobby.setBusy(false)
 	c.view = nil
+	c.video.closeAll()
 	c.routes.set(selfKey, nil)
 	c.removeShortcuts()
 	c.showLobby()
@@ -354,6 +366,7 @@ func (c *controller) showDialog(title, msg string, rejoin func()) {
 // quit is the window's close button: leave cleanly, stop hosting, exit.
 // Everything the window started has ended when quitDone closes.
 func (c *controller) quit() {
+	c.video.closeAll()
 	c.stopPreview()
 	c.stopDeviceWatch()
 	if c.stopWatch != nil {

@@ -33,6 +33,11 @@ type Options struct {
 	// invite link's #e2ee=… or --e2ee-passphrase).
 	E2EE app.E2EE
 
+	// FyneVideo paints the videos with Fyne's canvas even where they could
+	// go to native child windows (CONFER_VIDEO=fyne): the fallback, and a
+	// comparison for benchmarks.
+	FyneVideo bool
+
 	// Transport makes each call's transport; main injects LiveKit's.
 	Transport app.TransportFactory
 	// StartHost runs a room server on this computer; nil offers no hosting.

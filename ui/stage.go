@@ -84,6 +84,9 @@ func (v *callView) relayout() {
 	v.viewBtn.Refresh()
 	v.showSpeakerButton()
 	v.grid.Refresh()
+	if v.onLayout != nil {
+		v.onLayout()
+	}
 }
 
 // lead is what the stage shows: the pinned person, or the staged screen,
@@ -99,6 +102,15 @@ func (v *callView) lead() fyne.CanvasObject {
 		return t
 	}
 	return nil
+}
+
+// allTiles is every tile, on the page or not.
+func (v *callView) allTiles() []*widgets.VideoTile {
+	out := make([]*widgets.VideoTile, 0, 1+len(v.order)+len(v.screenOrder))
+	for _, o := range v.tilesInOrder() {
+		out = append(out, o.(*widgets.VideoTile))
+	}
+	return out
 }
 
 // tilesInOrder is every tile in the grid's order: this participant, the others

@@ -19,8 +19,10 @@ type State struct {
 	FieldErrors map[string]string `json:"field_errors,omitempty"`
 	Banner      string            `json:"banner,omitempty"`
 	Dialog      string            `json:"dialog,omitempty"`
-	Self        *TileState        `json:"self,omitempty"`
-	Tiles       []TileState       `json:"tiles,omitempty"`
+	// Overlay: a menu or dialog lies over the window's content.
+	Overlay bool        `json:"overlay,omitempty"`
+	Self    *TileState  `json:"self,omitempty"`
+	Tiles   []TileState `json:"tiles,omitempty"`
 	// Screens are the shared screens' tiles (User is the sharer); Stage
 	// names the one shown large, "" in the grid.
 	Screens  []TileState `json:"screens,omitempty"`
@@ -95,6 +97,9 @@ type TileState struct {
 	Warning string `json:"warning,omitempty"`
 	// Hidden: on another page (its video unsubscribed).
 	Hidden bool `json:"hidden,omitempty"`
+	// Native: the video goes to a child window of its own (ui/xvideo),
+	// not through the window's canvas.
+	Native bool `json:"native,omitempty"`
 }
 
 func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
@@ -108,6 +113,7 @@ func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
 	ts.X, ts.Y = int(pos.X*scale), int(pos.Y*scale)
 	ts.W, ts.H = int(t.Size().Width*scale), int(t.Size().Height*scale)
 	ts.Status, ts.Warning, ts.Hidden = i.Status, i.Warning, !t.Visible()
+	ts.Native = t.Native()
 	return ts
 }
 
@@ -132,7 +138,8 @@ func (c *controller) dumpState() {
 	if c.opts.StatePath == "" {
 		return
 	}
-	st := State{Screen: "lobby", Dialog: c.dialog, PreviewFrames: c.lobby.preview.Frames()}
+	st := State{Screen: "lobby", Dialog: c.dialog, PreviewFrames: c.lobby.preview.Frames(),
+		Overlay: c.w.Canvas().Overlays().Top() != nil}
 	if c.lobby.message.Visible() {
 		st.Message = c.lobby.message.Text
 	}

@@ -53,8 +53,7 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 		m.free = dst
 		return false
 	}
-	m.frames.Add(1)
-	m.source.Store(packSize(f.Width, f.Height))
+	m.counted(f)
 	m.mu.Lock()
 	wasWaiting := m.ready != nil
 	m.free, m.ready = m.ready, dst
@@ -63,6 +62,12 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 	}
 	m.mu.Unlock()
 	return !wasWaiting
+}
+
+// counted notes a frame shown: how many, and the layer's size.
+func (m *frameMailbox) counted(f *media.VideoFrame) {
+	m.frames.Add(1)
+	m.source.Store(packSize(f.Width, f.Height))
 }
 
 // sourceSize is the size of the last frame converted: the layer received.

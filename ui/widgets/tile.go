@@ -33,6 +33,22 @@ type TileInfo struct {
 	Hand bool
 }
 
+// Surface paints a tile's video outside Fyne's canvas: a native child
+// window of the app's window (ui/xvideo). Put is called on the goroutine
+// that decodes the video, the others on the UI goroutine.
+type Surface interface {
+	// Put shows a frame, fitted to the surface; false when it showed
+	// nothing (hidden, closed, malformed).
+	Put(f *media.VideoFrame, mirror bool) bool
+	// Place puts the surface at (x, y), w×h pixels of the window; it
+	// appears with the next picture.
+	Place(x, y, w, h int)
+	Hide()
+}
+
+// nativeRoute holds the surface frames go to while it shows the video.
+type nativeRoute struct{ s Surface }
+
 // VideoTile shows one person: their video, or their initials on a coloured
 // background while there is none, their name, a muted-mic mark and a
 // highlight while they speak. It is a media.FrameSink: WriteFrame may be
@@ -43,7 +59,12 @@ type VideoTile struct {
 	box      frameMailbox
 	schedule func(func()) // runs a function on the UI goroutine (the bridge)
 	pending  atomic.Bool  // a refresh is scheduled and not yet run
-	shown    latencies    // capture → handed to the painter (UI goroutine)
+	shown    latencies    // capture → handed to the painter
+
+	// route is the surface frames go to instead of the mailbox, nil while
+	// Fyne paints the video; painted tells a frame went there since.
+	route   atomic.Pointer[nativeRoute]
+	painted atomic.Bool
 
 	// OnMenu, when set, is called on a right click with the click's
 	// absolute position (UI goroutine): the host's "Remove from call".
@@ -52,6 +73,9 @@ type VideoTile struct {
 	// layout changes it (UI goroutine): a receiver asks for the video
 	// layer that fits.
 	OnSize func(width, height int)
+	// OnPlace, when set, is told when the tile moves or changes size (UI
+	// goroutine): the owner of its surface places it again.
+	OnPlace func()
 
 	// UI goroutine state.
 	info     TileInfo
@@ -64,7 +88,9 @@ type VideoTile struct {
 	quality  *canvas.Text
 	status   *canvas.Text
 	warning  *canvas.Text
-	border   *edges // the speaking highlight
+	border   *edges            // the speaking highlight
+	bar      fyne.CanvasObject // name, marks and their shade, at the bottom
+	surface  Surface
 }
 
 // NewVideoTile makes a tile. schedule must run its argument on the UI
@@ -122,6 +148,9 @@ func (t *VideoTile) SetInfo(info TileInfo) {
 	if !info.VideoOn {
 		t.hasFrame = false
 	}
+	if !t.wantsVideo() {
+		t.unroute() // not a frozen last picture until the next sync
+	}
 	t.showVideo(t.wantsVideo() && t.hasFrame)
 	t.Refresh()
 }
@@ -130,7 +159,12 @@ func (t *VideoTile) SetInfo(info TileInfo) {
 func (t *VideoTile) Info() TileInfo { return t.info }
 
 // ShowsVideo tells whether the picture (not the initials) is visible.
-func (t *VideoTile) ShowsVideo() bool { return t.img.Visible() }
+func (t *VideoTile) ShowsVideo() bool {
+	if t.route.Load() != nil {
+		return t.painted.Load()
+	}
+	return t.img.Visible()
+}
 
 // Frames counts the frames converted for this tile.
 func (t *VideoTile) Frames() int64 { return t.box.frames.Load() }
@@ -147,6 +181,7 @@ func (t *VideoTile) wantsVideo() bool { return t.info.VideoOn && t.info.Status =
 // pixel painted costs, and the window's own background frames a letterboxed
 // picture as well.
 func (t *VideoTile) showVideo(on bool) {
+	on = on && t.route.Load() == nil // a surface shows it
 	if on == t.img.Visible() && on != t.bg.Visible() {
 		return
 	}
@@ -163,9 +198,18 @@ func (t *VideoTile) showVideo(on bool) {
 	}
 }
 
-// WriteFrame implements media.FrameSink: convert now, refresh at most once
-// per UI turn however fast frames come.
+// WriteFrame implements media.FrameSink: straight to the surface while one
+// shows the video; otherwise convert now, refresh at most once per UI turn
+// however fast frames come.
 func (t *VideoTile) WriteFrame(f *media.VideoFrame) {
+	if r := t.route.Load(); r != nil && r.s.Put(f, t.box.mirror.Load()) {
+		t.box.counted(f)
+		t.painted.Store(true)
+		if !t.Mirrored() {
+			t.shown.noteFrame(f, time.Now())
+		}
+		return
+	}
 	if !t.box.put(f) || t.pending.Swap(true) {
 		return
 	}
@@ -183,14 +227,14 @@ func (t *VideoTile) showLatest() {
 	t.showVideo(t.wantsVideo())
 	t.img.Refresh()
 	if !t.Mirrored() {
-		t.shown.note(pic, time.Now())
+		t.shown.notePicture(pic, time.Now())
 	}
 }
 
 // ShownLatency is the time from capture to the picture being handed to the
 // painter, p50 and p95 over the recent frames that carry the synthetic
-// camera's time strip (zero without them). The repaint follows within the
-// painter's interval.
+// camera's time strip (zero without them). With Fyne the repaint follows
+// within the painter's interval; a surface has sent it to the X server.
 func (t *VideoTile) ShownLatency() (p50, p95 time.Duration) { return t.shown.percentiles() }
 
 // TappedSecondary opens the tile's menu, when it has one.
@@ -200,9 +244,20 @@ func (t *VideoTile) TappedSecondary(e *fyne.PointEvent) {
 	}
 }
 
+// Move tells the surface's owner, if any.
+func (t *VideoTile) Move(p fyne.Position) {
+	t.BaseWidget.Move(p)
+	if t.OnPlace != nil {
+		t.OnPlace()
+	}
+}
+
 // Resize tells the mailbox the size in pixels to convert frames to.
 func (t *VideoTile) Resize(s fyne.Size) {
 	t.BaseWidget.Resize(s)
+	if t.OnPlace != nil {
+		t.OnPlace()
+	}
 	scale := float32(1)
 	if c := fyne.CurrentApp().Driver().CanvasForObject(t); c != nil {
 		scale = c.Scale()
@@ -218,7 +273,8 @@ func (t *VideoTile) CreateRenderer() fyne.WidgetRenderer {
 	label := container.NewHBox(t.muted, t.name, t.warning)
 	bar := container.NewBorder(nil, nil, label, t.quality)
 	barBg := canvas.NewRectangle(color.NRGBA{A: 0x90})
-	bottom := container.NewBorder(nil, container.NewStack(barBg, container.NewPadded(bar)), nil, nil)
+	t.bar = container.NewStack(barBg, container.NewPadded(bar))
+	bottom := container.NewBorder(nil, t.bar, nil, nil)
 	return widget.NewSimpleRenderer(container.NewStack(
 		t.bg, container.NewCenter(container.NewVBox(t.initials, t.status)), t.img, bottom, t.border.root))
 }

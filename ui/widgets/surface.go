@@ -1,0 +1,75 @@
+package widgets
+
+import "fyne.io/fyne/v2"
+
+// SetSurface gives the tile a surface to show its video on, or takes it
+// away with nil (UI goroutine). The tile does not close it: its owner does,
+// after taking it away.
+func (t *VideoTile) SetSurface(s Surface) {
+	if t.surface != nil && s == nil {
+		t.unroute()
+	}
+	t.surface = s
+}
+
+// Surface is the tile's surface, nil when it has none.
+func (t *VideoTile) Surface() Surface { return t.surface }
+
+// Native tells whether the frames go to the surface (any goroutine).
+func (t *VideoTile) Native() bool { return t.route.Load() != nil }
+
+// SyncSurface places the surface over the tile's picture area and sends the
+// frames there; or hides it and lets Fyne paint them (UI goroutine). Fyne
+// paints while blocked (something of the app's lies over the tiles: a
+// menu, a dialog, which a child window would hide), while the tile is not
+// on screen and while it has no video to show.
+func (t *VideoTile) SyncSurface(blocked bool) {
+	if t.surface == nil {
+		return
+	}
+	x, y, w, h, ok := t.pictureArea()
+	if !ok || blocked || !t.Visible() || !t.wantsVideo() {
+		t.unroute()
+		return
+	}
+	t.surface.Place(x, y, w, h)
+	if t.route.Load() == nil {
+		t.route.Store(&nativeRoute{t.surface})
+		t.showVideo(false) // the initials until the first frame covers them
+	}
+}
+
+// unroute hides the surface; frames go back to Fyne's painting.
+func (t *VideoTile) unroute() {
+	if t.route.Swap(nil) == nil {
+		return
+	}
+	t.surface.Hide()
+	t.painted.Store(false)
+	t.hasFrame = false // Fyne's last picture is old: the initials until a new one
+	t.showVideo(false)
+}
+
+// surfaceInset keeps the speaking highlight, drawn by Fyne at the tile's
+// edges, outside the surface.
+const surfaceInset = 3
+
+// pictureArea is where a surface shows the video, in the window's pixels:
+// the tile inside its highlight, above the name bar (a child window hides
+// whatever Fyne paints under it, so the bar sits below the picture instead
+// of over it). ok is false when the tile is not in a window.
+func (t *VideoTile) pictureArea() (x, y, w, h int, ok bool) {
+	drv := fyne.CurrentApp().Driver()
+	c := drv.CanvasForObject(t)
+	if c == nil || t.bar == nil {
+		return 0, 0, 0, 0, false
+	}
+	pos := drv.AbsolutePositionForObject(t).AddXY(surfaceInset, surfaceInset)
+	size := t.Size().SubtractWidthHeight(2*surfaceInset, surfaceInset+t.bar.MinSize().Height)
+	if size.Width < 16 || size.Height < 16 {
+		return 0, 0, 0, 0, false
+	}
+	x, y = c.PixelCoordinateForPosition(pos)
+	x1, y1 := c.PixelCoordinateForPosition(pos.Add(size))
+	return x, y, x1 - x, y1 - y, true
+}
