@@ -175,7 +175,7 @@ func TestWindowShowsARemotePersonsMovingVideo(t *testing.T) {
 		t.Errorf("Ada's tile: %+v", ada)
 	}
 	// Xvfb has shared memory: the video goes to a child window of its own.
-	st = wait("Ada's video in a child window", func(s ui.State) bool { return s.Tile("ada").Native })
+	wait("Ada's video in a child window", func(s ui.State) bool { return s.Tile("ada").Native })
 	first := d.screenshot(t, filepath.Join(shots, "call-2.png"))
 	// The state file is rewritten twice a second, so the count read now may
 	// be up to 0.5 s old: 30 frames on (1 s at 30 fps), the tile has been
@@ -467,4 +467,35 @@ func layerFor(h int) int {
 		}
 	}
 	return 720
+}
+
+// A window ended by SIGTERM (a logout, a service manager) leaves its call:
+// the others see the person go at once, not after the server's reconnection
+// grace. Fyne ends the event loop on that signal by itself, racing the
+// window's own handler, so a few rounds are tried.
+func TestWindowEndedBySignalLeavesTheCall(t *testing.T) {
+	d := startDisplay(t)
+	url := startServeWithConfig(t, t.TempDir())
+	for round := 1; round <= 4; round++ {
+		app, wait := launchApp(t, d, filepath.Join(t.TempDir(), "ui.json"),
+			"--server", url, "--room", "bye", "--name", "Grace Hopper", "--camera", "off", "--microphone", "off", "--join")
+		wait("the call", func(s ui.State) bool { return s.Screen == "call" })
+		waitListed(t, url, "bye", "Grace Hopper")
+		_ = app.Process.Signal(syscall.SIGTERM)
+		if err := app.Wait(); err != nil {
+			t.Fatalf("round %d: the window ended with %v", round, err)
+		}
+		// The server's grace for a dropped participant is 20 s.
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			out, _ := admin(t, url, "list", "--room", "bye")
+			if !strings.Contains(out, "Grace Hopper") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the window quit 3 s ago and is still in the call:\n%s", round, out)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }

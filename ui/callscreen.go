@@ -53,6 +53,7 @@ func (c *controller) enterCall(s *presenter) {
 	}
 	c.w.SetContent(v.root)
 	v.onLayout = c.video.changed
+	v.meet.floating.onChange = c.video.changed
 	c.video.changed()
 	c.addShortcuts()
 	for _, ev := range s.early {

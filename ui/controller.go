@@ -48,6 +48,7 @@ type controller struct {
 	devicePoll time.Duration
 	closing    sync.WaitGroup // presenters closing in the background, and quit
 	quitDone   chan struct{}  // closed when quit has released everything
+	shutDown   bool           // quit or the loop's end has begun releasing
 
 	hostMu sync.Mutex
 	host   app.Host // the room server when hosting; lives until quit
@@ -58,7 +59,7 @@ func newController(a fyne.App, w fyne.Window, opts Options, b *bridge) *controll
 		devices: &deviceModel{}, quitDone: make(chan struct{})}
 	c.devices.load(a.Preferences())
 	c.paint = widgets.NewPainter(c.b.do, framePace)
-	c.video = newVideoSurfaces(w, c.b.do, c.callTiles, c.log, opts.FyneVideo)
+	c.video = newVideoSurfaces(w, c.b.do, c.callTiles, c.tilesCovered, c.log, opts.FyneVideo)
 	c.lobby = newLobby(c.paint.Schedule, c.devices, c.submit, c.restartPreview)
 	c.lobby.onHostMode = c.prepareHost
 	return c
@@ -70,6 +71,12 @@ func (c *controller) callTiles() []*widgets.VideoTile {
 		return nil
 	}
 	return c.view.allTiles()
+}
+
+// tilesCovered tells whether something lies over the call's tiles: a menu
+// or dialog, or floating reactions.
+func (c *controller) tilesCovered() bool {
+	return c.w.Canvas().Overlays().Top() != nil || (c.view != nil && c.view.meet.floating.active())
 }
 
 // start fills the lobby and shows it; with --join it joins at once.
@@ -366,6 +373,51 @@ func (c *controller) showDialog(title, msg string, rejoin func()) {
 // quit is the window's close button: leave cleanly, stop hosting, exit.
 // Everything the window started has ended when quitDone closes.
 func (c *controller) quit() {
+	if !c.shutdown() {
+		return
+	}
+	go func() {
+		c.finish()
+		// Post Quit before announcing the end: whoever waits on quitDone
+		// may stop the UI goroutine right after.
+		c.b.do(c.app.Quit)
+		c.b.close() // the window is gone: later posts go nowhere
+		close(c.quitDone)
+	}()
+}
+
+// quitGrace is how long a window whose event loop has ended waits for its
+// call to be left and its server stopped.
+const quitGrace = 5 * time.Second
+
+// afterLoop runs once the event loop has ended. Fyne ends it by itself on
+// SIGTERM and SIGINT, racing quitOnSignal, and then quit may not have run:
+// the call is left here instead (one in three windows ended that way
+// dropped the call, and the others saw the person for the server's
+// reconnection grace).
+func (c *controller) afterLoop() {
+	c.b.close()
+	if c.shutdown() {
+		go func() {
+			c.finish()
+			close(c.quitDone)
+		}()
+	}
+	select {
+	case <-c.quitDone:
+	case <-time.After(quitGrace):
+		c.log.Warn("the call was still closing when the window quit")
+	}
+}
+
+// shutdown stops what the window started and begins releasing the call
+// (UI goroutine, or the main one once the loop has ended); false when it
+// has already run.
+func (c *controller) shutdown() bool {
+	if c.shutDown {
+		return false
+	}
+	c.shutDown = true
 	c.video.closeAll()
 	c.stopPreview()
 	c.stopDeviceWatch()
@@ -376,15 +428,13 @@ func (c *controller) quit() {
 	if s := c.pres; s != nil {
 		c.release(s)
 	}
-	go func() {
-		c.closing.Wait()
-		if h := c.hosted(); h != nil {
-			h.Close()
-		}
-		// Post Quit before announcing the end: whoever waits on quitDone
-		// may stop the UI goroutine right after.
-		c.b.do(c.app.Quit)
-		c.b.close() // the window is gone: later posts go nowhere
-		close(c.quitDone)
-	}()
+	return true
+}
+
+// finish waits for the calls being released, then stops hosting.
+func (c *controller) finish() {
+	c.closing.Wait()
+	if h := c.hosted(); h != nil {
+		h.Close()
+	}
 }

@@ -27,6 +27,18 @@ type reactionLayer struct {
 	root  *fyne.Container // no layout: each emoji placed by hand
 	later func(time.Duration, func())
 	count int // emoji shown so far, to spread them across a tile
+	// onChange, when set, is told when the first emoji starts floating
+	// and when the last one goes: video in child windows would hide them.
+	onChange func()
+}
+
+// active tells whether any emoji is floating.
+func (l *reactionLayer) active() bool { return len(l.root.Objects) > 0 }
+
+func (l *reactionLayer) changed() {
+	if l.onChange != nil {
+		l.onChange()
+	}
 }
 
 func newReactionLayer(later func(time.Duration, func())) *reactionLayer {
@@ -49,6 +61,9 @@ func (l *reactionLayer) float(grid *fyne.Container, tile *widgets.VideoTile, emo
 	txt.Move(start)
 	txt.Resize(txt.MinSize())
 	l.root.Add(txt)
+	if len(l.root.Objects) == 1 {
+		l.changed()
+	}
 	l.step(txt, start, rise, 1)
 }
 
@@ -56,6 +71,9 @@ func (l *reactionLayer) step(txt *canvas.Text, start fyne.Position, rise float32
 	l.later(floatStep, func() {
 		if n >= floatSteps {
 			l.root.Remove(txt)
+			if !l.active() {
+				l.changed()
+			}
 			return
 		}
 		txt.Move(start.SubtractXY(0, rise*float32(n)))

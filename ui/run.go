@@ -63,6 +63,7 @@ func Run(opts Options) error {
 	defer stop()
 	c.start()
 	w.ShowAndRun()
+	c.afterLoop()
 	return nil
 }
 

@@ -100,6 +100,9 @@ type TileState struct {
 	// Native: the video goes to a child window of its own (ui/xvideo),
 	// not through the window's canvas.
 	Native bool `json:"native,omitempty"`
+	// Picture is where the picture is drawn in the window, in pixels:
+	// x, y, width, height (zero before a frame).
+	Picture [4]int `json:"picture"`
 }
 
 func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
@@ -114,6 +117,9 @@ func (c *controller) tileState(id string, t *widgets.VideoTile) TileState {
 	ts.W, ts.H = int(t.Size().Width*scale), int(t.Size().Height*scale)
 	ts.Status, ts.Warning, ts.Hidden = i.Status, i.Warning, !t.Visible()
 	ts.Native = t.Native()
+	if x, y, w, h, ok := t.PictureRect(); ok {
+		ts.Picture = [4]int{x, y, w, h}
+	}
 	return ts
 }
 

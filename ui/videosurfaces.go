@@ -13,8 +13,8 @@ import (
 )
 
 // surfaceCheck is how often the surfaces are checked against what the
-// window shows, for what no tile is told about: a menu or dialog opening
-// over them.
+// window shows while any shows video, for what nothing tells about: a menu
+// or dialog opening over them.
 const surfaceCheck = 200 * time.Millisecond
 
 // videoSurfaces shows the call's videos in X11 child windows of the window
@@ -28,7 +28,10 @@ type videoSurfaces struct {
 	do    func(func()) // to the UI goroutine: the bridge
 	after func(time.Duration, func()) *time.Timer
 	tiles func() []*widgets.VideoTile // what should have a surface now
-	log   *slog.Logger
+	// covered tells whether something of the window's lies over the tiles
+	// (a menu, a dialog, floating reactions): then the canvas paints.
+	covered func() bool
+	log     *slog.Logger
 
 	conn     *xvideo.Conn // nil until the first tile, and when unavailable
 	off      bool         // Fyne paints: chosen, or the display cannot
@@ -37,8 +40,9 @@ type videoSurfaces struct {
 	check    *time.Timer // the next periodic sync
 }
 
-func newVideoSurfaces(w fyne.Window, do func(func()), tiles func() []*widgets.VideoTile, log *slog.Logger, off bool) *videoSurfaces {
-	return &videoSurfaces{w: w, do: do, after: time.AfterFunc, tiles: tiles, log: log, off: off,
+func newVideoSurfaces(w fyne.Window, do func(func()), tiles func() []*widgets.VideoTile, covered func() bool,
+	log *slog.Logger, off bool) *videoSurfaces {
+	return &videoSurfaces{w: w, do: do, after: time.AfterFunc, tiles: tiles, covered: covered, log: log, off: off,
 		surfaces: map[*widgets.VideoTile]*xvideo.Surface{}}
 }
 
@@ -68,21 +72,28 @@ func (m *videoSurfaces) sync() {
 	if m.conn == nil && !m.open() {
 		return
 	}
-	blocked := m.w.Canvas().Overlays().Top() != nil
+	blocked := m.covered()
 	keep := make(map[*widgets.VideoTile]bool, len(tiles))
+	native := false
 	for _, t := range tiles {
 		keep[t] = true
 		if m.surfaces[t] == nil && !m.attach(t) {
 			return
 		}
 		t.SyncSurface(blocked)
+		native = native || t.Native()
 	}
 	for t, s := range m.surfaces {
 		if !keep[t] {
 			m.detach(t, s)
 		}
 	}
-	m.check = m.after(surfaceCheck, func() { m.do(m.sync) })
+	// Come back to hide the surfaces when a menu opens over them, or to
+	// show them when it goes; with neither, a tile tells when its video
+	// starts.
+	if native || blocked {
+		m.check = m.after(surfaceCheck, func() { m.do(m.sync) })
+	}
 }
 
 // open connects to the window's X server, or settles on Fyne's painting.

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"confer/internal/xvfb"
@@ -16,10 +17,13 @@ import (
 // windowFigures are the desktop window's CPU under Xvfb, where painting is
 // Mesa's software renderer (llvmpipe), as on any machine without a GPU.
 type windowFigures struct {
-	rest       windowRun  // in a call, camera and microphone off, nobody sending
-	one, three windowRun  // showing one, then three received 720p30 streams
-	tab        tabFigures // a browser tab on the same display, as three
-	err        string
+	rest       windowRun // in a call, camera and microphone off, nobody sending
+	one, three windowRun // showing one, then three received 720p30 streams
+	// threeCanvas is three with the videos painted by Fyne's canvas
+	// (CONFER_VIDEO=fyne), as where X11 child windows are not available.
+	threeCanvas windowRun
+	tab         tabFigures // a browser tab on the same display, as three
+	err         string
 }
 
 // tabFigures are a Chromium tab's showing the same three streams as the
@@ -68,8 +72,9 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 			_ = p.Wait()
 		}
 	}()
-	runs := []*windowRun{&f.rest, &f.one, &f.three}
-	for i, senders := range []int{0, 1, 3} {
+	runs := []*windowRun{&f.rest, &f.one, &f.three, &f.threeCanvas}
+	env := [][]string{nil, nil, nil, {"CONFER_VIDEO=fyne"}}
+	for i, senders := range []int{0, 1, 3, 3} {
 		for len(pubs) < senders {
 			p := exec.Command(bin, botArgs(url, "win", fmt.Sprintf("pub%d", len(pubs)+1), "300s", "--audio", "none")...)
 			if err := p.Start(); err != nil {
@@ -77,7 +82,7 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 			}
 			pubs = append(pubs, p)
 		}
-		if err := windowRunWith(bin, url, work, display, fb, senders, runs[i]); err != nil {
+		if err := windowRunWith(bin, url, work, display, fb, senders, env[i], runs[i]); err != nil {
 			return fmt.Errorf("window with %d senders: %w", senders, err)
 		}
 	}
@@ -124,7 +129,7 @@ func measureTab(bin, url, work, display string, f *windowFigures) error {
 // waits until it shows every sender, and measures windowSeconds; then,
 // with video, watches the display for glass to glass (apart, so that
 // reading the screen does not count in the window's CPU).
-func windowRunWith(bin, url, work, display string, fb *xvfb.Framebuffer, senders int, r *windowRun) error {
+func windowRunWith(bin, url, work, display string, fb *xvfb.Framebuffer, senders int, env []string, r *windowRun) error {
 	dir, err := os.MkdirTemp(work, "window")
 	if err != nil {
 		return err
@@ -133,10 +138,11 @@ func windowRunWith(bin, url, work, display string, fb *xvfb.Framebuffer, senders
 	app := exec.Command(bin, "--fake-devices", "--camera", "off", "--microphone", "off",
 		"--server", url, "--room", "win", "--name", "Viewer", "--join", "--state-file", state)
 	app.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+dir, "LANG=en_US.UTF-8")
+	app.Env = append(app.Env, env...)
 	if err := app.Start(); err != nil {
 		return err
 	}
-	defer func() { _ = app.Process.Kill(); _ = app.Wait() }()
+	defer quitWindow(app)
 	if _, err := waitState(state, func(s ui.State) bool { return showing(s) == senders && s.Screen == "call" }); err != nil {
 		return err
 	}
@@ -161,6 +167,21 @@ func windowRunWith(bin, url, work, display string, fb *xvfb.Framebuffer, senders
 	return nil
 }
 
+// quitWindow closes the window as its close button does (SIGTERM), so it
+// leaves the call: a killed one would stay in the room as a silent person
+// for the server's reconnection grace, a tile in the next run's window.
+func quitWindow(app *exec.Cmd) {
+	_ = app.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = app.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = app.Process.Kill()
+		<-done
+	}
+}
+
 // showing counts the tiles that show video.
 func showing(s ui.State) int {
 	n := 0
@@ -175,7 +196,7 @@ func showing(s ui.State) int {
 func slowestTile(a, b ui.State, seconds float64) (fps float64, w, h, videoW, videoH int) {
 	fps = -1
 	for _, t := range b.Tiles {
-		if before := a.Tile(t.User); before != nil {
+		if before := a.Tile(t.User); before != nil && t.VideoOn {
 			f := float64(t.Frames-before.Frames) / seconds
 			if fps < 0 || f < fps {
 				fps, w, h, videoW, videoH = f, t.W, t.H, t.VideoW, t.VideoH

@@ -29,7 +29,7 @@ func glassToGlass(fb *xvfb.Framebuffer, st ui.State, d time.Duration) glassFigur
 	var pics []picRect
 	var painter []time.Duration
 	for _, t := range st.Tiles {
-		if t.ShowsVideo && t.VideoW > 0 && t.VideoH > 0 {
+		if t.ShowsVideo && t.Picture[2] > 0 && t.Picture[3] > 0 {
 			pics = append(pics, pictureIn(t))
 			painter = append(painter, time.Duration(t.ShownP50MS*float64(time.Millisecond)))
 		}
@@ -57,13 +57,11 @@ func glassToGlass(fb *xvfb.Framebuffer, st ui.State, d time.Duration) glassFigur
 // picRect is where a tile's picture is on the screen.
 type picRect struct{ x, y, w, h int }
 
-// pictureIn is the picture of a tile as Fyne draws it (ImageFillContain):
-// the video's aspect, as large as fits, centred. The window sits at the
-// screen's top-left corner: there is no window manager on the display.
+// pictureIn is where the window says a tile's picture is. The window sits
+// at the screen's top-left corner: there is no window manager on the
+// display.
 func pictureIn(t ui.TileState) picRect {
-	scale := min(float64(t.W)/float64(t.VideoW), float64(t.H)/float64(t.VideoH))
-	w, h := int(float64(t.VideoW)*scale), int(float64(t.VideoH)*scale)
-	return picRect{x: t.X + (t.W-w)/2, y: t.Y + (t.H-h)/2, w: w, h: h}
+	return picRect{x: t.Picture[0], y: t.Picture[1], w: t.Picture[2], h: t.Picture[3]}
 }
 
 func median(ds []time.Duration) time.Duration {

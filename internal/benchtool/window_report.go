@@ -28,6 +28,7 @@ func (w windowFigures) markdown() string {
 	row("in a call, no video", w.rest, "—")
 	row("showing one received 720p30 stream", w.one, "—")
 	row("showing three", w.three, "—")
+	row("showing three, painted by the canvas (`CONFER_VIDEO=fyne`)", w.threeCanvas, "—")
 	one := w.one.cpu - w.rest.cpu
 	per3 := (w.three.cpu - w.rest.cpu) / 3
 	fmt.Fprintf(&b, "| **added by one stream** (decode + convert + paint) | %.1f %% | %.1f %% | | | ≤ 7 %% |\n", one, w.one.paintCPU-w.rest.paintCPU)
@@ -75,7 +76,8 @@ func glassRows(b *strings.Builder, w windowFigures) {
 	for _, r := range []struct {
 		what string
 		run  windowRun
-	}{{"showing one received 720p30 stream", w.one}, {"showing three", w.three}} {
+	}{{"showing one received 720p30 stream", w.one}, {"showing three", w.three},
+		{"showing three, painted by the canvas", w.threeCanvas}} {
 		g := r.run.glass
 		fmt.Fprintf(b, "| %s | %.1f ms | %.1f ms | %d | %.1f ms | p50 ≤ 25 ms, p95 ≤ 40 ms |\n", r.what,
 			millis(g.p50), millis(g.p95), g.pictures, millis(g.painter))
@@ -104,6 +106,8 @@ func tabRows(b *strings.Builder, w windowFigures) {
 	b.WriteString("llvmpipe. A side that shows fewer pictures than arrive (the last row) spends less for it.\n\n")
 	b.WriteString("| three received 720p30 streams shown | window | browser tab | window ÷ tab | target |\n|---|---|---|---|---|\n")
 	fmt.Fprintf(b, "| CPU, %% of one core | %.1f %% | %.1f %% | %.2f× | ≤ 0.5× |\n", w.three.cpu, t.cpu, ratio(w.three.cpu, t.cpu))
+	fmt.Fprintf(b, "| CPU, the videos painted by the canvas | %.1f %% | %.1f %% | %.2f× | — |\n",
+		w.threeCanvas.cpu, t.cpu, ratio(w.threeCanvas.cpu, t.cpu))
 	fmt.Fprintf(b, "| memory: the window's RSS, the tab's PSS | %.0f MB | %.0f MB | %.2f× | ≤ 0.3× |\n",
 		w.three.mem.rssMB, t.mem.pssMB, ratio(w.three.mem.rssMB, t.mem.pssMB))
 	fmt.Fprintf(b, "| memory: PSS of both | %.0f MB | %.0f MB | %.2f× | — |\n", w.three.mem.pssMB, t.mem.pssMB, ratio(w.three.mem.pssMB, t.mem.pssMB))

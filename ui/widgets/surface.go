@@ -54,21 +54,50 @@ func (t *VideoTile) unroute() {
 // edges, outside the surface.
 const surfaceInset = 3
 
+// PictureRect is where the picture is in the window, in pixels: fitted,
+// centred, in the surface's area or in the tile. ok is false before a
+// frame or outside a window (UI goroutine).
+func (t *VideoTile) PictureRect() (x, y, w, h int, ok bool) {
+	vw, vh := t.VideoSize()
+	if vw <= 0 || vh <= 0 {
+		return 0, 0, 0, 0, false
+	}
+	if t.Native() {
+		x, y, w, h, ok = t.pictureArea()
+	} else {
+		x, y, w, h, ok = t.pixelRect(fyne.NewPos(0, 0), t.Size())
+	}
+	if !ok {
+		return 0, 0, 0, 0, false
+	}
+	fw, fh := fit(vw, vh, w, h)
+	return x + (w-fw)/2, y + (h-fh)/2, fw, fh, true
+}
+
 // pictureArea is where a surface shows the video, in the window's pixels:
 // the tile inside its highlight, above the name bar (a child window hides
 // whatever Fyne paints under it, so the bar sits below the picture instead
 // of over it). ok is false when the tile is not in a window.
 func (t *VideoTile) pictureArea() (x, y, w, h int, ok bool) {
-	drv := fyne.CurrentApp().Driver()
-	c := drv.CanvasForObject(t)
-	if c == nil || t.bar == nil {
+	if t.bar == nil {
 		return 0, 0, 0, 0, false
 	}
-	pos := drv.AbsolutePositionForObject(t).AddXY(surfaceInset, surfaceInset)
 	size := t.Size().SubtractWidthHeight(2*surfaceInset, surfaceInset+t.bar.MinSize().Height)
 	if size.Width < 16 || size.Height < 16 {
 		return 0, 0, 0, 0, false
 	}
+	return t.pixelRect(fyne.NewPos(surfaceInset, surfaceInset), size)
+}
+
+// pixelRect is the part of the tile at pos, of size, in the window's
+// pixels; ok is false when the tile is not in a window.
+func (t *VideoTile) pixelRect(pos fyne.Position, size fyne.Size) (x, y, w, h int, ok bool) {
+	drv := fyne.CurrentApp().Driver()
+	c := drv.CanvasForObject(t)
+	if c == nil {
+		return 0, 0, 0, 0, false
+	}
+	pos = pos.Add(drv.AbsolutePositionForObject(t))
 	x, y = c.PixelCoordinateForPosition(pos)
 	x1, y1 := c.PixelCoordinateForPosition(pos.Add(size))
 	return x, y, x1 - x, y1 - y, true

@@ -73,8 +73,9 @@ type VideoTile struct {
 	// layout changes it (UI goroutine): a receiver asks for the video
 	// layer that fits.
 	OnSize func(width, height int)
-	// OnPlace, when set, is told when the tile moves or changes size (UI
-	// goroutine): the owner of its surface places it again.
+	// OnPlace, when set, is told when the tile moves, changes size or has
+	// video to show again (UI goroutine): the owner of its surface places
+	// it.
 	OnPlace func()
 
 	// UI goroutine state.
@@ -150,6 +151,8 @@ func (t *VideoTile) SetInfo(info TileInfo) {
 	}
 	if !t.wantsVideo() {
 		t.unroute() // not a frozen last picture until the next sync
+	} else if t.surface != nil && !t.Native() && t.OnPlace != nil {
+		t.OnPlace() // the surface can show it
 	}
 	t.showVideo(t.wantsVideo() && t.hasFrame)
 	t.Refresh()
