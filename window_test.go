@@ -255,7 +255,7 @@ func TestLobbyShowsPreviewAndRejectsABadRoomID(t *testing.T) {
 	if len(st.FieldErrors) != 1 {
 		t.Errorf("errors beside fields that are fine: %v", st.FieldErrors)
 	}
-	wait("the preview drawn", func(s ui.State) bool { return s.PreviewFrames > 5 })
+	wait("the preview drawn in a child window", func(s ui.State) bool { return s.PreviewFrames > 5 && s.PreviewNative })
 	d.screenshot(t, filepath.Join(shots, "lobby.png"))
 }
 

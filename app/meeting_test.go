@@ -27,6 +27,25 @@ func isChat(ev Event) bool {
 	return false
 }
 
+// chatEvents reads the call's events until n chat events have come, then
+// those up to now: the transport has been called when waitCall returns,
+// but the loop reports the send only once the call has returned.
+func chatEvents(t *testing.T, c *Call, n int) []Event {
+	t.Helper()
+	var got []Event
+	for len(got) < n {
+		select {
+		case ev := <-c.Events():
+			if isChat(ev) {
+				got = append(got, ev)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%d chat events of %d came: %#v", len(got), n, got)
+		}
+	}
+	return append(got, upToNow(t, c, only(isChat))...)
+}
+
 func isHand(ev Event) bool { _, ok := ev.(HandRaised); return ok }
 
 func TestChatIsSentInOrderAndReported(t *testing.T) {
@@ -40,7 +59,7 @@ func TestChatIsSentInOrderAndReported(t *testing.T) {
 	b, _ := c.SendChat("wie geht's? 🎉")
 	tr.waitCall(t, "chat hello")
 	tr.waitCall(t, "chat wie geht's? 🎉")
-	got := upToNow(t, c, only(isChat))
+	got := chatEvents(t, c, 2)
 	if len(got) != 2 || got[0].(ChatSent).ID != a || got[1].(ChatSent).ID != b || got[1].(ChatSent).Text != "wie geht's? 🎉" {
 		t.Fatalf("events %#v", got)
 	}
@@ -85,7 +104,7 @@ func TestChatDuringAnOutageGoesOutAfterIt(t *testing.T) {
 	}
 	tr.waitCall(t, "chat while down")
 	tr.waitCall(t, "chat after")
-	if got := upToNow(t, c, only(isChat)); len(got) != 2 || got[0].(ChatSent).Text != "while down" {
+	if got := chatEvents(t, c, 2); len(got) != 2 || got[0].(ChatSent).Text != "while down" {
 		t.Fatalf("events %#v", got)
 	}
 }

@@ -59,18 +59,21 @@ func newController(a fyne.App, w fyne.Window, opts Options, b *bridge) *controll
 		devices: &deviceModel{}, quitDone: make(chan struct{})}
 	c.devices.load(a.Preferences())
 	c.paint = widgets.NewPainter(c.b.do, framePace)
-	c.video = newVideoSurfaces(w, c.b.do, c.callTiles, c.tilesCovered, c.log, opts.FyneVideo)
+	c.video = newVideoSurfaces(w, c.b.do, c.videoTiles, c.tilesCovered, c.log, opts.FyneVideo)
 	c.lobby = newLobby(c.paint.Schedule, c.devices, c.submit, c.restartPreview)
 	c.lobby.onHostMode = c.prepareHost
 	return c
 }
 
-// callTiles is every tile of the call screen, none in the lobby.
-func (c *controller) callTiles() []*widgets.VideoTile {
-	if c.view == nil {
-		return nil
+// videoTiles is every tile on screen: the call's, or the lobby's preview.
+func (c *controller) videoTiles() []*widgets.VideoTile {
+	if c.view != nil {
+		return c.view.allTiles()
 	}
-	return c.view.allTiles()
+	if c.w.Content() == c.lobby.root {
+		return []*widgets.VideoTile{c.lobby.preview}
+	}
+	return nil
 }
 
 // tilesCovered tells whether something lies over the call's tiles: a menu
@@ -180,6 +183,7 @@ func (c *controller) userSuffix() string {
 func (c *controller) showLobby() {
 	c.w.SetContent(c.lobby.root)
 	c.restartPreview()
+	c.video.changed()
 	c.dumpState()
 }
 

@@ -35,6 +35,8 @@ type State struct {
 	MutedHint bool `json:"muted_hint,omitempty"`
 	// PreviewFrames counts the lobby preview's frames shown.
 	PreviewFrames int64 `json:"preview_frames,omitempty"`
+	// PreviewNative: the preview goes to a child window of its own.
+	PreviewNative bool `json:"preview_native,omitempty"`
 	// Encrypted: the call shows its end-to-end encryption lock;
 	// E2EEBanner explains why someone without the passphrase sees nothing.
 	Encrypted  bool   `json:"encrypted,omitempty"`
@@ -145,7 +147,7 @@ func (c *controller) dumpState() {
 		return
 	}
 	st := State{Screen: "lobby", Dialog: c.dialog, PreviewFrames: c.lobby.preview.Frames(),
-		Overlay: c.w.Canvas().Overlays().Top() != nil}
+		PreviewNative: c.lobby.preview.Native(), Overlay: c.w.Canvas().Overlays().Top() != nil}
 	if c.lobby.message.Visible() {
 		st.Message = c.lobby.message.Text
 	}

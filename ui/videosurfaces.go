@@ -17,7 +17,8 @@ import (
 // or dialog opening over them.
 const surfaceCheck = 200 * time.Millisecond
 
-// videoSurfaces shows the call's videos in X11 child windows of the window
+// videoSurfaces shows the videos (the call's, the lobby's preview) in X11
+// child windows of the window
 // (ui/xvideo) instead of through Fyne's canvas: a new frame then costs a
 // conversion and a copy into the X server instead of a repaint of the whole
 // window, which without a GPU is most of what a call costs. Where that is
@@ -56,7 +57,7 @@ func (m *videoSurfaces) changed() {
 	m.do(m.sync)
 }
 
-// sync gives every tile on the call screen a surface and places it, closes
+// sync gives every tile on screen a surface and places it, closes
 // the surfaces of tiles that are gone, and comes back while any remain.
 func (m *videoSurfaces) sync() {
 	m.queued = false
@@ -97,18 +98,23 @@ func (m *videoSurfaces) sync() {
 }
 
 // open connects to the window's X server, or settles on Fyne's painting.
+// Before the window is on screen it has no X11 window yet: sync comes back.
 func (m *videoSurfaces) open() bool {
-	var handle uintptr
+	x11, handle := false, uintptr(0)
 	if nw, ok := m.w.(driver.NativeWindow); ok {
 		nw.RunNative(func(ctx any) {
 			if x, ok := ctx.(driver.X11WindowContext); ok {
-				handle = x.WindowHandle
+				x11, handle = true, x.WindowHandle
 			}
 		})
 	}
-	if handle == 0 {
+	switch {
+	case !x11:
 		m.off = true
 		m.log.Info("video is painted by the window's canvas: not an X11 window")
+		return false
+	case handle == 0:
+		m.check = m.after(surfaceCheck, func() { m.do(m.sync) })
 		return false
 	}
 	conn, err := xvideo.Open(handle)
@@ -143,7 +149,7 @@ func (m *videoSurfaces) detach(t *widgets.VideoTile, s *xvideo.Surface) {
 }
 
 // closeAll gives every tile back to Fyne and ends the connection: on
-// leaving the call, and when the window quits.
+// changing screens, and when the window quits.
 func (m *videoSurfaces) closeAll() {
 	for t, s := range m.surfaces {
 		m.detach(t, s)
