@@ -374,39 +374,27 @@ func (c *controller) showDialog(title, msg string, rejoin func()) {
 	d.Show()
 }
 
-// quit is the window's close button: leave cleanly, stop hosting, exit.
+// quit is the window's close button: the window goes at once, and the
+// call is left and hosting stopped behind it (afterLoop waits for that).
 // Everything the window started has ended when quitDone closes.
 func (c *controller) quit() {
-	if !c.shutdown() {
-		return
-	}
-	go func() {
-		c.finish()
-		// Post Quit before announcing the end: whoever waits on quitDone
-		// may stop the UI goroutine right after.
-		c.b.do(c.app.Quit)
-		c.b.close() // the window is gone: later posts go nowhere
-		close(c.quitDone)
-	}()
+	c.b.close() // the window is going: later posts go nowhere
+	c.shutdown()
+	c.app.Quit()
 }
 
 // quitGrace is how long a window whose event loop has ended waits for its
 // call to be left and its server stopped.
 const quitGrace = 5 * time.Second
 
-// afterLoop runs once the event loop has ended. Fyne ends it by itself on
-// SIGTERM and SIGINT, racing quitOnSignal, and then quit may not have run:
-// the call is left here instead (one in three windows ended that way
-// dropped the call, and the others saw the person for the server's
-// reconnection grace).
+// afterLoop runs once the event loop has ended, on the main goroutine. The
+// loop ends by quit, or by Fyne's own handler of SIGTERM and SIGINT, which
+// quit never sees: the call is left here then. (Both handlers acting
+// raced: one window in three exited without leaving, and the others saw
+// the person for the server's reconnection grace.)
 func (c *controller) afterLoop() {
 	c.b.close()
-	if c.shutdown() {
-		go func() {
-			c.finish()
-			close(c.quitDone)
-		}()
-	}
+	c.shutdown()
 	select {
 	case <-c.quitDone:
 	case <-time.After(quitGrace):
@@ -414,12 +402,12 @@ func (c *controller) afterLoop() {
 	}
 }
 
-// shutdown stops what the window started and begins releasing the call
-// (UI goroutine, or the main one once the loop has ended); false when it
-// has already run.
-func (c *controller) shutdown() bool {
+// shutdown stops what the window started, releases the call and, once
+// everything has ended, closes quitDone (UI goroutine, or the main one once
+// the loop has ended). Only its first call does anything.
+func (c *controller) shutdown() {
 	if c.shutDown {
-		return false
+		return
 	}
 	c.shutDown = true
 	c.video.closeAll()
@@ -432,7 +420,10 @@ func (c *controller) shutdown() bool {
 	if s := c.pres; s != nil {
 		c.release(s)
 	}
-	return true
+	go func() {
+		c.finish()
+		close(c.quitDone)
+	}()
 }
 
 // finish waits for the calls being released, then stops hosting.

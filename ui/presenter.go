@@ -170,6 +170,7 @@ func (s *presenter) adminDo(fn func(context.Context, app.RoomAdmin) error) {
 func (s *presenter) close() {
 	s.cancel()
 	s.call.Close()
+	s.w.log.Info("left the call", "room", s.params.RoomID)
 	s.wg.Wait()
 	s.playerMu.Lock()
 	defer s.playerMu.Unlock()

@@ -59,7 +59,7 @@ func Run(opts Options) error {
 	b := newBridge()
 	c := newController(a, w, opts, b)
 	w.SetCloseIntercept(c.quit)
-	stop := quitOnSignal(b, c)
+	stop := quitOnSignal(b)
 	defer stop()
 	c.start()
 	w.ShowAndRun()
@@ -67,16 +67,18 @@ func Run(opts Options) error {
 	return nil
 }
 
-// quitOnSignal makes SIGTERM and SIGINT (a logout, Ctrl+C in a terminal)
-// quit as the close button does: the call is left, not dropped.
-func quitOnSignal(b *bridge, c *controller) (stop func()) {
+// quitOnSignal closes the bridge on SIGTERM and SIGINT (a logout, Ctrl+C in
+// a terminal). Fyne's own handler of those signals ends the event loop, and
+// afterLoop leaves the call; once the loop is gone fyne.Do runs functions
+// on the caller's goroutine, so background work must stop posting first.
+func quitOnSignal(b *bridge) (stop func()) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	done := make(chan struct{})
 	go func() {
 		select {
 		case <-sig:
-			b.do(c.quit)
+			b.close()
 		case <-done:
 		}
 	}()
