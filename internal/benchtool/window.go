@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"confer/internal/xvfb"
@@ -142,7 +141,9 @@ func windowRunWith(bin, url, work, display string, fb *xvfb.Framebuffer, senders
 	if err := app.Start(); err != nil {
 		return err
 	}
-	defer quitWindow(app)
+	// Quit as a person does (stop: SIGINT), so that the window leaves the
+	// call: a killed one would stay in the room, a tile in the next run.
+	defer stop(app)
 	if _, err := waitState(state, func(s ui.State) bool { return showing(s) == senders && s.Screen == "call" }); err != nil {
 		return err
 	}
@@ -165,21 +166,6 @@ func windowRunWith(bin, url, work, display string, fb *xvfb.Framebuffer, senders
 		r.glass = glassToGlass(fb, st1, glassSeconds*time.Second)
 	}
 	return nil
-}
-
-// quitWindow closes the window as its close button does (SIGTERM), so it
-// leaves the call: a killed one would stay in the room as a silent person
-// for the server's reconnection grace, a tile in the next run's window.
-func quitWindow(app *exec.Cmd) {
-	_ = app.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = app.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = app.Process.Kill()
-		<-done
-	}
 }
 
 // showing counts the tiles that show video.

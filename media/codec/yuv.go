@@ -43,6 +43,16 @@ func ScaleI420(src, dst *media.VideoFrame) error {
 	return nil
 }
 
+// Fit returns the largest even size with fw×fh's shape inside tw×th,
+// larger or smaller: a picture fitted to the place that shows it.
+func Fit(fw, fh, tw, th int) (int, int) {
+	w, h := tw, tw*fh/fw
+	if h > th {
+		w, h = th*fw/fh, th
+	}
+	return max(2, w&^1), max(2, h&^1)
+}
+
 // FitWithin returns the largest even size with w×h's shape inside
 // maxW×maxH, or w×h itself (made even) when it already fits.
 func FitWithin(w, h, maxW, maxH int) (int, int) {

@@ -44,7 +44,7 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 	if tw <= 0 || th <= 0 || f.Width <= 0 || f.Height <= 0 {
 		return false
 	}
-	w, h := fit(f.Width, f.Height, tw, th)
+	w, h := codec.Fit(f.Width, f.Height, tw, th)
 	dst := m.free
 	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
 		dst = image.NewRGBA(image.Rect(0, 0, w, h))
@@ -88,14 +88,4 @@ func (m *frameMailbox) take() *image.RGBA {
 	}
 	m.spare, m.showing, m.ready = m.showing, m.ready, nil
 	return m.showing
-}
-
-// fit returns the largest size with the frame's aspect ratio inside tw×th,
-// rounded to even numbers (I420 likes them).
-func fit(fw, fh, tw, th int) (int, int) {
-	w, h := tw, tw*fh/fw
-	if h > th {
-		w, h = th*fw/fh, th
-	}
-	return max(2, w&^1), max(2, h&^1)
 }

@@ -1,6 +1,10 @@
 package widgets
 
-import "fyne.io/fyne/v2"
+import (
+	"fyne.io/fyne/v2"
+
+	"confer/media/codec"
+)
 
 // SetSurface gives the tile a surface to show its video on, or takes it
 // away with nil (UI goroutine). The tile does not close it: its owner does,
@@ -70,7 +74,7 @@ func (t *VideoTile) PictureRect() (x, y, w, h int, ok bool) {
 	if !ok {
 		return 0, 0, 0, 0, false
 	}
-	fw, fh := fit(vw, vh, w, h)
+	fw, fh := codec.Fit(vw, vh, w, h)
 	return x + (w-fw)/2, y + (h-fh)/2, fw, fh, true
 }
 

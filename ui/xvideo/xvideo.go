@@ -149,7 +149,7 @@ func (s *Surface) Put(f *media.VideoFrame, mirror bool) bool {
 	if s.closed || s.w <= 0 || f.Width <= 0 || f.Height <= 0 {
 		return false
 	}
-	w, h := fit(f.Width, f.Height, s.w, s.h)
+	w, h := codec.Fit(f.Width, f.Height, s.w, s.h)
 	size := w * h * 4
 	mem := C.xvBegin(s.conn.x, s.s, C.uint32_t(size))
 	if mem == nil {
@@ -174,14 +174,4 @@ func (s *Surface) Close() {
 	C.xvDestroy(s.conn.x, s.s)
 	C.free(unsafe.Pointer(s.s))
 	s.s = nil
-}
-
-// fit returns the largest size with the frame's aspect ratio inside tw×th,
-// rounded to even numbers (I420 likes them).
-func fit(fw, fh, tw, th int) (int, int) {
-	w, h := tw, tw*fh/fw
-	if h > th {
-		w, h = th*fw/fh, th
-	}
-	return max(2, w&^1), max(2, h&^1)
 }

@@ -31,15 +31,22 @@ type screen struct {
 }
 
 // syncBuffer is a bytes.Buffer that xev's output goroutine writes while
-// the test reads it.
+// the test reads it; wrote is signalled on every write.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	wrote chan struct{}
 }
+
+func newSyncBuffer() *syncBuffer { return &syncBuffer{wrote: make(chan struct{}, 1)} }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	select {
+	case b.wrote <- struct{}{}:
+	default:
+	}
 	return b.buf.Write(p)
 }
 
@@ -47,6 +54,19 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// waitText waits until what was written holds text, for up to 5 s.
+func (b *syncBuffer) waitText(t *testing.T, text string) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for !strings.Contains(b.String(), text) {
+		select {
+		case <-b.wrote:
+		case <-timeout:
+			t.Fatalf("%q never came:\n%s", text, b.String())
+		}
+	}
 }
 
 func startScreen(t *testing.T) *screen {
@@ -67,7 +87,7 @@ func startScreen(t *testing.T) *screen {
 	t.Cleanup(func() { _ = fb.Close() })
 	s := &screen{fb: fb, env: append(os.Environ(), "DISPLAY="+d.Name)}
 	t.Setenv("DISPLAY", d.Name)
-	s.events = &syncBuffer{}
+	s.events = newSyncBuffer()
 	s.xev = exec.Command("xev", "-geometry", "400x300+0+0", "-event", "button")
 	s.xev.Env, s.xev.Stdout = s.env, s.events
 	if err := s.xev.Start(); err != nil {
@@ -127,8 +147,9 @@ func redFrame(w, h int, at time.Time) *media.VideoFrame {
 	return f
 }
 
-// waitFor polls the screen until ok holds, for up to 5 s: the X server
-// draws asynchronously.
+// waitFor polls the screen until ok holds, for up to 5 s. The X server
+// draws as it reads the requests, and nothing tells when the screen
+// changed: reading it is what a person looking at it does.
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -140,20 +161,28 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 }
 
+// openSurface connects to the screen for its parent window and makes one
+// surface there; the connection closes with the test.
+func openSurface(t *testing.T, s *screen, background color.Color) (*Conn, *Surface) {
+	t.Helper()
+	conn, err := Open(s.parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Close)
+	surf, err := conn.NewSurface(background)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn, surf
+}
+
 // A picture put on a surface shows where the surface was placed, scaled to
 // fit with its aspect kept and the rest in the background colour; clicks
 // go through to the window under it; hidden, it leaves what was under it.
 func TestASurfaceShowsItsPictureWhereItWasPlaced(t *testing.T) {
 	s := startScreen(t)
-	conn, err := Open(s.parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	surf, err := conn.NewSurface(color.NRGBA{B: 0xff, A: 0xff})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, surf := openSurface(t, s, color.NRGBA{B: 0xff, A: 0xff})
 	// A 16:9 picture in a 4:3 surface: 320×180, 30 px of background above
 	// and below it.
 	surf.Place(20, 30, 320, 240)
@@ -176,7 +205,7 @@ func TestASurfaceShowsItsPictureWhereItWasPlaced(t *testing.T) {
 	// The click reaches the parent as a click on the parent itself (no
 	// subwindow under the pointer), as the app expects of its own window.
 	s.xdotool(t, "mousemove", strconv.Itoa(x0+100), strconv.Itoa(y0+100), "click", "1")
-	waitFor(t, "the click at xev", func() bool { return strings.Contains(s.events.String(), "ButtonRelease") })
+	s.events.waitText(t, "ButtonRelease")
 	if ev := s.events.String(); !strings.Contains(ev, "subw 0x0,") {
 		t.Errorf("the click went to a subwindow (the surface is %#x):\n%s", surf.Window(), ev)
 	}
@@ -201,15 +230,7 @@ func TestASurfaceShowsItsPictureWhereItWasPlaced(t *testing.T) {
 // the process: the X server's errors are read and dropped.
 func TestASurfaceOutlivesItsParentWindow(t *testing.T) {
 	s := startScreen(t)
-	conn, err := Open(s.parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	surf, err := conn.NewSurface(color.Black)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn, surf := openSurface(t, s, color.Black)
 	surf.Place(0, 0, 160, 90)
 	_ = s.xev.Process.Kill()
 	_ = s.xev.Wait()
