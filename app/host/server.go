@@ -330,9 +330,14 @@ func liveKitConfig(cfg Config, bind, nodeIP string, ports portSet) (*config.Conf
 			"congestion_control": congestionControl(),
 			// A newcomer's first picture waits for a keyframe, and LiveKit
 			// lets a publisher be asked for one at most once a second (per
-			// layer). In the small calls Confer hosts, a prompt first frame
-			// is worth more than the odd extra keyframe.
-			"pli_throttle": map[string]any{"low_quality": "100ms", "mid_quality": "100ms", "high_quality": "100ms"},
+			// layer). A request the throttle drops is asked again only
+			// 200 ms later (the down track's retry), so a 100 ms throttle
+			// still made a joiner wait 200 ms more whenever someone else's
+			// request had gone through just before (a viewer leaving as
+			// another joins). Publishers pace their own keyframes (Confer's,
+			// media/video/keyframeasks.go; browsers, 300 ms apart): the
+			// server only merges requests that come together.
+			"pli_throttle": map[string]any{"low_quality": pliThrottle, "mid_quality": pliThrottle, "high_quality": pliThrottle},
 		},
 		"room": map[string]any{
 			"auto_create":      true,
@@ -358,6 +363,10 @@ func liveKitConfig(cfg Config, bind, nodeIP string, ports portSet) (*config.Conf
 	}
 	return conf, nil
 }
+
+// pliThrottle is the least time between keyframe requests the server
+// passes on to a publisher, per layer.
+const pliThrottle = "20ms"
 
 // congestionControl is rtc.congestion_control: how the SFU decides what
 // each subscriber's downlink can carry. It does not touch publishers' uplinks.

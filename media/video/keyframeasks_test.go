@@ -39,19 +39,33 @@ func TestKeyframeAsksAfterABigKeyframe(t *testing.T) {
 	}
 }
 
-// A small keyframe leaves at least minKeyframeGap between keyframes that
-// answer requests.
-func TestKeyframeAsksMinimumGap(t *testing.T) {
+// Small keyframes answer requests at once twice in a row; a third within
+// minKeyframeGap of the first waits for it, and then they come one per
+// gap.
+func TestKeyframeAsksBurstThenGap(t *testing.T) {
 	var k keyframeAsks
 	k.sent(atMS(0), 2_000, 1500)
 	k.ask()
-	for ms := 33; ms < 300; ms += 33 {
+	if !k.due(atMS(33)) {
+		t.Fatal("a request soon after a keyframe is not answered at once")
+	}
+	k.sent(atMS(33), 2_000, 1500)
+	k.ask()
+	for ms := 66; ms < 300; ms += 33 {
 		if k.due(atMS(ms)) {
-			t.Fatalf("a keyframe at %d ms, within minKeyframeGap", ms)
+			t.Fatalf("a third keyframe at %d ms, within minKeyframeGap of the first", ms)
 		}
 	}
 	if !k.due(atMS(300)) {
-		t.Fatal("the request is not answered at minKeyframeGap")
+		t.Fatal("the request is not answered minKeyframeGap after the first")
+	}
+	k.sent(atMS(300), 2_000, 1500)
+	k.ask()
+	if k.due(atMS(500)) {
+		t.Fatal("keyframes came faster than one per minKeyframeGap after the burst")
+	}
+	if !k.due(atMS(600)) {
+		t.Fatal("the request is not answered one gap after the last")
 	}
 }
 
