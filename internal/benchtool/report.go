@@ -65,7 +65,7 @@ func (r *report) markdown() string {
 	b.WriteString("down track of the joiner who had just left) waited 200 ms more for the server's next try: join → first frame ")
 	b.WriteString("was 385–440 ms p50 in this bench. ")
 	b.WriteString("The SDK's single-peer-connection mode (`WithSinglePeerConnection`, tracks in the join's first offer) ")
-	b.WriteString("was tried: join → first frame fell to 25–100 ms (a receive-only joiner: 30 ms), but with livekit-server ")
+	b.WriteString("was tried: join → first frame fell to 45–100 ms (a receive-only joiner: about 30 ms), but with livekit-server ")
 	b.WriteString("v1.13.5 and server-sdk-go v2.17 a participant who publishes after subscribing stopped receiving video (the ")
 	b.WriteString("SDK's AddTrack reuses a receiving transceiver), the server filed every simulcast layer of a single-connection ")
 	b.WriteString("publisher as its first (\"duplicate layer\"), so nobody received its video, and leaves were not reported, ")
