@@ -122,6 +122,9 @@ type Second struct {
 	Kbps   float64 `json:"kbps"`
 	Frames int     `json:"frames"`
 	Width  int     `json:"width"`
+	// LatencyMS is the second's longest capture → decoded: where in a
+	// call a queue built up and when it drained.
+	LatencyMS float64 `json:"latency_ms,omitempty"`
 }
 
 // EventRecord is one call event, at a wall-clock time (unix milliseconds).
@@ -237,8 +240,12 @@ func (r *remote) WriteFrame(f *media.VideoFrame) {
 		return // e.g. the SFU's 8×8 blank frames when a track closes
 	}
 	r.width, r.height = f.Width, f.Height
+	ms := float64(now.Sub(ts).Microseconds()) / 1000
 	if len(r.latencies) < maxLatencySamples {
-		r.latencies = append(r.latencies, float64(now.Sub(ts).Microseconds())/1000)
+		r.latencies = append(r.latencies, ms)
+	}
+	if sec := &r.timeline[len(r.timeline)-1]; ms > sec.LatencyMS {
+		sec.LatencyMS = ms
 	}
 }
 
@@ -318,5 +325,6 @@ func (r *remote) pipelineStats(s *RemoteStats) {
 	s.Timeline = r.timeline
 	for i := range s.Timeline {
 		s.Timeline[i].Kbps = round1(s.Timeline[i].Kbps)
+		s.Timeline[i].LatencyMS = round1(s.Timeline[i].LatencyMS)
 	}
 }
