@@ -93,6 +93,10 @@ type RemoteStats struct {
 	FramesSkipped    int     `json:"frames_skipped,omitempty"`
 	KeyframeRequests int     `json:"keyframe_requests,omitempty"`
 	PlayoutDelayMS   float64 `json:"playout_delay_ms,omitempty"`
+	// WaitBudgetMS is how long a frame with a missing packet was held
+	// for its retransmission at the end (learnt from how long gaps took
+	// to fill).
+	WaitBudgetMS float64 `json:"wait_budget_ms,omitempty"`
 	// Audio frames made up by concealment, and rebuilt from FEC.
 	AudioFramesConcealed int     `json:"audio_frames_concealed,omitempty"`
 	AudioFramesRecovered int     `json:"audio_frames_recovered,omitempty"`
@@ -318,6 +322,7 @@ func (r *remote) pipelineStats(s *RemoteStats) {
 	s.Packets, s.PacketsNACKed, s.Retransmissions = v.Packets, v.PacketsNACKed, v.PacketsRecovered
 	s.PacketsLate, s.FramesSkipped, s.KeyframeRequests = v.PacketsLate, v.FramesSkipped, v.KeyframeRequests
 	s.PlayoutDelayMS = ms(v.PlayoutDelay)
+	s.WaitBudgetMS = ms(v.WaitBudget)
 	s.AudioFramesConcealed, s.AudioFramesRecovered = a.Concealed, a.Recovered
 	if a.Frames > 0 {
 		s.AudioConcealedPct = round1(100 * float64(a.Concealed) / float64(a.Frames))
