@@ -18,8 +18,7 @@ import (
 const surfaceCheck = 200 * time.Millisecond
 
 // videoSurfaces shows the videos (the call's, the lobby's preview) in X11
-// child windows of the window
-// (ui/xvideo) instead of through Fyne's canvas: a new frame then costs a
+// child windows of the window (ui/xvideo) instead of through Fyne's canvas: a new frame then costs a
 // conversion and a copy into the X server instead of a repaint of the whole
 // window, which without a GPU is most of what a call costs. Where that is
 // not available (Wayland, other systems, a remote display) it does nothing

@@ -196,11 +196,12 @@ func (r *remote) AudioStats(s media.AudioReceiveStats) {
 	r.mu.Unlock()
 }
 
-// addSecond counts a frame into the timeline (under mu).
-func (r *remote) addSecond(now time.Time, f *media.VideoFrame) {
+// addSecond counts a frame into the timeline and returns its second; nil
+// past the timeline's hour (under mu).
+func (r *remote) addSecond(now time.Time, f *media.VideoFrame) *Second {
 	sec := int(now.Sub(r.first) / time.Second)
 	if sec >= 3600 {
-		return
+		return nil
 	}
 	for len(r.timeline) <= sec {
 		r.timeline = append(r.timeline, Second{At: len(r.timeline)})
@@ -209,6 +210,7 @@ func (r *remote) addSecond(now time.Time, f *media.VideoFrame) {
 	s.Frames++
 	s.Kbps += float64(f.EncodedSize) * 8 / 1000
 	s.Width = f.Width
+	return s
 }
 
 const maxLatencySamples = 100_000
@@ -239,7 +241,7 @@ func (r *remote) WriteFrame(f *media.VideoFrame) {
 	r.last = now
 	r.frames++
 	r.bytes += f.EncodedSize
-	r.addSecond(now, f)
+	sec := r.addSecond(now, f)
 	if !ok {
 		return // e.g. the SFU's 8×8 blank frames when a track closes
 	}
@@ -248,7 +250,7 @@ func (r *remote) WriteFrame(f *media.VideoFrame) {
 	if len(r.latencies) < maxLatencySamples {
 		r.latencies = append(r.latencies, ms)
 	}
-	if sec := &r.timeline[len(r.timeline)-1]; ms > sec.LatencyMS {
+	if sec != nil && ms > sec.LatencyMS {
 		sec.LatencyMS = ms
 	}
 }

@@ -57,11 +57,7 @@ func Fit(fw, fh, tw, th int) (int, int) {
 // maxW×maxH, or w×h itself (made even) when it already fits.
 func FitWithin(w, h, maxW, maxH int) (int, int) {
 	if w > maxW || h > maxH {
-		if w*maxH > h*maxW {
-			w, h = maxW, h*maxW/w
-		} else {
-			w, h = w*maxH/h, maxH
-		}
+		return Fit(w, h, maxW, maxH)
 	}
 	return max(2, w&^1), max(2, h&^1)
 }
