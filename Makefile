@@ -11,7 +11,7 @@ TAGS    := migrated_fynedo
 # Packages whose concurrency is ours: run under the race detector.
 RACE_PKGS := ./app/... ./media/... ./internal/... ./ui/...
 
-.PHONY: all deps build run test vet lint fmt-check race bench fuzz soak clean
+.PHONY: all deps build run test vet lint fmt-check fork-check race bench fuzz soak clean
 
 all: build
 
@@ -32,15 +32,21 @@ vet: deps
 lint: deps
 	bin/tools/staticcheck -tags $(TAGS) ./...
 
+# third_party/livekit-server is upstream's code as it is (see fork-check).
 fmt-check:
-	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	@out=$$(gofmt -l $$(git ls-files '*.go' ':!third_party' 2>/dev/null || find . -name '*.go' -not -path './third_party/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # The end-to-end package (real binaries, browsers, windows under Xvfb) runs on
 # its own, then the others: run beside it on two cores, the other packages'
 # calls measured the machine's contention rather than the call, and failed
 # now one test, now another.
-test: deps fmt-check vet lint
+# The copy of livekit-server that go.mod uses is upstream's with Confer's
+# patches and nothing else (scripts/livekit-fork.sh).
+fork-check:
+	scripts/livekit-fork.sh --check
+
+test: deps fmt-check fork-check vet lint
 	$(GO) test -tags $(TAGS) -count=1 -timeout 20m .
 	$(GO) test -tags $(TAGS) -count=1 -timeout 20m $$($(GO) list -tags $(TAGS) ./... | grep -vx confer)
 	$(GO) test -tags $(TAGS) -count=1 -race -timeout 20m $(RACE_PKGS)

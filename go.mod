@@ -16,6 +16,7 @@ require (
 	github.com/pion/rtp v1.10.5
 	github.com/pion/stun/v3 v3.1.6
 	github.com/pion/webrtc/v4 v4.2.17
+	github.com/redis/go-redis/v9 v9.21.0
 	github.com/twitchtv/twirp v8.1.3+incompatible
 	go.uber.org/zap v1.28.0
 	golang.org/x/sys v0.47.0
@@ -113,7 +114,6 @@ require (
 	github.com/prometheus/common v0.70.1 // indirect
 	github.com/prometheus/procfs v0.21.1 // indirect
 	github.com/puzpuzpuz/xsync/v4 v4.5.0 // indirect
-	github.com/redis/go-redis/v9 v9.21.0 // indirect
 	github.com/rs/cors v1.11.1 // indirect
 	github.com/rymdport/portal v0.4.2 // indirect
 	github.com/srwiley/oksvg v0.0.0-20221011165216-be6e8873101c // indirect
@@ -147,3 +147,7 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260724162435-b2f20204f0df // indirect
 	google.golang.org/grpc v1.82.1 // indirect
 )
+
+// livekit-server v1.13.5 with Confer's patches (third_party/patches/livekit-server;
+// scripts/livekit-fork.sh makes the copy and make test checks it).
+replace github.com/livekit/livekit-server => ./third_party/livekit-server
