@@ -3,26 +3,40 @@ package livekit
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/rtp"
 )
 
-// steeredPacer is pion's leaky-bucket pacer, sending at the rate the
-// uplink's policy chose (estimate) rather than GCC's own combined figure.
+// steeredPacer paces video out at the rate the uplink's policy chose
+// (estimate) rather than GCC's own combined figure, through a paceQueue
+// (bucket.go says why not pion's LeakyBucketPacer).
 //
-// The leaky bucket ticks every 5 ms from the moment it exists, so it is
-// made when the first video stream is added: a connection that sends no
-// video (every subscriber connection, a publisher with the camera off)
-// has no pacer waking the process 200 times a second.
+// Its goroutine starts with the first video stream and sleeps while the
+// queue is empty: a connection that sends no video (every subscriber
+// connection, a publisher with the camera off) has no pacer waking the
+// process.
 type steeredPacer struct {
-	sent atomic.Int64 // bytes handed to the network
+	sent    atomic.Int64 // bytes handed to the network
+	dropped atomic.Int64 // stale retransmissions not sent
 
-	mu     sync.Mutex
-	rate   int // bit/s: the start, then the last steer's, for a bucket made after it
-	closed bool
-	bucket atomic.Pointer[gcc.LeakyBucketPacer]
+	mu      sync.Mutex
+	q       *paceQueue
+	writers map[uint32]interceptor.RTPWriter
+	running bool
+	closed  bool
+	wake    chan struct{} // a packet came to an empty queue, or closed
+	done    chan struct{} // the goroutine has ended
+}
+
+func newSteeredPacer(bps int) *steeredPacer {
+	return &steeredPacer{
+		q:       newPaceQueue(bps, time.Now()),
+		writers: map[uint32]interceptor.RTPWriter{},
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
 }
 
 // SetTargetBitrate implements gcc.Pacer: GCC's figure is not the one used.
@@ -30,61 +44,104 @@ func (*steeredPacer) SetTargetBitrate(int) {}
 
 func (p *steeredPacer) steer(bps int) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.rate = bps
-	if b := p.bucket.Load(); b != nil {
-		b.SetTargetBitrate(bps)
-	}
+	p.q.setRate(bps)
+	p.mu.Unlock()
 }
 
-// AddStream implements gcc.Pacer, making the bucket for the first stream.
-// A write that fails (the connection closed under the pacer's queue) is
-// not an error worth the pacer's log line on stderr for every queued
-// packet.
+// AddStream implements gcc.Pacer, starting the goroutine for the first.
 func (p *steeredPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
-	b := p.makeBucket()
-	if b == nil {
-		return
-	}
-	b.AddStream(ssrc, interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		n, _ := w.Write(h, payload, a)
-		p.sent.Add(int64(n))
-		return n, nil
-	}))
-}
-
-// makeBucket returns the bucket, made at the rate last steered to; nil
-// once closed.
-func (p *steeredPacer) makeBucket() *gcc.LeakyBucketPacer {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil
+		return
 	}
-	if b := p.bucket.Load(); b != nil {
-		return b
+	p.writers[ssrc] = w
+	if !p.running {
+		p.running = true
+		go p.run()
 	}
-	b := gcc.NewLeakyBucketPacer(p.rate)
-	p.bucket.Store(b)
-	return b
 }
 
-// Write implements gcc.Pacer. GCC hands it only packets of a stream it
-// added, so the bucket exists; a packet before any is dropped.
+// Write implements gcc.Pacer: the packet is copied and queued. GCC hands
+// it only packets of a stream it added.
 func (p *steeredPacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-	if b := p.bucket.Load(); b != nil {
-		return b.Write(h, payload, a)
+	pkt := queued{header: h.Clone(), payload: append([]byte(nil), payload...), attr: a, at: time.Now()}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return 0, nil
 	}
-	return 0, nil
+	wasEmpty := len(p.q.packets) == 0
+	p.q.push(pkt)
+	p.mu.Unlock()
+	if wasEmpty {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+	}
+	return h.MarshalSize() + len(payload), nil
 }
 
-// Close implements gcc.Pacer.
+// run sends what is due, then sleeps until the next packet may go or one
+// comes to an empty queue. Writes happen outside the lock.
+func (p *steeredPacer) run() {
+	defer close(p.done)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return
+		}
+		out, wait := p.q.due(time.Now())
+		p.dropped.Store(int64(p.q.dropped))
+		p.mu.Unlock()
+		p.send(out)
+		if wait == 0 {
+			<-p.wake
+			continue
+		}
+		timer.Reset(wait)
+		select {
+		case <-timer.C:
+		case <-p.wake:
+		}
+	}
+}
+
+// send writes packets to their streams. A write that fails (the
+// connection closed under the queue) is not worth a log line per packet.
+func (p *steeredPacer) send(out []queued) {
+	for i := range out {
+		p.mu.Lock()
+		w := p.writers[out[i].header.SSRC]
+		p.mu.Unlock()
+		if w == nil {
+			continue
+		}
+		n, _ := w.Write(&out[i].header, out[i].payload, out[i].attr)
+		p.sent.Add(int64(n))
+	}
+}
+
+// Close implements gcc.Pacer, ending the goroutine.
 func (p *steeredPacer) Close() error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
+	if p.closed {
+		p.mu.Unlock()
+		return nil
+	}
 	p.closed = true
-	if b := p.bucket.Load(); b != nil {
-		return b.Close()
+	running := p.running
+	p.mu.Unlock()
+	if running {
+		select {
+		case p.wake <- struct{}{}:
+		default:
+		}
+		<-p.done
 	}
 	return nil
 }

@@ -70,7 +70,7 @@ func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 }
 
 func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
-	pacer := &steeredPacer{rate: u.initial}
+	pacer := newSteeredPacer(u.initial)
 	g, err := gcc.NewSendSideBWE(
 		gcc.SendSideBWEInitialBitrate(u.initial),
 		gcc.SendSideBWEMinBitrate(u.floor),

@@ -143,6 +143,7 @@ func (e *netbadEnv) runOnce(c condition, client string, r *netResult) error {
 		samples, werr := stopWatch()
 		fit := netlab.FitUnderCap(samples, c.capKbps)
 		r.fit = &fit
+		fmt.Fprintf(os.Stderr, "bench: %s, %s: the cap's queue, each second\n%s", c.name, client, netlab.FormatCapSamples(samples))
 		err = errors.Join(err, werr)
 	}
 	if err != nil || c.role != sending {

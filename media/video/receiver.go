@@ -230,13 +230,26 @@ func (r *receiver) decode(f jitter.Frame, now time.Time) {
 		r.askedAt = time.Time{}
 	}
 	img.EncodedSize = len(f.Data)
-	at := r.play.Release(f.Timestamp, now)
+	at := r.play.Release(f.Timestamp, readyAt(f, now))
 	r.jb.SetPlayoutDelay(r.play.Delay())
 	if r.pace && at.After(now) {
 		r.held, r.heldAt = img, at
 		return
 	}
 	r.show(img)
+}
+
+// readyAt is when the network had delivered f: its last packet's
+// arrival. Not the time it was decoded: a frame that waited behind the
+// one held for its render time would count that wait as network delay,
+// the playout would hold it as long in turn, and a lag that came once (a
+// burst after a stall) would carry from frame to frame and never drain
+// (a 300 kbit/s uplink kept 340–480 ms of it for over 10 s).
+func readyAt(f jitter.Frame, now time.Time) time.Time {
+	if f.Complete.IsZero() || f.Complete.After(now) {
+		return now
+	}
+	return f.Complete
 }
 
 // decrypt applies cfg.Decrypt. A frame it refuses is dropped like one the

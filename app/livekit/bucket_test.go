@@ -1,0 +1,160 @@
+package livekit
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+)
+
+func packet(ssrc uint32, seq uint16, size int, at time.Time) queued {
+	return queued{header: rtp.Header{Version: 2, SSRC: ssrc, SequenceNumber: seq}, payload: make([]byte, size-12), at: at}
+}
+
+// drain runs the queue as the pacer's goroutine would, for span, and
+// returns the bytes that left.
+func drain(q *paceQueue, start time.Time, span time.Duration) (sent int, end time.Time) {
+	now := start
+	for now.Sub(start) < span {
+		out, wait := q.due(now)
+		for _, p := range out {
+			sent += p.size()
+		}
+		if wait == 0 {
+			break
+		}
+		now = now.Add(wait)
+	}
+	return sent, now
+}
+
+// At 100 kbit/s, pion's pacer sent a full packet every 5 ms (about
+// 2 Mbit/s) whatever its rate; this one keeps to the rate times the
+// pacing factor.
+func TestPaceQueueKeepsToItsRateBelowAPacketPerTick(t *testing.T) {
+	start := time.Unix(1000, 0)
+	q := newPaceQueue(100_000, start)
+	for i := range 10 { // 12 kB: 0.64 s at 150 kbit/s
+		q.push(packet(1, uint16(i), 1200, start))
+	}
+	_, end := drain(q, start, 10*time.Second)
+	want := time.Duration(float64(12000*8) / (pacingFactor * 100_000) * float64(time.Second))
+	if took := end.Sub(start); took < want-70*time.Millisecond || took > want+70*time.Millisecond {
+		t.Fatalf("12 kB left in %v at 100 kbit/s, want about %v", took, want)
+	}
+}
+
+// A queue longer than maxQueueDelay at the rate is sent faster, so the
+// encoders' overshoot cannot build up lag.
+func TestPaceQueueDrainsWithinMaxQueueDelay(t *testing.T) {
+	start := time.Unix(1000, 0)
+	q := newPaceQueue(100_000, start)
+	for i := range 200 { // 240 kB: 13 s at 150 kbit/s
+		q.push(packet(1, uint16(i), 1200, start))
+	}
+	_, end := drain(q, start, 10*time.Second)
+	if len(q.packets) != 0 {
+		t.Fatalf("%d packets still queued after 10 s", len(q.packets))
+	}
+	// Past the deadline what is left goes over minDrainTime, again and
+	// again as it shrinks: a few of those, not the 13 s of the rate.
+	if took := end.Sub(start); took > maxQueueDelay+3*minDrainTime {
+		t.Fatalf("a queue of 240 kB took %v to leave, want at most about %v", took, maxQueueDelay)
+	}
+}
+
+// A retransmission that waited longer than maxResendWait is dropped; a
+// packet sent for the first time never is.
+func TestPaceQueueDropsOnlyStaleRetransmissions(t *testing.T) {
+	start := time.Unix(1000, 0)
+	q := newPaceQueue(80_000, start)
+	for i := range 10 {
+		q.push(packet(1, uint16(100+i), 1200, start))
+	}
+	q.push(packet(1, 103, 1200, start)) // a retransmission, queued behind
+	q.push(packet(2, 7, 1200, start))   // another stream's first packet
+	q.push(packet(1, 110, 1200, start))
+	var order []uint16
+	now := start
+	for len(q.packets) > 0 {
+		out, wait := q.due(now)
+		for _, p := range out {
+			order = append(order, p.header.SequenceNumber)
+		}
+		now = now.Add(wait)
+	}
+	if q.dropped != 1 {
+		t.Fatalf("dropped %d, want the one stale retransmission", q.dropped)
+	}
+	want := []uint16{100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 7, 110}
+	if len(order) != len(want) {
+		t.Fatalf("sent %v, want %v", order, want)
+	}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("sent %v, want %v", order, want)
+		}
+	}
+}
+
+// Sequence numbers wrap: 2 after 65535 is new, not a retransmission.
+func TestPaceQueueTellsRetransmissionsAcrossWrap(t *testing.T) {
+	q := newPaceQueue(1_000_000, time.Unix(1000, 0))
+	for _, seq := range []uint16{65534, 65535, 0, 2} {
+		q.push(packet(1, seq, 100, time.Unix(1000, 0)))
+	}
+	q.push(packet(1, 65535, 100, time.Unix(1000, 0)))
+	for i, p := range q.packets {
+		if p.resend != (i == 4) {
+			t.Fatalf("packet %d (seq %d): resend %v", i, p.header.SequenceNumber, p.resend)
+		}
+	}
+}
+
+// Time unused between frames is kept only up to paceBurst: after a pause
+// the next frame is not all sent at once if it is larger than that.
+func TestPaceQueueKeepsNoMoreThanABurstOfIdleTime(t *testing.T) {
+	start := time.Unix(1000, 0)
+	q := newPaceQueue(1_000_000, start) // 1.5 Mbit/s paced: 1875 B per 10 ms
+	idle := start.Add(5 * time.Second)
+	for i := range 10 {
+		q.push(packet(1, uint16(i), 1200, idle))
+	}
+	out, wait := q.due(idle)
+	if len(out) != 2 || wait == 0 {
+		t.Fatalf("after 5 s idle, %d packets left at once (want 2: 10 ms at 1.5 Mbit/s, then the overdraft), next in %v", len(out), wait)
+	}
+}
+
+// The pacer's goroutine sends what is written to the stream's writer, and
+// Close ends it.
+func TestSteeredPacerSendsAndCloses(t *testing.T) {
+	p := newSteeredPacer(10_000_000)
+	got := make(chan uint16, 10)
+	p.AddStream(5, interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
+		got <- h.SequenceNumber
+		return h.MarshalSize() + len(payload), nil
+	}))
+	for seq := range uint16(3) {
+		if _, err := p.Write(&rtp.Header{Version: 2, SSRC: 5, SequenceNumber: seq}, make([]byte, 100), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for want := range uint16(3) {
+		if seq := <-got; seq != want {
+			t.Fatalf("sent %d, want %d", seq, want)
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+	default:
+		t.Fatal("Close returned with the goroutine still running")
+	}
+	if n, _ := p.Write(&rtp.Header{SSRC: 5}, nil, nil); n != 0 {
+		t.Fatal("a closed pacer took a packet")
+	}
+}
