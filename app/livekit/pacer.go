@@ -18,8 +18,7 @@ import (
 // connection, a publisher with the camera off) has no pacer waking the
 // process.
 type steeredPacer struct {
-	sent    atomic.Int64 // bytes handed to the network
-	dropped atomic.Int64 // stale retransmissions not sent
+	sent atomic.Int64 // bytes handed to the network
 
 	mu      sync.Mutex
 	q       *paceQueue
@@ -96,7 +95,6 @@ func (p *steeredPacer) run() {
 			return
 		}
 		out, wait := p.q.due(time.Now())
-		p.dropped.Store(int64(p.q.dropped))
 		p.mu.Unlock()
 		p.send(out)
 		if wait == 0 {
