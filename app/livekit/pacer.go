@@ -95,8 +95,9 @@ func (p *steeredPacer) run() {
 			return
 		}
 		out, wait := p.q.due(time.Now())
+		ws := p.writersOf(out)
 		p.mu.Unlock()
-		p.send(out)
+		send(out, ws, &p.sent)
 		if wait == 0 {
 			<-p.wake
 			continue
@@ -109,18 +110,25 @@ func (p *steeredPacer) run() {
 	}
 }
 
-// send writes packets to their streams. A write that fails (the
-// connection closed under the queue) is not worth a log line per packet.
-func (p *steeredPacer) send(out []queued) {
+// writersOf finds each packet's stream writer (nil: none). p.mu held.
+func (p *steeredPacer) writersOf(out []queued) []interceptor.RTPWriter {
+	ws := make([]interceptor.RTPWriter, len(out))
 	for i := range out {
-		p.mu.Lock()
-		w := p.writers[out[i].header.SSRC]
-		p.mu.Unlock()
-		if w == nil {
+		ws[i] = p.writers[out[i].header.SSRC]
+	}
+	return ws
+}
+
+// send writes packets to their streams, counting the bytes in sent. A
+// write that fails (the connection closed under the queue) is not worth a
+// log line per packet.
+func send(out []queued, ws []interceptor.RTPWriter, sent *atomic.Int64) {
+	for i := range out {
+		if ws[i] == nil {
 			continue
 		}
-		n, _ := w.Write(&out[i].header, out[i].payload, out[i].attr)
-		p.sent.Add(int64(n))
+		n, _ := ws[i].Write(&out[i].header, out[i].payload, out[i].attr)
+		sent.Add(int64(n))
 	}
 }
 
