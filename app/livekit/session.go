@@ -74,16 +74,13 @@ func (s *session) pokeLevels() {
 
 func (s *session) join(ctx context.Context, url, token string) error {
 	s.url = url
-	bwe, err := s.up.interceptors()
+	ics, err := s.interceptors()
 	if err != nil {
 		return err
 	}
 	err = s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true),
 		s.e2eeJoinOption(), // data packets encrypted with the media's key (e2ee.go)
-		// Congestion control on what this participant sends, and a count of
-		// the NACKs it sends; the SDK's own NACK, reports and TWCC feedback
-		// stay.
-		lksdk.WithInterceptors(append(bwe, s.nacks)), lksdk.WithIncludeDefaultInterceptors(true),
+		lksdk.WithInterceptors(ics), lksdk.WithIncludeDefaultInterceptors(false),
 		lksdk.WithCodecs(codecs))
 	if err != nil {
 		return err

@@ -158,6 +158,7 @@ func NewSubscribedTrack(params SubscribedTrackParams) (*SubscribedTrack, error) 
 		SupportsCodecChange:            params.Subscriber.SupportsCodecChange(),
 		EnableStartAtDesiredQuality:    params.EnableStartAtDesiredQuality,
 		Listener:                       s,
+		ConnectionRTT:                  subscriberConnectionRTT(params.Subscriber),
 	})
 	if err != nil {
 		return nil, err
@@ -502,4 +503,13 @@ func (t *SubscribedTrack) OnStreamStarted(elapsed time.Duration) {
 	if onSubscribeStreamStarted := t.onSubscribeStreamStarted.Load(); onSubscribeStreamStarted != nil {
 		onSubscribeStreamStarted.(func(time.Duration))(elapsed)
 	}
+}
+
+// Confer: the subscriber connection's RTT from its ICE checks, for the down
+// track's retransmissions until receiver reports give its own.
+func subscriberConnectionRTT(p types.LocalParticipant) func() (float64, bool) {
+	if t, ok := p.(interface{ GetSubscriberRTT() (float64, bool) }); ok {
+		return t.GetSubscriberRTT
+	}
+	return nil
 }

@@ -241,6 +241,9 @@ type DownTrackParams struct {
 	StripPacketTrailer             bool
 	EnableStartAtDesiredQuality    bool
 	Listener                       DownTrackListener
+	// Confer: the subscriber connection's RTT from its ICE checks, in
+	// seconds; nil where it is not known.
+	ConnectionRTT func() (float64, bool)
 }
 
 // DownTrack implements webrtc.TrackLocal, is the track used to write packets
@@ -2032,6 +2035,7 @@ func (d *DownTrack) handleRTCP(bytes []byte) {
 					numNACKs += uint32(len(packetList))
 					nacks = append(nacks, packetList...)
 				}
+				d.seedRTTFromConnection()
 				go d.retransmitPackets(nacks)
 			}
 
@@ -2251,6 +2255,17 @@ func (d *DownTrack) retransmitPacket(epm *extPacketMeta, sourcePkt []byte, isPro
 	}
 	d.pacer.Enqueue(pacerPacket)
 	return headerSize + len(payload), nil
+}
+
+// Confer: until receiver reports give the stream's RTT, the retransmissions
+// are timed by the connection's (see sequencer.seedRTT).
+func (d *DownTrack) seedRTTFromConnection() {
+	if d.params.ConnectionRTT == nil || d.sequencer == nil {
+		return
+	}
+	if rtt, ok := d.params.ConnectionRTT(); ok {
+		d.sequencer.seedRTT(uint32(math.Ceil(rtt * 1000)))
+	}
 }
 
 func (d *DownTrack) retransmitPackets(nacks []uint16) {

@@ -115,6 +115,7 @@ type sequencer struct {
 	meta         []packetMeta
 	snRangeMap   *utils.RangeMap[uint64, uint64]
 	rtt          uint32
+	rttReported  bool
 	logger       logger.Logger
 }
 
@@ -144,6 +145,21 @@ func (s *sequencer) setRTT(rtt uint32) {
 	if rtt == 0 {
 		s.rtt = defaultRtt
 	} else {
+		s.rtt = rtt
+		s.rttReported = true
+	}
+}
+
+// Confer: seedRTT takes the connection's RTT from its ICE checks until a
+// receiver report gives the stream's own. A subscriber's first report comes
+// after the first sender report, which is sent every 3 s: until then the
+// default of 70 ms held every retransmission back 100 ms from the original,
+// and the NACKs a receiver sends in that time were all ignored.
+func (s *sequencer) seedRTT(rtt uint32) {
+	s.Lock()
+	defer s.Unlock()
+
+	if !s.rttReported && rtt > 0 {
 		s.rtt = rtt
 	}
 }

@@ -129,6 +129,18 @@ type BufferProvider interface {
 	CloseWithReason(reason string) (*livekit.RTPStats, error)
 }
 
+// Confer: a gap is asked for as soon as it is seen, as libwebrtc does, not
+// 20 ms later (the queue's default), and a request is repeated after a
+// round trip. Requests go out only as packets arrive, and video arrives a
+// frame at a time: with the 20 ms wait a repair waited for the next
+// frame's packets, 33 ms later, and one for a frame's last packet (seen
+// missing only at the next frame) for the frame after that.
+var nackQueueParams = func() nack.NackQueueParams {
+	p := nack.NackQueueParamsDefault
+	p.MinInterval = 0
+	return p
+}()
+
 const (
 	bucketCapCheckInterval = 1e9
 )
@@ -388,13 +400,13 @@ func (b *BufferBase) BindLocked(rtpParameters webrtc.RTPParameters, codec webrtc
 
 			b.logger.Debugw("Setting feedback", "type", webrtc.TypeRTCPFBNACK)
 			if b.nacker == nil {
-				b.nacker = nack.NewNACKQueue(nack.NackQueueParamsDefault)
+				b.nacker = nack.NewNACKQueue(nackQueueParams)
 			}
 		}
 	}
 
 	if b.nacker == nil && b.params.IsOOBSequenceNumber {
-		b.nacker = nack.NewNACKQueue(nack.NackQueueParamsDefault)
+		b.nacker = nack.NewNACKQueue(nackQueueParams)
 	}
 
 	b.StartKeyFrameSeeder()
@@ -510,7 +522,7 @@ func (b *BufferBase) RestartOOBSequenceNumber(reason string) {
 	b.setupRTPStatsLite(b.clockRate)
 
 	if b.nacker != nil {
-		b.nacker = nack.NewNACKQueue(nack.NackQueueParamsDefault)
+		b.nacker = nack.NewNACKQueue(nackQueueParams)
 	}
 }
 
@@ -550,7 +562,7 @@ func (b *BufferBase) restartStreamLocked(reason string, isDetected bool) {
 	b.lastBucketCapCheckAt = mono.UnixNano()
 
 	if b.nacker != nil {
-		b.nacker = nack.NewNACKQueue(nack.NackQueueParamsDefault)
+		b.nacker = nack.NewNACKQueue(nackQueueParams)
 	}
 
 	if b.audioLevel != nil {
