@@ -61,7 +61,7 @@ type paceQueue struct {
 	packets []queued
 	bytes   int               // queued
 	newest  map[uint32]uint16 // per SSRC: the newest sequence number queued
-	dropped int               // stale retransmissions dropped
+	dropped int               // retransmissions dropped: stale, or already waiting
 }
 
 func newPaceQueue(bps int, now time.Time) *paceQueue {
@@ -70,16 +70,35 @@ func newPaceQueue(bps int, now time.Time) *paceQueue {
 
 func (q *paceQueue) setRate(bps int) { q.rate = int(pacingFactor * float64(bps)) }
 
-// push queues a packet; it keeps the header and payload it is given.
+// push queues a packet; it keeps the header and payload it is given. A
+// retransmission of a packet still waiting here, sent or resent, is not
+// queued again (libwebrtc's packet history marks such a packet pending
+// and refuses it too): a server repeats a request when the repair is late,
+// and behind a slow link each repeat would add a copy to what is already
+// too much for it.
 func (q *paceQueue) push(p queued) {
 	newest, seen := q.newest[p.header.SSRC]
 	if seen && !seqNewer(p.header.SequenceNumber, newest) {
 		p.resend = true
+		if q.holds(p.header.SSRC, p.header.SequenceNumber) {
+			q.dropped++
+			return
+		}
 	} else {
 		q.newest[p.header.SSRC] = p.header.SequenceNumber
 	}
 	q.packets = append(q.packets, p)
 	q.bytes += p.size()
+}
+
+// holds reports whether a packet of ssrc with sequence number seq waits.
+func (q *paceQueue) holds(ssrc uint32, seq uint16) bool {
+	for i := range q.packets {
+		if h := &q.packets[i].header; h.SSRC == ssrc && h.SequenceNumber == seq {
+			return true
+		}
+	}
+	return false
 }
 
 // seqNewer reports whether a comes after b, across wrap-around.

@@ -1,6 +1,7 @@
 package livekit
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -72,11 +73,47 @@ func TestPaceQueueDropsOnlyStaleRetransmissions(t *testing.T) {
 	for i := range 10 {
 		q.push(packet(1, uint16(100+i), 1200, start))
 	}
-	q.push(packet(1, 103, 1200, start)) // a retransmission, queued behind
-	q.push(packet(2, 7, 1200, start))   // another stream's first packet
-	q.push(packet(1, 110, 1200, start))
 	var order []uint16
 	now := start
+	step := func() {
+		out, wait := q.due(now)
+		for _, p := range out {
+			order = append(order, p.header.SequenceNumber)
+		}
+		now = now.Add(wait)
+	}
+	for !slices.Contains(order, 103) {
+		step()
+	}
+	q.push(packet(1, 103, 1200, now)) // a retransmission, queued behind six
+	q.push(packet(2, 7, 1200, now))   // another stream's first packet
+	q.push(packet(1, 110, 1200, now))
+	for len(q.packets) > 0 {
+		step()
+	}
+	if q.dropped != 1 {
+		t.Fatalf("dropped %d, want the one stale retransmission", q.dropped)
+	}
+	want := []uint16{100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 7, 110}
+	if !slices.Equal(order, want) {
+		t.Fatalf("sent %v, want %v", order, want)
+	}
+}
+
+// A retransmission of a packet that still waits, sent for the first time
+// or resent, is not queued again; once it has left, it may be.
+func TestPaceQueueKeepsOneCopyOfAWaitingPacket(t *testing.T) {
+	start := time.Unix(1000, 0)
+	q := newPaceQueue(80_000, start)
+	for i := range 4 {
+		q.push(packet(1, uint16(50+i), 1200, start))
+	}
+	q.push(packet(1, 51, 1200, start)) // 51 itself still waits
+	if len(q.packets) != 4 || q.dropped != 1 {
+		t.Fatalf("%d queued, %d dropped; want the 4 originals and the copy dropped", len(q.packets), q.dropped)
+	}
+	now := start
+	var order []uint16
 	for len(q.packets) > 0 {
 		out, wait := q.due(now)
 		for _, p := range out {
@@ -84,17 +121,13 @@ func TestPaceQueueDropsOnlyStaleRetransmissions(t *testing.T) {
 		}
 		now = now.Add(wait)
 	}
-	if q.dropped != 1 {
-		t.Fatalf("dropped %d, want the one stale retransmission", q.dropped)
+	q.push(packet(1, 51, 1200, now)) // asked for again after it left
+	q.push(packet(1, 51, 1200, now)) // and again while that waits
+	if len(q.packets) != 1 || q.dropped != 2 {
+		t.Fatalf("%d queued, %d dropped; want one retransmission queued", len(q.packets), q.dropped)
 	}
-	want := []uint16{100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 7, 110}
-	if len(order) != len(want) {
-		t.Fatalf("sent %v, want %v", order, want)
-	}
-	for i := range want {
-		if order[i] != want[i] {
-			t.Fatalf("sent %v, want %v", order, want)
-		}
+	if !slices.Equal(order, []uint16{50, 51, 52, 53}) {
+		t.Fatalf("sent %v", order)
 	}
 }
 

@@ -99,9 +99,6 @@ type MediaTrackParams struct {
 	EnableRTPStreamRestartDetection  bool
 	UpdateTrackInfoByVideoSizeChange bool
 	ForceBackupCodecPolicySimulcast  bool
-	// Confer: the publisher connection's RTT from its ICE checks, in
-	// seconds; nil where it is not known.
-	ConnectionRTT func() (float64, bool)
 }
 
 func NewMediaTrack(params MediaTrackParams, ti *livekit.TrackInfo) *MediaTrack {
@@ -324,7 +321,6 @@ func (t *MediaTrack) AddReceiver(receiver *webrtc.RTPReceiver, track sfu.TrackRe
 						Octets:       uint64(pkt.OctetCount),
 						At:           mono.UnixNano(),
 					})
-					t.seedRTTFromConnection(buff)
 				}
 			case *rtcp.ExtendedReport:
 			rttFromXR:
@@ -617,19 +613,6 @@ func (t *MediaTrack) GetConnectionScoreAndQuality() (float32, livekit.Connection
 	}
 
 	return connectionquality.MaxMOS, livekit.ConnectionQuality_EXCELLENT
-}
-
-// Confer: a publisher that sends no extended reports (pion does not) gives
-// the server no RTT of its own, and the buffer's NACKs were repeated on the
-// default of 70 ms; take the connection's RTT from its ICE checks, once per
-// sender report, until an extended report gives one.
-func (t *MediaTrack) seedRTTFromConnection(buff *buffer.Buffer) {
-	if t.params.ConnectionRTT == nil || t.rttFromXR.Load() {
-		return
-	}
-	if rtt, ok := t.params.ConnectionRTT(); ok && rtt > 0 {
-		buff.SetRTT(uint32(math.Ceil(rtt * 1000)))
-	}
 }
 
 func (t *MediaTrack) SetRTT(rtt uint32) {
