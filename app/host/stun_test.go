@@ -297,3 +297,24 @@ func FuzzBindingResponse(f *testing.F) {
 		}
 	})
 }
+
+func TestLiveKitConfigNoticesAStoppedLayerSoon(t *testing.T) {
+	cfg := Config{Keys: Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)}}
+	conf, err := liveKitConfig(cfg, "127.0.0.1", "127.0.0.1", portSet{internal: 7880, udp: 7882, tcp: 7881, stun: 7883})
+	if err != nil {
+		t.Fatal(err)
+	}
+	video := conf.Video.StreamTrackerManager.Video
+	if video.StreamTrackerType != "packet" {
+		t.Errorf("stream tracker %q, want packet", video.StreamTrackerType)
+	}
+	for layer, want := range map[int32]time.Duration{0: 500 * time.Millisecond, 1: 200 * time.Millisecond, 2: 200 * time.Millisecond} {
+		got := video.PacketTracker[layer]
+		if got.CycleDuration != want || got.SamplesRequired == 0 || got.CyclesRequired == 0 {
+			t.Errorf("layer %d: %+v, want a %v cycle", layer, got, want)
+		}
+	}
+	if conf.Video.StreamTrackerManager.Screenshare.PacketTracker[0].CycleDuration != 2*time.Second {
+		t.Error("setting the camera's tracker lost LiveKit's for screens")
+	}
+}
