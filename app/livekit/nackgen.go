@@ -1,6 +1,7 @@
 package livekit
 
 import (
+	"encoding/binary"
 	"sync"
 	"time"
 
@@ -26,6 +27,11 @@ const (
 	nackMinInterval = 0
 	nackTick        = 5 * time.Millisecond
 )
+
+// rtpFixedHeader is the RTP header's fixed part, which holds the sequence
+// number (bytes 2–3). Read there, a packet costs the generator no header
+// parse and no attributes map.
+const rtpFixedHeader = 12
 
 // nackParams are the queue's defaults with Confer's floor.
 func nackParams() nack.NackQueueParams {
@@ -114,17 +120,10 @@ func (g *nackGenerator) BindRemoteStream(info *interceptor.StreamInfo, r interce
 	ssrc := info.SSRC
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		n, attr, err := r.Read(b, a)
-		if err != nil {
+		if err != nil || n < rtpFixedHeader {
 			return n, attr, err
 		}
-		if attr == nil {
-			attr = interceptor.Attributes{}
-		}
-		h, err := attr.GetRTPHeader(b[:n])
-		if err != nil {
-			return n, attr, err
-		}
-		if gaps.add(q, h.SequenceNumber) {
+		if gaps.add(q, binary.BigEndian.Uint16(b[2:4])) {
 			g.poke()
 		}
 		g.send(ssrc, q)
@@ -251,9 +250,9 @@ func (f *gapFinder) add(q nack.NackQueueInterface, seq uint16) bool {
 	}
 	// The queue keeps its last MaxNacks; a longer gap (a restart) asks
 	// for no more than those.
-	first := f.highest + 1
-	if missing := diff - 1; int(missing) > nack.NackQueueParamsDefault.MaxNacks {
-		first = seq - uint16(nack.NackQueueParamsDefault.MaxNacks)
+	first, most := f.highest+1, nackParams().MaxNacks
+	if missing := diff - 1; int(missing) > most {
+		first = seq - uint16(most)
 	}
 	for s := first; s != seq; s++ {
 		q.Push(s)

@@ -2260,7 +2260,7 @@ func (d *DownTrack) retransmitPacket(epm *extPacketMeta, sourcePkt []byte, isPro
 // Confer: until receiver reports give the stream's RTT, the retransmissions
 // are timed by the connection's (see sequencer.seedRTT).
 func (d *DownTrack) seedRTTFromConnection() {
-	if d.params.ConnectionRTT == nil || d.sequencer == nil {
+	if d.params.ConnectionRTT == nil || d.sequencer == nil || !d.sequencer.needsRTTSeed() {
 		return
 	}
 	if rtt, ok := d.params.ConnectionRTT(); ok {

@@ -164,6 +164,15 @@ func (s *sequencer) seedRTT(rtt uint32) {
 	}
 }
 
+// Confer: needsRTTSeed reports whether no receiver report has given the
+// RTT yet, so that the connection's is worth looking up.
+func (s *sequencer) needsRTTSeed() bool {
+	s.Lock()
+	defer s.Unlock()
+
+	return !s.rttReported
+}
+
 func (s *sequencer) push(
 	packetTime int64,
 	extIncomingSN, extModifiedSN uint64,
