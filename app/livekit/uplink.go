@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -56,7 +57,8 @@ type uplink struct {
 // interceptors are what the SDK must add to its connections. The order
 // matters: the first is nearest the network, so the transport-wide
 // sequence number is written before a packet enters the pacer, which
-// needs it to record the send time (without it GCC drops the packet).
+// needs it to record the send time (without it GCC drops the packet), and
+// the start-up probe's padding (probe.go) gets one too.
 func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 	ccf, err := cc.NewInterceptor(u.newEstimator)
 	if err != nil {
@@ -66,7 +68,7 @@ func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []interceptor.Factory{ccf, seq}, nil
+	return []interceptor.Factory{ccf, seq, proberFactory{u}}, nil
 }
 
 func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
@@ -82,7 +84,9 @@ func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
 		_ = pacer.Close()
 		return nil, err
 	}
-	return &pacedVideo{SendSideBWE: g, pacer: pacer, u: u, log: u.log}, nil
+	est := &pacedVideo{SendSideBWE: g, pacer: pacer, u: u, log: u.log}
+	est.steered.Store(int64(u.initial))
+	return est, nil
 }
 
 // Random loss. Wi-Fi and mobile links lose packets at random, and NACK
@@ -100,18 +104,25 @@ const (
 )
 
 // estimate is the rate the publisher connection's video is held to, in
-// bit/s, if known. The pacer follows it. Only the session's rate loop
-// calls it.
+// bit/s, once its start-up probe is over. The pacer follows it from the
+// start. Only the session's rate loop calls it.
 func (u *uplink) estimate() (int, bool) {
-	u.mu.Lock()
-	est := u.est
-	u.mu.Unlock()
+	est := u.current()
 	if est == nil {
 		return 0, false
 	}
 	bps := est.policy(est.GetStats(), est.GetTargetBitrate(), time.Now())
 	est.pacer.steer(bps)
-	return bps, true
+	est.steered.Store(int64(bps))
+	return bps, est.probed.Load()
+}
+
+// current is the publisher connection's estimator; nil before it sends
+// video.
+func (u *uplink) current() *pacedVideo {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.est
 }
 
 // policy picks the rate from GCC's statistics (fallback before any): the
@@ -124,6 +135,9 @@ func (p *pacedVideo) policy(stats map[string]any, fallback int, now time.Time) i
 	state, _ := stats["state"].(string)
 	if delay <= 0 {
 		return fallback
+	}
+	if state == "decrease" {
+		p.lowered.Store(true)
 	}
 	delay = p.limit.apply(delay, state == "decrease", p.pacer.sent.Load(), now)
 	p.loss += lossSmoothing * (avg - p.loss)
@@ -160,6 +174,11 @@ type pacedVideo struct {
 	loss  float64
 	lossy bool
 	limit appLimit
+	// The start-up probe's (probe.go): the rate it pads up to (bit/s),
+	// whether GCC has lowered the estimate, whether the probe is over.
+	steered atomic.Int64
+	lowered atomic.Bool
+	probed  atomic.Bool
 }
 
 // WriteRTCP implements cc.BandwidthEstimator. Feedback GCC cannot use (a
