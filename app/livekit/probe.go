@@ -1,7 +1,6 @@
 package livekit
 
 import (
-	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,13 +19,13 @@ import (
 //
 // Here the camera starts with its smallest layer only (StartSmall), and
 // for the first probeFor of video the connection tops what it sends up to
-// the uplink estimate with padding: RTP packets that are padding only, on
-// a video stream's retransmission SSRC, which livekit-server counts in its
-// transport-wide feedback and then drops. GCC judges the padding like any
-// other packet: on a link slower than the start rate its queue shows
-// within a few hundred milliseconds and GCC lowers the estimate, which
-// ends the probe at once. Only then does the camera get a target, and the
-// layers it starts are ones the link carries.
+// the uplink estimate with padding: RTP packets that are padding only,
+// which livekit-server counts in its transport-wide feedback and then
+// drops, closing the gap they leave in the sequence for the receivers. GCC
+// judges the padding like any other packet: on a link slower than the
+// start rate its queue shows within a few hundred milliseconds and GCC
+// lowers the estimate, which ends the probe at once. Only then does the
+// camera get a target, and the layers it starts are ones the link carries.
 //
 // libwebrtc measures each probe cluster's arrival rate itself; that needs a
 // parse of the transport-wide feedback beside GCC's own, and GCC's delay
@@ -41,36 +40,38 @@ const (
 	paddingSize = 255
 )
 
-// prober is one connection's interceptor. It sits above the transport-wide
-// sequence numbers (so padding gets one and GCC sees it) and below the
-// NACK responder, whose retransmissions share the retransmission SSRC with
-// the padding: the prober numbers every packet on that SSRC itself, as
-// SRTP and the server want one sequence there.
+// paddingKey marks the prober's own padding writes (see paddingFilter).
+type paddingKey struct{}
+
+// prober is one connection's interceptor. Confer's publisher has no
+// retransmission SSRC (LiveKit's SDK offers none), so padding goes on a
+// media SSRC, in its sequence, as libwebrtc sends it without one: the
+// prober numbers its video streams' packets itself. It sits above the NACK
+// responder, which so keeps the numbers the server asks for; a
+// paddingFilter below the responder drops the padding it would resend.
 type prober struct {
 	interceptor.NoOp
-	u *uplink
+	u    *uplink
+	done atomic.Bool // the probe is over: no more padding, numbers fixed
 
-	mu      sync.Mutex
-	streams []*probedStream // video streams with a retransmission SSRC
+	mu      sync.Mutex // held from numbering a packet until it is written
+	padOn   *probedStream
 	started bool
-	quit    chan struct{}
 	closed  bool
+	quit    chan struct{}
 	wg      sync.WaitGroup
-
-	media atomic.Int64 // video bytes sent since the probe started
+	media   int64 // video bytes written since the probe started
 }
 
-// probedStream is one video stream's retransmission SSRC and the writer
-// below the prober.
+// probedStream is one video stream's numbering.
 type probedStream struct {
-	ssrc uint32
-	pt   uint8
-	seq  atomic.Uint32 // the last sequence number used on ssrc
-	ts   atomic.Uint32 // the media's last RTP timestamp
-	w    interceptor.RTPWriter
+	ssrc   uint32
+	pt     uint8
+	offset atomic.Uint32 // padding packets written on ssrc (mod 2^16)
+	seq    uint16        // the last number written; under prober.mu
+	ts     uint32        // the media's last RTP timestamp; under prober.mu
+	w      interceptor.RTPWriter
 }
-
-func (s *probedStream) next() uint16 { return uint16(s.seq.Add(1)) }
 
 type proberFactory struct{ u *uplink }
 
@@ -81,45 +82,49 @@ func (f proberFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 
 // BindLocalStream implements interceptor.Interceptor.
 func (p *prober) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	if !strings.HasPrefix(strings.ToLower(info.MimeType), "video/") {
+	if !isVideo(info) {
 		return w
 	}
-	var rtx *probedStream
-	if info.SSRCRetransmission != 0 {
-		rtx = &probedStream{ssrc: info.SSRCRetransmission, pt: info.PayloadTypeRetransmission, w: w}
-		rtx.seq.Store(rand.Uint32())
-		p.mu.Lock()
-		p.streams = append(p.streams, rtx)
-		p.mu.Unlock()
-	}
+	s := &probedStream{ssrc: info.SSRC, pt: info.PayloadType, w: w}
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		if rtx != nil && h.SSRC == rtx.ssrc {
-			renumbered := h.Clone()
-			renumbered.SequenceNumber = rtx.next()
-			return w.Write(&renumbered, payload, a)
+		if h.SSRC != s.ssrc {
+			return w.Write(h, payload, a)
 		}
-		if rtx != nil {
-			rtx.ts.Store(h.Timestamp)
+		if p.done.Load() {
+			h.SequenceNumber += uint16(s.offset.Load())
+			return w.Write(h, payload, a)
 		}
-		p.media.Add(int64(h.MarshalSize() + len(payload)))
-		p.startOnce()
-		return w.Write(h, payload, a)
+		return p.writeMedia(s, h, payload, a)
 	})
 }
 
-// startOnce starts the probe with the connection's first video packet.
-func (p *prober) startOnce() {
+func isVideo(info *interceptor.StreamInfo) bool {
+	return strings.HasPrefix(strings.ToLower(info.MimeType), "video/")
+}
+
+// writeMedia numbers and writes a media packet while padding may come
+// between packets, starting the probe with the connection's first.
+func (p *prober) writeMedia(s *probedStream, h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.started || p.closed {
-		return
+	if !p.started {
+		p.start(s)
 	}
+	h.SequenceNumber += uint16(s.offset.Load())
+	s.seq, s.ts = h.SequenceNumber, h.Timestamp
+	p.media += int64(h.MarshalSize() + len(payload))
+	return s.w.Write(h, payload, a)
+}
+
+// start starts the probe on s. p.mu held.
+func (p *prober) start(s *probedStream) {
 	p.started = true
 	est := p.u.current()
-	if est == nil {
+	if est == nil || p.closed {
+		p.done.Store(true)
 		return
 	}
-	p.media.Store(0)
+	p.padOn = s
 	p.wg.Add(1)
 	go p.run(est)
 }
@@ -129,6 +134,7 @@ func (p *prober) startOnce() {
 func (p *prober) run(est *pacedVideo) {
 	defer p.wg.Done()
 	defer est.probed.Store(true)
+	defer p.done.Store(true)
 	start := time.Now()
 	tick := time.NewTicker(probeTick)
 	defer tick.Stop()
@@ -142,30 +148,29 @@ func (p *prober) run(est *pacedVideo) {
 				return
 			}
 			due := est.steered.Load() * int64(now.Sub(start)) / int64(8*time.Second)
-			padded += p.pad(due - p.media.Load() - padded)
+			padded += p.pad(due - padded)
 		}
 	}
 }
 
-// pad sends about n bytes of padding on the first stream with a
-// retransmission SSRC, and says how many it sent.
-func (p *prober) pad(n int64) int64 {
+// pad writes what is missing of want bytes (media and padding since the
+// probe started), and says how much padding it wrote.
+func (p *prober) pad(want int64) int64 {
 	p.mu.Lock()
-	var s *probedStream
-	if len(p.streams) > 0 {
-		s = p.streams[0]
-	}
-	p.mu.Unlock()
-	if s == nil || n < paddingSize {
+	defer p.mu.Unlock()
+	s := p.padOn
+	if s == nil || p.closed {
 		return 0
 	}
 	payload := make([]byte, paddingSize)
 	payload[paddingSize-1] = paddingSize
 	var sent int64
-	for ; n >= paddingSize; n -= paddingSize {
-		h := rtp.Header{Version: 2, Padding: true, PayloadType: s.pt, SequenceNumber: s.next(), Timestamp: s.ts.Load(), SSRC: s.ssrc}
-		if _, err := s.w.Write(&h, payload, interceptor.Attributes{}); err != nil {
-			return sent
+	for want-p.media-sent >= paddingSize {
+		s.offset.Add(1)
+		s.seq++
+		h := rtp.Header{Version: 2, Padding: true, PayloadType: s.pt, SequenceNumber: s.seq, Timestamp: s.ts, SSRC: s.ssrc}
+		if _, err := s.w.Write(&h, payload, interceptor.Attributes{paddingKey{}: true}); err != nil {
+			break
 		}
 		sent += int64(h.MarshalSize() + paddingSize)
 	}
@@ -176,11 +181,8 @@ func (p *prober) pad(n int64) int64 {
 func (p *prober) UnbindLocalStream(info *interceptor.StreamInfo) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i, s := range p.streams {
-		if s.ssrc == info.SSRCRetransmission {
-			p.streams = append(p.streams[:i], p.streams[i+1:]...)
-			return
-		}
+	if p.padOn != nil && p.padOn.ssrc == info.SSRC {
+		p.padOn = nil
 	}
 }
 
@@ -194,4 +196,34 @@ func (p *prober) Close() error {
 	p.mu.Unlock()
 	p.wg.Wait()
 	return nil
+}
+
+// paddingFilter sits just below the NACK responder and drops the padding
+// it resends when the server asks for a lost packet that was padding: it
+// would be dropped again on arrival, and the link that lost it is the
+// one the probe found too slow. The prober's own padding is marked.
+type paddingFilter struct{ interceptor.NoOp }
+
+type paddingFilterFactory struct{}
+
+// NewInterceptor implements interceptor.Factory.
+func (paddingFilterFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return &paddingFilter{}, nil
+}
+
+// BindLocalStream implements interceptor.Interceptor.
+func (*paddingFilter) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	if !isVideo(info) {
+		return w
+	}
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		if isPaddingOnly(h, payload) && a[paddingKey{}] == nil {
+			return len(payload), nil
+		}
+		return w.Write(h, payload, a)
+	})
+}
+
+func isPaddingOnly(h *rtp.Header, payload []byte) bool {
+	return h.Padding && len(payload) > 0 && int(payload[len(payload)-1]) == len(payload)
 }

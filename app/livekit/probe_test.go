@@ -9,16 +9,14 @@ import (
 	"github.com/pion/rtp"
 )
 
-const (
-	probeMediaSSRC = 1111
-	probeRTXSSRC   = 2222
-)
+const probeMediaSSRC = 1111
 
 // wireLog records what a prober writes below itself.
 type wireLog struct {
 	mu      sync.Mutex
 	pkts    []rtp.Header
 	sizes   []int
+	padOnly []bool // the payload is all padding
 	padding chan struct{} // closed at the first padding packet
 	once    sync.Once
 }
@@ -26,12 +24,10 @@ type wireLog struct {
 func (l *wireLog) Write(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if h.Padding && len(payload) > 0 && int(payload[len(payload)-1]) != len(payload) {
-		panic("padding length byte does not cover the payload")
-	}
 	l.pkts = append(l.pkts, h.Clone())
 	l.sizes = append(l.sizes, h.MarshalSize()+len(payload))
-	if h.Padding {
+	l.padOnly = append(l.padOnly, isPaddingOnly(h, payload))
+	if isPaddingOnly(h, payload) {
 		l.once.Do(func() { close(l.padding) })
 	}
 	return h.MarshalSize() + len(payload), nil
@@ -42,16 +38,16 @@ func (l *wireLog) paddingBytes() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := 0
-	for i, h := range l.pkts {
-		if h.Padding {
+	for i := range l.pkts {
+		if l.padOnly[i] {
 			n += l.sizes[i]
 		}
 	}
 	return n
 }
 
-// newProbed binds a video stream with a retransmission SSRC to a prober
-// whose uplink estimate is bps.
+// newProbed binds a video stream to a prober whose uplink estimate is
+// bps.
 func newProbed(t *testing.T, bps int) (*prober, *pacedVideo, interceptor.RTPWriter, *wireLog) {
 	t.Helper()
 	u := &uplink{initial: bps}
@@ -64,16 +60,14 @@ func newProbed(t *testing.T, bps int) (*prober, *pacedVideo, interceptor.RTPWrit
 	}
 	p := i.(*prober)
 	log := &wireLog{padding: make(chan struct{})}
-	w := p.BindLocalStream(&interceptor.StreamInfo{
-		SSRC: probeMediaSSRC, SSRCRetransmission: probeRTXSSRC, PayloadTypeRetransmission: 97, MimeType: "video/VP8",
-	}, log)
+	w := p.BindLocalStream(&interceptor.StreamInfo{SSRC: probeMediaSSRC, PayloadType: 96, MimeType: "video/VP8"}, log)
 	t.Cleanup(func() { _ = p.Close() })
 	return p, est, w, log
 }
 
 func sendMedia(t *testing.T, w interceptor.RTPWriter, seq uint16) {
 	t.Helper()
-	h := rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: 9000, SSRC: probeMediaSSRC}
+	h := rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: 9000 + uint32(seq), SSRC: probeMediaSSRC}
 	if _, err := w.Write(&h, make([]byte, 1000), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -92,43 +86,71 @@ func waitProbed(t *testing.T, est *pacedVideo, within time.Duration) time.Durati
 }
 
 // The first video packet starts a probe that pads what the connection
-// sends up to the estimate for probeFor, on the retransmission SSRC, in
-// one sequence of numbers shared with the retransmissions.
+// sends up to the estimate for probeFor, in the media's sequence: media
+// and padding together number one after the other.
 func TestProbePadsUpToTheEstimate(t *testing.T) {
 	const bps = 800_000
-	_, est, w, log := newProbed(t, bps)
+	p, est, w, log := newProbed(t, bps)
 	if est.probed.Load() {
 		t.Fatal("probed before any video was sent")
 	}
-	sendMedia(t, w, 100)
+	seq := uint16(65530) // across the wrap
+	sendMedia(t, w, seq)
 	<-log.padding
-	// A retransmission the NACK responder writes, with its own number.
-	rtx := rtp.Header{Version: 2, PayloadType: 97, SequenceNumber: 7, SSRC: probeRTXSSRC}
-	if _, err := w.Write(&rtx, make([]byte, 1002), nil); err != nil {
-		t.Fatal(err)
+	for !p.done.Load() {
+		seq++
+		sendMedia(t, w, seq)
+		time.Sleep(20 * time.Millisecond)
 	}
 	waitProbed(t, est, 5*time.Second)
-
-	want := bps / 8 * int(probeFor/time.Millisecond) / 1000
-	if got := log.paddingBytes(); got < want*6/10 || got > want*12/10 {
-		t.Errorf("padded %d bytes in the probe; want about %d (%d bit/s for %v)", got, want, bps, probeFor)
+	for range 3 {
+		seq++
+		sendMedia(t, w, seq) // after the probe, on the fast path
 	}
+
 	log.mu.Lock()
 	defer log.mu.Unlock()
-	var last uint16
-	n := 0
-	for _, h := range log.pkts {
-		if h.SSRC != probeRTXSSRC {
-			continue
+	media, padding := 0, 0
+	for i, h := range log.pkts {
+		if log.padOnly[i] {
+			padding += log.sizes[i]
+			if h.PayloadType != 96 || h.SSRC != probeMediaSSRC {
+				t.Fatalf("padding %+v: want the media's SSRC and payload type", h)
+			}
+		} else {
+			media += log.sizes[i]
 		}
-		if h.Padding && (h.PayloadType != 97 || h.Timestamp != 9000) {
-			t.Fatalf("padding %+v: want payload type 97 and the media's timestamp", h)
+		if i > 0 && h.SequenceNumber != log.pkts[i-1].SequenceNumber+1 {
+			t.Fatalf("packet %d is numbered %d after %d", i, h.SequenceNumber, log.pkts[i-1].SequenceNumber)
 		}
-		if n > 0 && h.SequenceNumber != last+1 {
-			t.Fatalf("sequence on the retransmission SSRC jumps from %d to %d", last, h.SequenceNumber)
-		}
-		last = h.SequenceNumber
-		n++
+	}
+	want := bps / 8 * int(probeFor/time.Millisecond) / 1000
+	if got := media + padding; got < want*7/10 || got > want*12/10 {
+		t.Errorf("sent %d bytes (%d of them padding) in the probe; want about %d (%d bit/s for %v)", got, padding, want, bps, probeFor)
+	}
+}
+
+// The NACK responder's copy of a padding packet is not sent again; the
+// prober's padding and all media pass.
+func TestPaddingFilterDropsResentPadding(t *testing.T) {
+	log := &wireLog{padding: make(chan struct{})}
+	f, _ := paddingFilterFactory{}.NewInterceptor("")
+	w := f.BindLocalStream(&interceptor.StreamInfo{SSRC: probeMediaSSRC, MimeType: "video/VP8"}, log)
+	pad := make([]byte, paddingSize)
+	pad[paddingSize-1] = paddingSize
+	h := rtp.Header{Version: 2, Padding: true, SSRC: probeMediaSSRC, SequenceNumber: 1}
+	if _, err := w.Write(&h, pad, interceptor.Attributes{paddingKey{}: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(&h, pad, interceptor.Attributes{}); err != nil { // the responder's
+		t.Fatal(err)
+	}
+	media := rtp.Header{Version: 2, Padding: true, SSRC: probeMediaSSRC, SequenceNumber: 2}
+	if _, err := w.Write(&media, []byte{1, 2, 3, 4, 2}, nil); err != nil { // padded media
+		t.Fatal(err)
+	}
+	if len(log.pkts) != 2 || log.pkts[1].SequenceNumber != 2 {
+		t.Fatalf("wrote %d packets; want the marked padding and the media", len(log.pkts))
 	}
 }
 

@@ -57,8 +57,7 @@ type uplink struct {
 // interceptors are what the SDK must add to its connections. The order
 // matters: the first is nearest the network, so the transport-wide
 // sequence number is written before a packet enters the pacer, which
-// needs it to record the send time (without it GCC drops the packet), and
-// the start-up probe's padding (probe.go) gets one too.
+// needs it to record the send time (without it GCC drops the packet).
 func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 	ccf, err := cc.NewInterceptor(u.newEstimator)
 	if err != nil {
@@ -68,7 +67,7 @@ func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []interceptor.Factory{ccf, seq, proberFactory{u}}, nil
+	return []interceptor.Factory{ccf, seq}, nil
 }
 
 func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
