@@ -12,8 +12,8 @@ import (
 // interceptors are what each of the call's peer connections runs, in
 // this order: congestion control on what it sends (uplink.go), a count of
 // the NACKs it sends, Confer's NACK generator (nackgen.go), the NACK
-// responder between the start-up probe's filter and the probe itself
-// (probe.go), and then the SDK's other defaults (server-sdk-go v2.17's
+// responder, the start-up probe (probe.go), and then the SDK's other
+// defaults (server-sdk-go v2.17's
 // registerDefaultInterceptors): RTCP sender and receiver reports, TWCC
 // feedback, a packet size limit, and the round trip from receiver reports
 // and from extended reports, which here times Confer's generator. The
@@ -43,7 +43,7 @@ func (s *session) interceptors() ([]interceptor.Factory, error) {
 	}
 	gens := &nackGenerators{}
 	return append(bwe,
-		s.nacks, gens, paddingFilterFactory{}, responder, proberFactory{&s.up}, receiverReports, senderReports, twccFeedback,
+		s.nacks, gens, responder, proberFactory{&s.up}, receiverReports, senderReports, twccFeedback,
 		sdkinterceptor.NewLimitSizeInterceptorFactory(),
 		sdkinterceptor.NewRTTInterceptorFactory(gens.SetRTT),
 		lkinterceptor.NewRTTFromXRFactory(gens.SetRTT),

@@ -19,12 +19,16 @@ import (
 //
 // Here the camera starts with its smallest layer only (StartSmall), and
 // for the first probeFor of video the connection tops what it sends up to
-// the uplink estimate with padding: RTP packets that are padding only,
+// a rate that climbs to the uplink estimate in probeRamp and stays there,
+// with padding: RTP packets that are padding only,
 // which livekit-server counts in its transport-wide feedback and then
 // drops, closing the gap they leave in the sequence for the receivers. GCC
 // judges the padding like any other packet: on a link slower than the
-// start rate its queue shows within a few hundred milliseconds and GCC
-// lowers the estimate, which ends the probe at once. Only then does the
+// start rate its queue grows within a few hundred milliseconds and GCC
+// lowers the estimate, which ends the probe at once. The climb is what
+// lets it see that: at once at the full rate, a 300 kbit/s link's queue
+// was full within 60 ms, and a full queue's delay stops growing, so GCC's
+// delay trend saw nothing while the link dropped packets. Only then does the
 // camera get a target, and the layers it starts are ones the link carries.
 //
 // libwebrtc measures each probe cluster's arrival rate itself; that needs a
@@ -32,7 +36,8 @@ import (
 // trend, which sees the padding, answers the one question asked here: is
 // the link slower than the start rate.
 const (
-	probeFor = time.Second
+	probeFor  = time.Second
+	probeRamp = 600 * time.Millisecond
 	// probeTick is how often padding is added; the pacer spreads it.
 	probeTick = 5 * time.Millisecond
 	// paddingSize is the most one packet carries: RTP's padding length
@@ -40,15 +45,13 @@ const (
 	paddingSize = 255
 )
 
-// paddingKey marks the prober's own padding writes (see paddingFilter).
-type paddingKey struct{}
-
 // prober is one connection's interceptor. Confer's publisher has no
 // retransmission SSRC (LiveKit's SDK offers none), so padding goes on a
-// media SSRC, in its sequence, as libwebrtc sends it without one: the
-// prober numbers its video streams' packets itself. It sits above the NACK
-// responder, which so keeps the numbers the server asks for; a
-// paddingFilter below the responder drops the padding it would resend.
+// media SSRC, in its sequence and between frames, as libwebrtc sends it
+// without one: the prober numbers its video streams' packets itself. It
+// sits above the NACK responder, which so keeps the numbers the server
+// asks for and resends a lost padding packet like any other: the server
+// must have every number to close the gaps for its receivers.
 type prober struct {
 	interceptor.NoOp
 	u    *uplink
@@ -70,6 +73,7 @@ type probedStream struct {
 	offset atomic.Uint32 // padding packets written on ssrc (mod 2^16)
 	seq    uint16        // the last number written; under prober.mu
 	ts     uint32        // the media's last RTP timestamp; under prober.mu
+	ended  bool          // the last media packet ended a frame; under prober.mu
 	w      interceptor.RTPWriter
 }
 
@@ -111,7 +115,7 @@ func (p *prober) writeMedia(s *probedStream, h *rtp.Header, payload []byte, a in
 		p.start(s)
 	}
 	h.SequenceNumber += uint16(s.offset.Load())
-	s.seq, s.ts = h.SequenceNumber, h.Timestamp
+	s.seq, s.ts, s.ended = h.SequenceNumber, h.Timestamp, h.Marker
 	p.media += int64(h.MarshalSize() + len(payload))
 	return s.w.Write(h, payload, a)
 }
@@ -144,22 +148,30 @@ func (p *prober) run(est *pacedVideo) {
 		case <-p.quit:
 			return
 		case now := <-tick.C:
-			if now.Sub(start) >= probeFor || est.lowered.Load() {
+			if now.Sub(start) >= probeFor || est.gccLowered() {
 				return
 			}
-			due := est.steered.Load() * int64(now.Sub(start)) / int64(8*time.Second)
-			padded += p.pad(due - padded)
+			padded += p.pad(probeBytes(est.steered.Load(), now.Sub(start)) - padded)
 		}
 	}
 }
 
+// probeBytes is what the probe has sent after elapsed at a rate that
+// climbs to bps over probeRamp and then holds.
+func probeBytes(bps int64, elapsed time.Duration) int64 {
+	ramp := min(elapsed, probeRamp).Seconds()
+	bits := float64(bps) * (ramp*ramp/(2*probeRamp.Seconds()) + (elapsed - min(elapsed, probeRamp)).Seconds())
+	return int64(bits / 8)
+}
+
 // pad writes what is missing of want bytes (media and padding since the
-// probe started), and says how much padding it wrote.
+// probe started), and says how much padding it wrote. It waits for the
+// end of a frame: padding inside one would split its packets' numbers.
 func (p *prober) pad(want int64) int64 {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.padOn
-	if s == nil || p.closed {
+	if s == nil || p.closed || !s.ended {
 		return 0
 	}
 	payload := make([]byte, paddingSize)
@@ -169,7 +181,7 @@ func (p *prober) pad(want int64) int64 {
 		s.offset.Add(1)
 		s.seq++
 		h := rtp.Header{Version: 2, Padding: true, PayloadType: s.pt, SequenceNumber: s.seq, Timestamp: s.ts, SSRC: s.ssrc}
-		if _, err := s.w.Write(&h, payload, interceptor.Attributes{paddingKey{}: true}); err != nil {
+		if _, err := s.w.Write(&h, payload, nil); err != nil {
 			break
 		}
 		sent += int64(h.MarshalSize() + paddingSize)
@@ -196,34 +208,4 @@ func (p *prober) Close() error {
 	p.mu.Unlock()
 	p.wg.Wait()
 	return nil
-}
-
-// paddingFilter sits just below the NACK responder and drops the padding
-// it resends when the server asks for a lost packet that was padding: it
-// would be dropped again on arrival, and the link that lost it is the
-// one the probe found too slow. The prober's own padding is marked.
-type paddingFilter struct{ interceptor.NoOp }
-
-type paddingFilterFactory struct{}
-
-// NewInterceptor implements interceptor.Factory.
-func (paddingFilterFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &paddingFilter{}, nil
-}
-
-// BindLocalStream implements interceptor.Interceptor.
-func (*paddingFilter) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	if !isVideo(info) {
-		return w
-	}
-	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-		if isPaddingOnly(h, payload) && a[paddingKey{}] == nil {
-			return len(payload), nil
-		}
-		return w.Write(h, payload, a)
-	})
-}
-
-func isPaddingOnly(h *rtp.Header, payload []byte) bool {
-	return h.Padding && len(payload) > 0 && int(payload[len(payload)-1]) == len(payload)
 }

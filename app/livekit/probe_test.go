@@ -16,7 +16,7 @@ type wireLog struct {
 	mu      sync.Mutex
 	pkts    []rtp.Header
 	sizes   []int
-	padOnly []bool // the payload is all padding
+	padOnly []bool        // the payload is all padding
 	padding chan struct{} // closed at the first padding packet
 	once    sync.Once
 }
@@ -67,9 +67,20 @@ func newProbed(t *testing.T, bps int) (*prober, *pacedVideo, interceptor.RTPWrit
 
 func sendMedia(t *testing.T, w interceptor.RTPWriter, seq uint16) {
 	t.Helper()
-	h := rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: 9000 + uint32(seq), SSRC: probeMediaSSRC}
+	h := rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: seq, Timestamp: 9000 + uint32(seq/2), SSRC: probeMediaSSRC, Marker: seq%2 == 1}
 	if _, err := w.Write(&h, make([]byte, 1000), nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestProbeBytesClimbsThenHolds(t *testing.T) {
+	for _, c := range []struct {
+		at   time.Duration
+		want int64
+	}{{0, 0}, {probeRamp / 2, 7_500}, {probeRamp, 30_000}, {probeRamp + time.Second, 130_000}} {
+		if got := probeBytes(800_000, c.at); got != c.want {
+			t.Errorf("after %v: %d bytes, want %d", c.at, got, c.want)
+		}
 	}
 }
 
@@ -94,7 +105,7 @@ func TestProbePadsUpToTheEstimate(t *testing.T) {
 	if est.probed.Load() {
 		t.Fatal("probed before any video was sent")
 	}
-	seq := uint16(65530) // across the wrap
+	seq := uint16(65531) // across the wrap; odd numbers end frames
 	sendMedia(t, w, seq)
 	<-log.padding
 	for !p.done.Load() {
@@ -123,34 +134,13 @@ func TestProbePadsUpToTheEstimate(t *testing.T) {
 		if i > 0 && h.SequenceNumber != log.pkts[i-1].SequenceNumber+1 {
 			t.Fatalf("packet %d is numbered %d after %d", i, h.SequenceNumber, log.pkts[i-1].SequenceNumber)
 		}
+		if log.padOnly[i] && i > 0 && !log.pkts[i-1].Marker && !log.padOnly[i-1] {
+			t.Fatalf("padding at packet %d, inside a frame", i)
+		}
 	}
-	want := bps / 8 * int(probeFor/time.Millisecond) / 1000
+	want := int(probeBytes(bps, probeFor))
 	if got := media + padding; got < want*7/10 || got > want*12/10 {
-		t.Errorf("sent %d bytes (%d of them padding) in the probe; want about %d (%d bit/s for %v)", got, padding, want, bps, probeFor)
-	}
-}
-
-// The NACK responder's copy of a padding packet is not sent again; the
-// prober's padding and all media pass.
-func TestPaddingFilterDropsResentPadding(t *testing.T) {
-	log := &wireLog{padding: make(chan struct{})}
-	f, _ := paddingFilterFactory{}.NewInterceptor("")
-	w := f.BindLocalStream(&interceptor.StreamInfo{SSRC: probeMediaSSRC, MimeType: "video/VP8"}, log)
-	pad := make([]byte, paddingSize)
-	pad[paddingSize-1] = paddingSize
-	h := rtp.Header{Version: 2, Padding: true, SSRC: probeMediaSSRC, SequenceNumber: 1}
-	if _, err := w.Write(&h, pad, interceptor.Attributes{paddingKey{}: true}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(&h, pad, interceptor.Attributes{}); err != nil { // the responder's
-		t.Fatal(err)
-	}
-	media := rtp.Header{Version: 2, Padding: true, SSRC: probeMediaSSRC, SequenceNumber: 2}
-	if _, err := w.Write(&media, []byte{1, 2, 3, 4, 2}, nil); err != nil { // padded media
-		t.Fatal(err)
-	}
-	if len(log.pkts) != 2 || log.pkts[1].SequenceNumber != 2 {
-		t.Fatalf("wrote %d packets; want the marked padding and the media", len(log.pkts))
+		t.Errorf("sent %d bytes (%d of them padding) in the probe; want about %d (%d bit/s after a climb of %v, for %v)", got, padding, want, bps, probeRamp, probeFor)
 	}
 }
 
@@ -193,4 +183,8 @@ func TestProbeLeavesAudioAlone(t *testing.T) {
 	if w != interceptor.RTPWriter(log) {
 		t.Error("an audio stream's writer is wrapped")
 	}
+}
+
+func isPaddingOnly(h *rtp.Header, payload []byte) bool {
+	return h.Padding && len(payload) > 0 && int(payload[len(payload)-1]) == len(payload)
 }

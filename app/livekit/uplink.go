@@ -135,9 +135,6 @@ func (p *pacedVideo) policy(stats map[string]any, fallback int, now time.Time) i
 	if delay <= 0 {
 		return fallback
 	}
-	if state == "decrease" {
-		p.lowered.Store(true)
-	}
 	delay = p.limit.apply(delay, state == "decrease", p.pacer.sent.Load(), now)
 	p.loss += lossSmoothing * (avg - p.loss)
 	switch {
@@ -151,6 +148,26 @@ func (p *pacedVideo) policy(stats map[string]any, fallback int, now time.Time) i
 		bps = min(delay, loss)
 	}
 	return min(max(bps, p.u.floor), uplinkMaxBitrate)
+}
+
+// gccLowered tells whether GCC has lowered its delay-based estimate below
+// where it started, or is lowering it: the start-up probe (probe.go) has
+// found the link slower. The probe asks every few ticks, not only at the
+// rate loop's reads: GCC's decrease state lasts one feedback report.
+func (p *pacedVideo) gccLowered() bool {
+	if p.lowered.Load() {
+		return true
+	}
+	if p.SendSideBWE == nil {
+		return false
+	}
+	stats := p.GetStats()
+	delay, _ := stats["delayTargetBitrate"].(int)
+	state, _ := stats["state"].(string)
+	if state == "decrease" || delay > 0 && delay < p.u.initial*9/10 {
+		p.lowered.Store(true)
+	}
+	return p.lowered.Load()
 }
 
 func (u *uplink) use(est *pacedVideo) {
@@ -174,7 +191,8 @@ type pacedVideo struct {
 	lossy bool
 	limit appLimit
 	// The start-up probe's (probe.go): the rate it pads up to (bit/s),
-	// whether GCC has lowered the estimate, whether the probe is over.
+	// whether GCC has lowered the estimate (gccLowered), whether the probe
+	// is over.
 	steered atomic.Int64
 	lowered atomic.Bool
 	probed  atomic.Bool
