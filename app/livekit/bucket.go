@@ -62,7 +62,6 @@ type paceQueue struct {
 	bytes   int               // queued
 	newest  map[uint32]uint16 // per SSRC: the newest sequence number queued
 	dropped int               // retransmissions dropped: stale, or already waiting
-	lastOut uint32            // the SSRC of the packet sent last
 }
 
 func newPaceQueue(bps int, now time.Time) *paceQueue {
@@ -112,7 +111,9 @@ func (q *paceQueue) due(now time.Time) ([]queued, time.Duration) {
 	q.refill(now, rate)
 	var out []queued
 	for len(q.packets) > 0 && q.tokens > 0 {
-		p := q.take(q.nextIndex())
+		p := q.packets[0]
+		q.packets[0] = queued{}
+		q.packets = q.packets[1:]
 		q.bytes -= p.size()
 		if p.resend && now.Sub(p.at) > maxResendWait {
 			q.dropped++
@@ -127,37 +128,6 @@ func (q *paceQueue) due(now time.Time) ([]queued, time.Duration) {
 	}
 	wait := time.Duration(-q.tokens*8/float64(rate)*float64(time.Second)) + time.Millisecond
 	return out, wait
-}
-
-// nextIndex picks the packet to send next: the oldest of another stream
-// than the one sent last, if any waits, else the oldest. Streams take
-// turns, as in libwebrtc's pacer: a keyframe of the full camera layer (tens
-// of packets) does not hold up the small layer's frames behind it, which a
-// receiver is watching while that keyframe starts the layer it moves to.
-func (q *paceQueue) nextIndex() int {
-	if q.packets[0].header.SSRC != q.lastOut {
-		return 0
-	}
-	for i := range q.packets {
-		if q.packets[i].header.SSRC != q.lastOut {
-			return i
-		}
-	}
-	return 0
-}
-
-// take removes packet i, keeping the others in the order they came.
-func (q *paceQueue) take(i int) queued {
-	p := q.packets[i]
-	if i == 0 {
-		q.packets[0] = queued{}
-		q.packets = q.packets[1:]
-	} else {
-		q.packets = append(q.packets[:i], q.packets[i+1:]...)
-		q.packets[len(q.packets):cap(q.packets)][0] = queued{}
-	}
-	q.lastOut = p.header.SSRC
-	return p
 }
 
 // drainRate is the rate, raised when the queue would otherwise not have

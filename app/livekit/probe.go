@@ -45,8 +45,8 @@ const (
 	paddingSize = 255
 )
 
-// prober is one connection's interceptor. Confer's publisher has no
-// retransmission SSRC (LiveKit's SDK offers none), so padding goes on a
+// prober is one connection's interceptor. Confer publishes without a
+// retransmission SSRC (the README says why), so padding goes on a
 // media SSRC, in its sequence and between frames, as libwebrtc sends it
 // without one: the prober numbers its video streams' packets itself. It
 // sits above the NACK responder, which so keeps the numbers the server
