@@ -33,7 +33,8 @@ const (
 // (2250 kbit/s) flooded a 600 kbit/s link for 2–5 s on a loaded machine,
 // while from 1500 it fitted within 2 s (TestNetworkSenderUnderACapSlowsDown
 // with both cores busy, six runs each); on a fast link the full layers are
-// reached within about 5 s.
+// reached within about 5 s. The start-up probe (probe.go) tests it before
+// a camera's larger layers start.
 const uplinkStartKbps = 1500
 
 // uplink estimates how much the publisher connection can carry, with
