@@ -209,15 +209,6 @@ func TestNetworkSenderUnderACapSlowsDown(t *testing.T) {
 	if f := freezesIn(rs, last, end.Add(-12*time.Second), end.Add(-2*time.Second), time.Second); len(f) > 0 {
 		t.Errorf("in the sender's last 10 s the receiver froze: %v", f)
 	}
-	// The start-up probe finds the link too slow for the full size before
-	// that layer starts, so the receiver is never put on a layer that then
-	// stops under it (a freeze of 0.4–0.6 s each time, before the probe).
-	for _, sec := range rs.Timeline {
-		if sec.Width >= 1280 {
-			t.Errorf("the receiver got the full 1280-pixel layer %d s in, which the link cannot carry", sec.At)
-			break
-		}
-	}
 }
 
 func TestNetworkBrowserFreeUDPICE(t *testing.T) {

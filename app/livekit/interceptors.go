@@ -11,15 +11,13 @@ import (
 
 // interceptors are what each of the call's peer connections runs, in
 // this order: congestion control on what it sends (uplink.go), a count of
-// the NACKs it sends, Confer's NACK generator (nackgen.go), the NACK
-// responder, the start-up probe (probe.go), and then the SDK's other
-// defaults (server-sdk-go v2.17's
-// registerDefaultInterceptors): RTCP sender and receiver reports, TWCC
-// feedback, a packet size limit, and the round trip from receiver reports
-// and from extended reports, which here times Confer's generator. The
-// count comes before the generator so that it sees the generator's
-// requests on their way out; the probe's padding gets a transport-wide
-// sequence number.
+// the NACKs it sends, Confer's NACK generator (nackgen.go), and then the
+// SDK's defaults but its NACK generator (server-sdk-go v2.17's
+// registerDefaultInterceptors): the NACK responder, RTCP sender and
+// receiver reports, TWCC feedback, a packet size limit, and the round trip
+// from receiver reports and from extended reports, which here times
+// Confer's generator. The count comes before the generator so that it
+// sees the generator's requests on their way out.
 func (s *session) interceptors() ([]interceptor.Factory, error) {
 	bwe, err := s.up.interceptors()
 	if err != nil {
@@ -43,7 +41,7 @@ func (s *session) interceptors() ([]interceptor.Factory, error) {
 	}
 	gens := &nackGenerators{}
 	return append(bwe,
-		s.nacks, gens, responder, proberFactory{&s.up}, receiverReports, senderReports, twccFeedback,
+		s.nacks, gens, responder, receiverReports, senderReports, twccFeedback,
 		sdkinterceptor.NewLimitSizeInterceptorFactory(),
 		sdkinterceptor.NewRTTInterceptorFactory(gens.SetRTT),
 		lkinterceptor.NewRTTFromXRFactory(gens.SetRTT),

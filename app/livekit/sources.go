@@ -54,7 +54,6 @@ func (s *session) startVideo(src app.Source, cfg app.TransportConfig, writers []
 	}
 	return pipeline.StartCamera(pipeline.CameraConfig{
 		DeviceID: cfg.CameraID, Profile: cfg.Video, Preview: cfg.Preview, Log: cfg.Log,
-		StartSmall: true, // the uplink's probe picks the layers (probe.go)
 	}, writers)
 }
 

@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -33,8 +32,7 @@ const (
 // (2250 kbit/s) flooded a 600 kbit/s link for 2–5 s on a loaded machine,
 // while from 1500 it fitted within 2 s (TestNetworkSenderUnderACapSlowsDown
 // with both cores busy, six runs each); on a fast link the full layers are
-// reached within about 5 s. The start-up probe (probe.go) tests it before
-// a camera's larger layers start.
+// reached within about 5 s.
 const uplinkStartKbps = 1500
 
 // uplink estimates how much the publisher connection can carry, with
@@ -84,9 +82,7 @@ func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
 		_ = pacer.Close()
 		return nil, err
 	}
-	est := &pacedVideo{SendSideBWE: g, pacer: pacer, u: u, log: u.log}
-	est.steered.Store(int64(u.initial))
-	return est, nil
+	return &pacedVideo{SendSideBWE: g, pacer: pacer, u: u, log: u.log}, nil
 }
 
 // Random loss. Wi-Fi and mobile links lose packets at random, and NACK
@@ -104,25 +100,18 @@ const (
 )
 
 // estimate is the rate the publisher connection's video is held to, in
-// bit/s, once its start-up probe is over. The pacer follows it from the
-// start. Only the session's rate loop calls it.
+// bit/s, if known. The pacer follows it. Only the session's rate loop
+// calls it.
 func (u *uplink) estimate() (int, bool) {
-	est := u.current()
+	u.mu.Lock()
+	est := u.est
+	u.mu.Unlock()
 	if est == nil {
 		return 0, false
 	}
 	bps := est.policy(est.GetStats(), est.GetTargetBitrate(), time.Now())
 	est.pacer.steer(bps)
-	est.steered.Store(int64(bps))
-	return bps, est.probed.Load()
-}
-
-// current is the publisher connection's estimator; nil before it sends
-// video.
-func (u *uplink) current() *pacedVideo {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.est
+	return bps, true
 }
 
 // policy picks the rate from GCC's statistics (fallback before any): the
@@ -151,26 +140,6 @@ func (p *pacedVideo) policy(stats map[string]any, fallback int, now time.Time) i
 	return min(max(bps, p.u.floor), uplinkMaxBitrate)
 }
 
-// gccLowered tells whether GCC has lowered its delay-based estimate below
-// where it started, or is lowering it: the start-up probe (probe.go) has
-// found the link slower. The probe asks every few ticks, not only at the
-// rate loop's reads: GCC's decrease state lasts one feedback report.
-func (p *pacedVideo) gccLowered() bool {
-	if p.lowered.Load() {
-		return true
-	}
-	if p.SendSideBWE == nil {
-		return false
-	}
-	stats := p.GetStats()
-	delay, _ := stats["delayTargetBitrate"].(int)
-	state, _ := stats["state"].(string)
-	if state == "decrease" || delay > 0 && delay < p.u.initial*9/10 {
-		p.lowered.Store(true)
-	}
-	return p.lowered.Load()
-}
-
 func (u *uplink) use(est *pacedVideo) {
 	u.mu.Lock()
 	u.est = est
@@ -191,12 +160,6 @@ type pacedVideo struct {
 	loss  float64
 	lossy bool
 	limit appLimit
-	// The start-up probe's (probe.go): the rate it pads up to (bit/s),
-	// whether GCC has lowered the estimate (gccLowered), whether the probe
-	// is over.
-	steered atomic.Int64
-	lowered atomic.Bool
-	probed  atomic.Bool
 }
 
 // WriteRTCP implements cc.BandwidthEstimator. Feedback GCC cannot use (a

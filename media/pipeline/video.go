@@ -66,10 +66,7 @@ type CameraConfig struct {
 	Profile  media.VideoProfile
 	// Preview, when set, sees every captured frame (self-view).
 	Preview media.FrameSink
-	// StartSmall sends only the smallest layer until the first
-	// SetTargetBitrate (video.SenderConfig.StartSmall).
-	StartSmall bool
-	Log        *slog.Logger
+	Log     *slog.Logger
 }
 
 // StartCamera opens a camera and encodes it into outs, one writer per
@@ -85,7 +82,7 @@ func StartCamera(cfg CameraConfig, outs []media.SampleWriter) (VideoSender, erro
 		return nil, err
 	}
 	layers := CameraLayers(p)
-	sc := video.SenderConfig{BitrateKbps: p.BitrateKbps, FPS: p.FPS, Preview: cfg.Preview, StartSmall: cfg.StartSmall, Log: cfg.Log}
+	sc := video.SenderConfig{BitrateKbps: p.BitrateKbps, FPS: p.FPS, Preview: cfg.Preview, Log: cfg.Log}
 	for i, out := range outs[1:] {
 		l := layers[min(i+1, len(layers)-1)]
 		sc.Layers = append(sc.Layers, video.Layer{Scale: l.scale, BitrateKbps: l.BitrateKbps, Out: out})

@@ -41,17 +41,8 @@ type SenderConfig struct {
 	Preview media.FrameSink
 	// Screen tunes the encoder for screen content.
 	Screen bool
-	// StartSmall encodes only the smallest layer until the first target
-	// (SetTargetBitrate), which then picks the shape at once: a sender
-	// whose uplink is still being measured starts no layer it may have to
-	// stop a moment later, which would freeze the receivers put on it.
-	// Without a target within startWait the layers start as configured.
-	StartSmall bool
-	Log        *slog.Logger
+	Log    *slog.Logger
 }
-
-// startWait is how long a StartSmall sender waits for its first target.
-const startWait = 3 * time.Second
 
 // Sender captures, encodes and writes until stopped or the source ends.
 type Sender struct {
@@ -64,10 +55,6 @@ type Sender struct {
 	target  atomic.Int64 // kbit/s for all encodings; 0: as configured
 	applied int64        // the target the plans follow (send goroutine)
 	sent    atomic.Int64 // bytes written, all encodings
-	// unshaped: no target has picked the layers yet (StartSmall); first
-	// is the first frame's capture time.
-	unshaped bool
-	first    time.Time
 }
 
 // encoding is one layer's encoder state, owned by the send goroutine
@@ -109,12 +96,6 @@ func StartSender(src FrameSource, out media.SampleWriter, cfg SenderConfig) *Sen
 	s.encs = append(s.encs, newEncoding(1, cfg.BitrateKbps, out))
 	for _, l := range cfg.Layers {
 		s.encs = append(s.encs, newEncoding(max(l.Scale, 1), l.BitrateKbps, l.Out))
-	}
-	if cfg.StartSmall && len(s.encs) > 1 && !cfg.Screen {
-		for _, e := range s.encs[:len(s.encs)-1] {
-			e.plan.active = false
-		}
-		s.unshaped = true
 	}
 	go s.run()
 	return s
@@ -176,7 +157,7 @@ func (s *Sender) run() {
 		if s.cfg.Preview != nil {
 			s.cfg.Preview.WriteFrame(f)
 		}
-		s.followTarget(f.Timestamp)
+		s.followTarget()
 		for _, e := range s.encs {
 			if !e.plan.active || s.skipForRate(e, f) {
 				continue
@@ -196,56 +177,25 @@ func (s *Sender) run() {
 }
 
 // followTarget re-plans the encodings when the target changed, or while a
-// change of shape waits to settle. captured is the frame's capture time.
-func (s *Sender) followTarget(captured time.Time) {
+// change of shape waits to settle.
+func (s *Sender) followTarget() {
 	t := s.target.Load()
-	if t == 0 && s.unshaped {
-		t = s.targetAfterWait(captured)
-	}
 	if t == 0 || t == s.applied && !s.settling() {
 		return
 	}
 	s.applied = t
-	now := time.Now()
 	nominal := make([]int, len(s.encs))
 	prev := make([]plan, len(s.encs))
 	for i, e := range s.encs {
 		nominal[i], prev[i] = e.nominal, e.plan
-		if s.unshaped {
-			// The first target's shape holds at once: nothing is
-			// shown at the size it would replace.
-			prev[i].pending = now.Add(-settle)
-		}
 	}
-	s.unshaped = false
 	if s.cfg.Screen {
 		// A screen keeps its size; screenFPS thins its frames instead.
 		nominal, prev = nominal[:1], prev[:1]
 	}
-	for i, p := range allocate(int(t), nominal, prev, now) {
+	for i, p := range allocate(int(t), nominal, prev, time.Now()) {
 		s.replan(s.encs[i], p)
 	}
-}
-
-// targetAfterWait is the configured rates once a StartSmall sender has
-// waited startWait of capture time for a target (an uplink nobody
-// measures), else 0.
-func (s *Sender) targetAfterWait(captured time.Time) int64 {
-	if captured.IsZero() {
-		captured = time.Now()
-	}
-	if s.first.IsZero() {
-		s.first = captured
-	}
-	if captured.Sub(s.first) < startWait {
-		return 0
-	}
-	sum := 0
-	for _, e := range s.encs {
-		sum += e.nominal
-	}
-	s.target.CompareAndSwap(0, int64(sum))
-	return s.target.Load()
 }
 
 // settling tells whether a plan waits for its change of shape to settle.

@@ -3,7 +3,6 @@ package video
 import (
 	"io"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -74,83 +73,5 @@ type keyframeLog struct{ written chan bool }
 
 func (k *keyframeLog) WriteSample(s media.Sample) error {
 	k.written <- len(s.Data) > 0 && s.Data[0]&1 == 0
-	return nil
-}
-
-// A StartSmall sender sends its smallest layer only, until a target
-// picks the shape; the shape it picks holds from the next frame, without
-// the wait that guards later changes.
-func TestStartSmallWaitsForTheFirstTarget(t *testing.T) {
-	src := &steppedSource{frames: make(chan *media.VideoFrame), closed: make(chan struct{})}
-	full, small := &sampleCount{}, &sampleCount{}
-	s := StartSender(src, full, SenderConfig{BitrateKbps: 1500, FPS: 30, StartSmall: true,
-		Layers: []Layer{{Scale: 4, BitrateKbps: 150, Out: small}}})
-	defer s.Stop()
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	frame := 0
-	send := func(n int) {
-		for range n {
-			f := media.NewI420(320, 180)
-			f.Timestamp = start.Add(time.Duration(frame) * 33 * time.Millisecond)
-			frame++
-			src.frames <- f
-		}
-	}
-	send(10)
-	if full.n.Load() != 0 || small.n.Load() == 0 {
-		t.Fatalf("before a target: %d full-size frames, %d small; want only small ones", full.n.Load(), small.n.Load())
-	}
-	s.SetTargetBitrate(300) // too little for the full size: it stays off
-	send(10)
-	if full.n.Load() != 0 {
-		t.Fatalf("at 300 kbit/s the full size sent %d frames", full.n.Load())
-	}
-	s.SetTargetBitrate(2000) // a later change waits for settle
-	send(2)
-	if full.n.Load() != 0 {
-		t.Fatal("a later target started the full size without the settle wait")
-	}
-}
-
-// The first target starts the larger layers at once; a sender that never
-// gets one starts them after startWait of capture time.
-func TestStartSmallFirstTargetAndFallback(t *testing.T) {
-	for _, target := range []int{2000, 0} {
-		src := &steppedSource{frames: make(chan *media.VideoFrame), closed: make(chan struct{})}
-		full, small := &sampleCount{}, &sampleCount{}
-		s := StartSender(src, full, SenderConfig{BitrateKbps: 1500, FPS: 30, StartSmall: true,
-			Layers: []Layer{{Scale: 4, BitrateKbps: 150, Out: small}}})
-		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-		if target > 0 {
-			s.SetTargetBitrate(target)
-		}
-		sentAt := -1
-		for i := 0; i < 120 && sentAt < 0; i++ {
-			f := media.NewI420(320, 180)
-			f.Timestamp = start.Add(time.Duration(i) * 33 * time.Millisecond)
-			src.frames <- f
-			again := media.NewI420(320, 180) // when it is read, f is done
-			again.Timestamp = f.Timestamp
-			src.frames <- again
-			if full.n.Load() > 0 {
-				sentAt = i
-			}
-		}
-		s.Stop()
-		want := 0 // the first frame
-		if target == 0 {
-			want = int(startWait / (33 * time.Millisecond)) // 3 s in
-		}
-		if sentAt < want || sentAt > want+1 {
-			t.Errorf("target %d: the full size started at frame %d; want %d", target, sentAt, want)
-		}
-	}
-}
-
-// sampleCount counts the samples written.
-type sampleCount struct{ n atomic.Int64 }
-
-func (c *sampleCount) WriteSample(media.Sample) error {
-	c.n.Add(1)
 	return nil
 }
