@@ -20,8 +20,12 @@ type frameMailbox struct {
 	target atomic.Uint64 // wanted pixel size, w<<32|h, set by the UI goroutine
 	mirror atomic.Bool   // read by the converting goroutine
 
-	conv codec.Converter // decoder goroutine only
-	free *image.RGBA     // decoder goroutine only
+	// putMu serialises put: a tile may have two decoders for a moment (a
+	// track that ends while the one replacing it starts), and both would
+	// convert into free at once.
+	putMu sync.Mutex
+	conv  codec.Converter // under putMu
+	free  *image.RGBA     // under putMu
 
 	mu    sync.Mutex
 	ready *image.RGBA // newest complete picture, nil once taken
@@ -45,6 +49,8 @@ func (m *frameMailbox) put(f *media.VideoFrame) bool {
 		return false
 	}
 	w, h := codec.Fit(f.Width, f.Height, tw, th)
+	m.putMu.Lock()
+	defer m.putMu.Unlock()
 	dst := m.free
 	if dst == nil || dst.Rect.Dx() != w || dst.Rect.Dy() != h {
 		dst = image.NewRGBA(image.Rect(0, 0, w, h))
