@@ -33,6 +33,10 @@ const (
 // parse and no attributes map.
 const rtpFixedHeader = 12
 
+// maxNacks is how many missing numbers the queue keeps (nackParams'),
+// read once rather than per packet.
+var maxNacks = nackParams().MaxNacks
+
 // nackParams are the queue's defaults with Confer's floor.
 func nackParams() nack.NackQueueParams {
 	p := nack.NackQueueParamsDefault
@@ -250,9 +254,9 @@ func (f *gapFinder) add(q nack.NackQueueInterface, seq uint16) bool {
 	}
 	// The queue keeps its last MaxNacks; a longer gap (a restart) asks
 	// for no more than those.
-	first, most := f.highest+1, nackParams().MaxNacks
-	if missing := diff - 1; int(missing) > most {
-		first = seq - uint16(most)
+	first := f.highest + 1
+	if missing := diff - 1; int(missing) > maxNacks {
+		first = seq - uint16(maxNacks)
 	}
 	for s := first; s != seq; s++ {
 		q.Push(s)
