@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ type meetingView struct {
 	handBtn   *widget.Button
 	reactBtn  *widget.Button
 	notice    *widget.Label
+	notices   []shownNotice // the notices on show, oldest first
 	noticeGen int
 	floating  *reactionLayer
 	handUp    bool
@@ -140,18 +142,49 @@ func (v *callView) showReactions() {
 	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, pos.AddXY(0, -float32(len(items))*36))
 }
 
+// shownNotice is one line of the notice, numbered so that its timer
+// takes away that line and no later one.
+type shownNotice struct {
+	gen  int
+	text string
+}
+
+// Notices stay noticeShown each; up to maxNotices show at once, newest
+// last, so two that come together (a message and a raised hand) are both
+// read rather than the second wiping out the first.
+const (
+	noticeShown = 4 * time.Second
+	maxNotices  = 3
+)
+
 // notify shows a short notice at the top for a few seconds.
 func (v *callView) notify(msg string) {
 	m := &v.meet
 	m.noticeGen++
 	gen := m.noticeGen
-	m.notice.SetText(msg)
-	m.notice.Show()
-	m.act.later(4*time.Second, func() {
-		if m.noticeGen == gen {
-			m.notice.Hide()
-		}
+	m.notices = append(m.notices, shownNotice{gen, msg})
+	if len(m.notices) > maxNotices {
+		m.notices = m.notices[len(m.notices)-maxNotices:]
+	}
+	m.showNotices()
+	m.act.later(noticeShown, func() {
+		m.notices = slices.DeleteFunc(m.notices, func(n shownNotice) bool { return n.gen == gen })
+		m.showNotices()
 	})
+}
+
+// showNotices puts the notices on show in the label, one per line.
+func (m *meetingView) showNotices() {
+	if len(m.notices) == 0 {
+		m.notice.Hide()
+		return
+	}
+	lines := make([]string, len(m.notices))
+	for i, n := range m.notices {
+		lines[i] = n.text
+	}
+	m.notice.SetText(strings.Join(lines, "\n"))
+	m.notice.Show()
 }
 
 // onMeetingEvent applies the meeting's side of an event: the people

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -124,7 +125,10 @@ func TestChatPeopleAndHandsInTheWindow(t *testing.T) {
 		MicrophoneID: pair.MicrophoneID, Say: []string{"hello from Ada, see https://example.org/agenda."}, RaiseHand: true})
 	waitFor(t, loop, "Ada's message unread", func() bool { return c.view.meet.chat.unread == 1 })
 	loop.sync(func() {
-		if n := c.view.meet.notice; !n.Visible() || !strings.HasPrefix(n.Text, "Ada: hello from Ada") {
+		// Her raised hand may come with it: both lines show.
+		if n := c.view.meet.notice; !n.Visible() || !slices.ContainsFunc(strings.Split(n.Text, "\n"), func(l string) bool {
+			return strings.HasPrefix(l, "Ada: hello from Ada")
+		}) {
 			t.Errorf("notice %q (shown %v)", n.Text, n.Visible())
 		}
 		if c.view.meet.chatBtn.Text != "1" {
@@ -246,7 +250,7 @@ func TestPeopleOrderPinAndUnread(t *testing.T) {
 	}
 
 	v.onEvent(app.ChatReceived{ID: "m", From: "bob", Name: "Bob", Text: "line one\nline two", At: t0}, nil, routes)
-	if v.meet.chat.unread != 1 || v.meet.chatBtn.Text != "1" || v.meet.notice.Text != "Bob: line one" {
+	if v.meet.chat.unread != 1 || v.meet.chatBtn.Text != "1" || !strings.HasSuffix(v.meet.notice.Text, "\nBob: line one") {
 		t.Errorf("unread %d, button %q, notice %q", v.meet.chat.unread, v.meet.chatBtn.Text, v.meet.notice.Text)
 	}
 	v.toggleChat()
@@ -266,5 +270,41 @@ func TestPeopleOrderPinAndUnread(t *testing.T) {
 	v.togglePeople()
 	if v.meet.chat.open || v.meet.side.Objects[0] != v.meet.people.root {
 		t.Error("the people panel did not replace the chat")
+	}
+}
+
+// Two notices that come together are both read: the second joins the
+// first rather than replacing it, and each goes when its own time is up.
+func TestNoticesThatComeTogetherAreBothShown(t *testing.T) {
+	test.NewTempApp(t)
+	nop := func() {}
+	var timers []func()
+	v := newCallView("Grace", func(fn func()) { fn() }, callActions{toggleMic: nop, toggleCam: nop, copyInvite: nop, leave: nop,
+		meeting: meetingActions{later: func(d time.Duration, fn func()) {
+			if d != noticeShown {
+				t.Errorf("a notice shown for %v", d)
+			}
+			timers = append(timers, fn)
+		}}})
+	v.notify("Ada: hello")
+	v.notify("Ada raised a hand")
+	if n := v.meet.notice; !n.Visible() || n.Text != "Ada: hello\nAda raised a hand" {
+		t.Fatalf("notice %q (shown %v)", n.Text, n.Visible())
+	}
+	timers[0]()
+	if n := v.meet.notice; !n.Visible() || n.Text != "Ada raised a hand" {
+		t.Errorf("after the first one's time: %q (shown %v)", n.Text, n.Visible())
+	}
+	for i := range maxNotices + 1 {
+		v.notify(fmt.Sprint("line ", i))
+	}
+	if got := strings.Split(v.meet.notice.Text, "\n"); len(got) != maxNotices || got[0] != "line 1" {
+		t.Errorf("a full stack shows %q", got)
+	}
+	for _, fn := range timers[1:] {
+		fn()
+	}
+	if v.meet.notice.Visible() {
+		t.Errorf("notice %q still shown after every one's time", v.meet.notice.Text)
 	}
 }
