@@ -17,7 +17,9 @@ import (
 // receiver reports, TWCC feedback, a packet size limit, and the round trip
 // from receiver reports and from extended reports, which here times
 // Confer's generator. The count comes before the generator so that it
-// sees the generator's requests on their way out.
+// sees the generator's requests on their way out. Last, outermost, a guard
+// that drops a packet no interceptor could read rather than ending the
+// track's reading (readguard.go).
 func (s *session) interceptors() ([]interceptor.Factory, error) {
 	bwe, err := s.up.interceptors()
 	if err != nil {
@@ -45,5 +47,6 @@ func (s *session) interceptors() ([]interceptor.Factory, error) {
 		sdkinterceptor.NewLimitSizeInterceptorFactory(),
 		sdkinterceptor.NewRTTInterceptorFactory(gens.SetRTT),
 		lkinterceptor.NewRTTFromXRFactory(gens.SetRTT),
+		readGuard{log: s.t.config().Log},
 	), nil
 }

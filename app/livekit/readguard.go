@@ -1,0 +1,90 @@
+package livekit
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/pion/interceptor"
+)
+
+// readGuard keeps a track's packets flowing past one that an interceptor
+// cannot read. pion's interceptors return an error from a read when a
+// packet does not parse (pion's cc also returns its estimator's), and the
+// readers above treat any error as the end:
+//
+//   - LiveKit's SDK stops reading a published track's RTCP at the first
+//     error, so from then on that layer hears no PLI and answers no NACK,
+//     and its receivers wait for a keyframe that never comes;
+//   - Confer's receive pipeline ends its track on an error that is not a
+//     timeout, so one bad packet would stop a remote video for good.
+//
+// So the guard is the outermost reader of both: an error that is not the
+// stream's end or a deadline drops that packet, and the next one is read.
+// It returns only RTCP that parses, as the SDK unmarshals what it gets and
+// also stops at a failure. A stream that gives nothing but errors still
+// ends, after maxSkipped of them in a row.
+type readGuard struct{ log *slog.Logger }
+
+// maxSkipped is how many unreadable packets in a row end a stream.
+const maxSkipped = 64
+
+// NewInterceptor implements interceptor.Factory.
+func (g readGuard) NewInterceptor(string) (interceptor.Interceptor, error) {
+	return &readGuardInterceptor{log: g.log}, nil
+}
+
+type readGuardInterceptor struct {
+	interceptor.NoOp
+	log *slog.Logger
+}
+
+// BindRTCPReader guards a published track's RTCP.
+func (g *readGuardInterceptor) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
+	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		return guardRead(g.log, "RTCP", a, func(a interceptor.Attributes) (int, interceptor.Attributes, error) {
+			n, attr, err := r.Read(b, a)
+			if err == nil {
+				if attr == nil {
+					attr = interceptor.Attributes{}
+				}
+				_, err = attr.GetRTCPPackets(b[:n])
+			}
+			return n, attr, err
+		})
+	})
+}
+
+// BindRemoteStream guards a received track's RTP.
+func (g *readGuardInterceptor) BindRemoteStream(_ *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		return guardRead(g.log, "RTP", a, func(a interceptor.Attributes) (int, interceptor.Attributes, error) {
+			return r.Read(b, a)
+		})
+	})
+}
+
+// guardRead reads until a packet comes through, the stream ends, a
+// deadline passes, or maxSkipped packets in a row were unreadable.
+func guardRead(log *slog.Logger, kind string, a interceptor.Attributes,
+	read func(interceptor.Attributes) (int, interceptor.Attributes, error)) (int, interceptor.Attributes, error) {
+	for skipped := 0; ; skipped++ {
+		n, attr, err := read(a)
+		if err == nil || streamEnded(err) || skipped == maxSkipped {
+			return n, attr, err
+		}
+		log.Debug("unreadable packet dropped", "kind", kind, "err", err)
+		// Interceptors keep what they parsed in the attributes: the next
+		// packet must not find this one's there.
+		clear(a)
+	}
+}
+
+// streamEnded tells the errors that end a read for good, or for now (a
+// deadline the receive pipeline set), from a packet that did not parse.
+func streamEnded(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) || errors.Is(err, net.ErrClosed) ||
+		errors.As(err, &ne) && ne.Timeout()
+}
