@@ -149,6 +149,7 @@ type AudioReceiveStats struct {
 	Frames    int // 20 ms frames handed on, decoded or rebuilt
 	Concealed int // of those, made up by packet loss concealment
 	Recovered int // of those, rebuilt from the next packet's in-band FEC
+	Redundant int // of those, a copy that a later packet carried (RED)
 }
 
 // AudioStatsObserver is a PCMSink that wants its pipeline's counters,

@@ -17,7 +17,8 @@ import (
 // receiver reports, TWCC feedback, a packet size limit, and the round trip
 // from receiver reports and from extended reports, which here times
 // Confer's generator. The count comes before the generator so that it
-// sees the generator's requests on their way out. Last, outermost, a guard
+// sees the generator's requests on their way out. Then the RTCP tap of
+// tracks whose reports the SDK drops (rtcptap.go). Last, outermost, a guard
 // that drops a packet no interceptor could read rather than ending the
 // track's reading (readguard.go).
 func (s *session) interceptors() ([]interceptor.Factory, error) {
@@ -47,6 +48,6 @@ func (s *session) interceptors() ([]interceptor.Factory, error) {
 		sdkinterceptor.NewLimitSizeInterceptorFactory(),
 		sdkinterceptor.NewRTTInterceptorFactory(gens.SetRTT),
 		lkinterceptor.NewRTTFromXRFactory(gens.SetRTT),
-		readGuard{log: s.t.config().Log},
+		s.taps, readGuard{log: s.t.config().Log},
 	), nil
 }

@@ -181,7 +181,7 @@ func (s *session) watch(src app.Source, p *published) {
 // publish creates the tracks of src, starts its pipeline and publishes.
 func (s *session) publish(src app.Source) (*published, error) {
 	kf, loss := new(atomic.Pointer[func(int)]), new(atomic.Pointer[func(int)])
-	tracks, err := s.newTracks(src, kf, loss)
+	tracks, air, err := s.newTracks(src, kf, loss)
 	if err != nil {
 		return nil, err
 	}
@@ -192,10 +192,10 @@ func (s *session) publish(src app.Source) (*published, error) {
 		return nil, err
 	}
 	var pub *lksdk.LocalTrackPublication
-	if len(tracks) > 1 {
+	if air == nil {
 		pub, err = s.room.LocalParticipant.PublishSimulcastTrack(tracks, s.sealedOptions(s.publicationOptions(src)))
 	} else {
-		pub, err = s.room.LocalParticipant.PublishTrack(tracks[0], s.sealedOptions(s.publicationOptions(src)))
+		pub, err = s.room.LocalParticipant.PublishTrack(air, s.sealedOptions(s.publicationOptions(src)))
 	}
 	if err != nil {
 		p.stop()
@@ -212,14 +212,16 @@ func (s *session) publish(src app.Source) (*published, error) {
 func simulcastID() string { return "camera-" + rand.Text()[:10] }
 
 // newTracks makes the tracks of a source: for a camera one per layer of
-// pipeline.CameraLayers, full size first.
-func (s *session) newTracks(src app.Source, kf, loss *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, error) {
+// pipeline.CameraLayers, full size first. A source of one track also
+// gives what is published for it (the microphone's redTrack wraps its
+// track); nil for simulcast layers.
+func (s *session) newTracks(src app.Source, kf, loss *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, webrtc.TrackLocal, error) {
 	if src == app.SourceMicrophone {
 		return s.newAudioTrack(loss)
 	}
 	if src != app.SourceCamera || !s.simulcast() {
 		t, err := s.newVideoTrack(0, kf)
-		return []*lksdk.LocalTrack{t}, err
+		return []*lksdk.LocalTrack{t}, t, err
 	}
 	id := simulcastID()
 	layers := pipeline.CameraLayers(s.t.config().Video)
@@ -229,11 +231,14 @@ func (s *session) newTracks(src app.Source, kf, loss *atomic.Pointer[func(int)])
 		t, err := s.newVideoTrack(i, kf, lksdk.WithSimulcast(id, &livekit.VideoLayer{
 			Quality: qualities[i], Width: uint32(l.Width), Height: uint32(l.Height)}))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		tracks = append(tracks, t)
 	}
-	return tracks, nil
+	if len(tracks) == 1 {
+		return tracks, tracks[0], nil
+	}
+	return tracks, nil, nil
 }
 
 // layerQualities names n layers, full size first, as LiveKit does.
@@ -248,21 +253,40 @@ func layerQualities(n int) []livekit.VideoQuality {
 }
 
 // newAudioTrack makes the Opus track; the server's receiver reports on it
-// set how much in-band FEC the encoder adds.
-func (s *session) newAudioTrack(loss *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, error) {
+// set how much in-band FEC the encoder adds, and how many copies RED
+// carries. Unless the call is encrypted it is published as a redTrack,
+// which sends RED where the server takes it.
+func (s *session) newAudioTrack(loss *atomic.Pointer[func(int)]) ([]*lksdk.LocalTrack, webrtc.TrackLocal, error) {
 	var t *lksdk.LocalTrack
-	t, err := lksdk.NewLocalTrack(webrtc.RTPCodecCapability{
-		MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1",
-	}, lksdk.WithRTCPHandler(func(p rtcp.Packet) {
+	var rt *redTrack
+	onRTCP := func(p rtcp.Packet) {
 		s.live.noteRx()
-		if rr, ok := p.(*rtcp.ReceiverReport); ok {
-			if f := loss.Load(); f != nil {
-				(*f)(lossPercent(rr, uint32(t.SSRC())))
-			}
+		rr, ok := p.(*rtcp.ReceiverReport)
+		if !ok {
+			return
 		}
-	}))
-	return []*lksdk.LocalTrack{t}, err
+		pct := lossPercent(rr, uint32(t.SSRC()))
+		if f := loss.Load(); f != nil {
+			(*f)(pct)
+		}
+		if rt != nil {
+			rt.noteLoss(pct)
+		}
+	}
+	opus := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1"}
+	if s.keys().on {
+		var err error
+		t, err = lksdk.NewLocalTrack(opus, lksdk.WithRTCPHandler(onRTCP))
+		return []*lksdk.LocalTrack{t}, t, err
+	}
+	t, err := lksdk.NewLocalTrack(opus)
+	if err != nil {
+		return nil, nil, err
+	}
+	rt = newREDTrack(t, webrtc.RTPCodecCapability{MimeType: mimeTypeRED, ClockRate: 48000, Channels: 2,
+		SDPFmtpLine: "111/111"}, s.taps, onRTCP)
+	return []*lksdk.LocalTrack{t}, rt, nil
 }
 
 // lossPercent is the loss a receiver report gives for ssrc (-1: none).

@@ -24,6 +24,7 @@ type session struct {
 	live   liveness
 	up     uplink
 	nacks  *nackCounter
+	taps   *rtcpTaps   // RTCP for tracks whose reports the SDK drops (rtcptap.go)
 	crypt  sessionKeys // end-to-end encryption (e2ee.go)
 	// chatOrder keeps each sender's messages in order (chatorder.go).
 	chatOrder chatOrder
@@ -49,6 +50,7 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 		dirty:     make(chan struct{}, 1),
 		quit:      make(chan struct{}),
 		nacks:     newNackCounter(),
+		taps:      newRTCPTaps(),
 	}
 	s.ctx, s.cancelCtx = context.WithCancel(context.Background())
 	s.room = lksdk.NewRoom(s.callbacks())
@@ -81,7 +83,7 @@ func (s *session) join(ctx context.Context, url, token string) error {
 	err = s.room.JoinWithContextAndToken(ctx, url, token, lksdk.WithAutoSubscribe(true),
 		s.e2eeJoinOption(), // data packets encrypted with the media's key (e2ee.go)
 		lksdk.WithInterceptors(ics), lksdk.WithIncludeDefaultInterceptors(false),
-		lksdk.WithCodecs(codecs))
+		lksdk.WithCodecs(s.codecs()))
 	if err != nil {
 		return err
 	}
@@ -302,13 +304,19 @@ func lossReason(r livekit.DisconnectReason) (*app.KickReason, error) {
 	return nil, app.ErrConnectionLost
 }
 
-// codecs are what Confer sends and receives: Opus and VP8, without RTX.
-// LiveKit's Go SDK publishes simulcast layers by RID but does not register
-// the repaired-RID header extension, so the server cannot tell which layer
-// an RTX retransmission repairs and drops it: a publisher behind a lossy
-// link got none of its retransmissions through. Without RTX, pion's NACK
+// codecs are what Confer sends and receives: Opus, RED of Opus (redtrack.go)
+// unless the call is encrypted (e2ee.go), and VP8, without RTX. LiveKit's
+// Go SDK publishes simulcast layers by RID but does not register the
+// repaired-RID header extension, so the server cannot tell which layer an
+// RTX retransmission repairs and drops it: a publisher behind a lossy link
+// got none of its retransmissions through. Without RTX, pion's NACK
 // responder resends the original packet on the layer's own SSRC, which
 // the server takes as a late packet, and receivers get the server's
 // retransmissions the same way (the jitter buffer wants original sequence
 // numbers either way).
-var codecs = []livekit.Codec{{Mime: webrtc.MimeTypeOpus}, {Mime: webrtc.MimeTypeVP8}}
+func (s *session) codecs() []livekit.Codec {
+	if s.keys().on {
+		return []livekit.Codec{{Mime: webrtc.MimeTypeOpus}, {Mime: webrtc.MimeTypeVP8}}
+	}
+	return []livekit.Codec{{Mime: webrtc.MimeTypeOpus}, {Mime: mimeTypeRED}, {Mime: webrtc.MimeTypeVP8}}
+}

@@ -3,6 +3,7 @@ package livekit
 import (
 	"io"
 	"math"
+	"strings"
 	"time"
 
 	lksdk "github.com/livekit/server-sdk-go/v2"
@@ -11,6 +12,7 @@ import (
 	"confer/app"
 	"confer/media"
 	"confer/media/pipeline"
+	"confer/media/red"
 )
 
 // onTrackSubscribed starts a receive goroutine for the track. It ends when
@@ -37,7 +39,12 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 			})
 		} else {
 			sink := s.audioSink(user, source)
-			err = pipeline.ReceiveAudio(reader, pipeline.AudioReceiveConfig{Sink: sink, Decrypt: decrypt})
+			var in media.PacketReader = reader
+			if strings.EqualFold(track.Codec().MimeType, mimeTypeRED) {
+				// The copies stand in for packets lost on the way.
+				in = red.NewReader(reader, uint8(track.PayloadType()))
+			}
+			err = pipeline.ReceiveAudio(in, pipeline.AudioReceiveConfig{Sink: sink, Decrypt: decrypt})
 			sink.Close()
 			if source == app.SourceMicrophone {
 				s.levels.dropRemote(user)

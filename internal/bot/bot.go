@@ -252,6 +252,7 @@ func copyAudio(to, from *RemoteStats) {
 	to.EchoReturnDB = from.EchoReturnDB
 	to.AudioFramesDecoded, to.AudioLevel, to.AudioFrequencyHz = from.AudioFramesDecoded, from.AudioLevel, from.AudioFrequencyHz
 	to.AudioFramesConcealed, to.AudioFramesRecovered, to.AudioConcealedPct = from.AudioFramesConcealed, from.AudioFramesRecovered, from.AudioConcealedPct
+	to.AudioFramesRED = from.AudioFramesRED
 }
 
 func tv(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }

@@ -97,9 +97,11 @@ type RemoteStats struct {
 	// for its retransmission at the end (learnt from how long gaps took
 	// to fill).
 	WaitBudgetMS float64 `json:"wait_budget_ms,omitempty"`
-	// Audio frames made up by concealment, and rebuilt from FEC.
+	// Audio frames made up by concealment, rebuilt from FEC, and taken
+	// from a later packet's copy (RED).
 	AudioFramesConcealed int     `json:"audio_frames_concealed,omitempty"`
 	AudioFramesRecovered int     `json:"audio_frames_recovered,omitempty"`
+	AudioFramesRED       int     `json:"audio_frames_red,omitempty"`
 	AudioConcealedPct    float64 `json:"audio_concealed_pct,omitempty"`
 	// EchoReturnDB is how loud this bot's own voice comes back inside the
 	// remote's audio, relative to how loud it was sent (dB), after the
@@ -325,7 +327,7 @@ func (r *remote) pipelineStats(s *RemoteStats) {
 	s.PacketsLate, s.FramesSkipped, s.KeyframeRequests = v.PacketsLate, v.FramesSkipped, v.KeyframeRequests
 	s.PlayoutDelayMS = ms(v.PlayoutDelay)
 	s.WaitBudgetMS = ms(v.WaitBudget)
-	s.AudioFramesConcealed, s.AudioFramesRecovered = a.Concealed, a.Recovered
+	s.AudioFramesConcealed, s.AudioFramesRecovered, s.AudioFramesRED = a.Concealed, a.Recovered, a.Redundant
 	if a.Frames > 0 {
 		s.AudioConcealedPct = round1(100 * float64(a.Concealed) / float64(a.Frames))
 	}

@@ -46,6 +46,9 @@ func ReceiveWith(track media.PacketReader, sink media.PCMSink, cfg ReceiverConfi
 	started := false
 	c := &counted{sink: sink}
 	c.obs, _ = sink.(media.AudioStatsObserver)
+	if rb, ok := track.(interface{ Rebuilt() int }); ok {
+		c.redundant = rb.Rebuilt // a RED stream's copies (media/red)
+	}
 	for {
 		n, err := track.Read(buf)
 		if err != nil {
@@ -97,15 +100,19 @@ func conceal(dec *codec.OpusDecoder, next []byte, lost int, pcm []int16, sink *c
 
 // counted passes frames on and counts them for a stats observer.
 type counted struct {
-	sink media.PCMSink
-	obs  media.AudioStatsObserver
-	st   media.AudioReceiveStats
+	sink      media.PCMSink
+	obs       media.AudioStatsObserver
+	st        media.AudioReceiveStats
+	redundant func() int // nil unless the track is RED
 }
 
 func (c *counted) WritePCM(pcm []int16) {
 	c.st.Frames++
 	c.sink.WritePCM(pcm)
 	if c.obs != nil && c.st.Frames%statsEvery == 0 {
+		if c.redundant != nil {
+			c.st.Redundant = c.redundant()
+		}
 		c.obs.AudioStats(c.st)
 	}
 }
