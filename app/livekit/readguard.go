@@ -1,10 +1,12 @@
 package livekit
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net"
+	"sync/atomic"
 
 	"github.com/pion/interceptor"
 )
@@ -42,8 +44,9 @@ type readGuardInterceptor struct {
 
 // BindRTCPReader guards a published track's RTCP.
 func (g *readGuardInterceptor) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
+	seen := new(atomic.Bool)
 	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		return guardRead(g.log, "RTCP", a, func(a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		return guardRead(g.log, "RTCP", seen, a, func(a interceptor.Attributes) (int, interceptor.Attributes, error) {
 			n, attr, err := r.Read(b, a)
 			if err == nil {
 				if attr == nil {
@@ -58,23 +61,30 @@ func (g *readGuardInterceptor) BindRTCPReader(r interceptor.RTCPReader) intercep
 
 // BindRemoteStream guards a received track's RTP.
 func (g *readGuardInterceptor) BindRemoteStream(_ *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	seen := new(atomic.Bool)
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		return guardRead(g.log, "RTP", a, func(a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		return guardRead(g.log, "RTP", seen, a, func(a interceptor.Attributes) (int, interceptor.Attributes, error) {
 			return r.Read(b, a)
 		})
 	})
 }
 
 // guardRead reads until a packet comes through, the stream ends, a
-// deadline passes, or maxSkipped packets in a row were unreadable.
-func guardRead(log *slog.Logger, kind string, a interceptor.Attributes,
+// deadline passes, or maxSkipped packets in a row were unreadable. The
+// first unreadable packet of a stream is a warning (*seen), as it means a
+// peer sends what pion cannot read; the rest are debug.
+func guardRead(log *slog.Logger, kind string, seen *atomic.Bool, a interceptor.Attributes,
 	read func(interceptor.Attributes) (int, interceptor.Attributes, error)) (int, interceptor.Attributes, error) {
 	for skipped := 0; ; skipped++ {
 		n, attr, err := read(a)
 		if err == nil || streamEnded(err) || skipped == maxSkipped {
 			return n, attr, err
 		}
-		log.Debug("unreadable packet dropped", "kind", kind, "err", err)
+		level := slog.LevelDebug
+		if !seen.Swap(true) {
+			level = slog.LevelWarn
+		}
+		log.Log(context.Background(), level, "unreadable packet dropped", "kind", kind, "err", err)
 		// Interceptors keep what they parsed in the attributes: the next
 		// packet must not find this one's there.
 		clear(a)
