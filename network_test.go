@@ -31,14 +31,35 @@ func netBot(t *testing.T, in *netlab.Lab, url, user, dur, dir string, extra ...s
 	if in != nil {
 		c = in.Command(conferBin, args...)
 	}
+	logPath := filepath.Join(dir, user+".log")
 	if os.Getenv("CONFER_TEST_LOG") != "" {
 		c.Stderr = os.Stderr
+	} else if f, err := os.Create(logPath); err == nil {
+		c.Stderr = f
+		t.Cleanup(func() { f.Close() })
 	}
 	if err := c.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait() })
+	t.Cleanup(func() {
+		_ = c.Process.Kill()
+		_ = c.Wait()
+		if t.Failed() {
+			logTail(t, user, logPath)
+		}
+	})
 	return c
+}
+
+// logTail shows the end of a bot's log (its warnings and errors) in a
+// failed test's output: what went wrong inside it is otherwise lost.
+func logTail(t *testing.T, user, path string) {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) == 0 {
+		return
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	t.Logf("%s's log, last %d lines:\n%s", user, min(len(lines), 30), strings.Join(lines[max(0, len(lines)-30):], "\n"))
 }
 
 // waitBot waits for a bot to end by itself, within limit.
