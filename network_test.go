@@ -238,14 +238,16 @@ func TestNetworkSenderUnderACapSlowsDown(t *testing.T) {
 // left 9.1 % of it concealed at this loss (make bench, up-loss-30).
 func TestNetworkSpeechThroughALossyUplink(t *testing.T) {
 	lab := netlab.ForTest(t, "send-loss")
-	_, url := startServeIn(t, t.TempDir(), "--bind", lab.HostIP)
+	cfg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfg) // the server's keys, for the admin list that waitListed runs
+	_, url := startServeIn(t, cfg, "--bind", lab.HostIP)
 	if err := lab.SetLoss(netlab.Uplink, 0.30); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	const stay = 15 * time.Second
-	recv := netBot(t, nil, url, "recv", (stay + 3*time.Second).String(), dir, "--video", "none", "--audio", "none")
-	time.Sleep(time.Second) // listening before the sender comes
+	recv := netBot(t, nil, url, "recv", (stay + 8*time.Second).String(), dir, "--video", "none", "--audio", "none")
+	waitListed(t, url, "net", "recv") // listening before the sender comes
 	pub := netBot(t, lab, url, "pub", stay.String(), dir, "--video", "none")
 	waitBot(t, pub, stay+15*time.Second)
 	waitBot(t, recv, 20*time.Second)

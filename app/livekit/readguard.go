@@ -44,47 +44,59 @@ type readGuardInterceptor struct {
 
 // BindRTCPReader guards a published track's RTCP.
 func (g *readGuardInterceptor) BindRTCPReader(r interceptor.RTCPReader) interceptor.RTCPReader {
-	seen := new(atomic.Bool)
-	return interceptor.RTCPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		return guardRead(g.log, "RTCP", seen, a, func(a interceptor.Attributes) (int, interceptor.Attributes, error) {
-			n, attr, err := r.Read(b, a)
-			if err == nil {
-				if attr == nil {
-					attr = interceptor.Attributes{}
-				}
-				_, err = attr.GetRTCPPackets(b[:n])
-			}
-			return n, attr, err
-		})
-	})
+	st := &guardedStream{log: g.log, kind: "RTCP", r: parsedRTCP{r}}
+	return interceptor.RTCPReaderFunc(st.Read)
 }
 
 // BindRemoteStream guards a received track's RTP.
 func (g *readGuardInterceptor) BindRemoteStream(_ *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
-	seen := new(atomic.Bool)
-	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		return guardRead(g.log, "RTP", seen, a, func(a interceptor.Attributes) (int, interceptor.Attributes, error) {
-			return r.Read(b, a)
-		})
-	})
+	st := &guardedStream{log: g.log, kind: "RTP", r: r}
+	return interceptor.RTPReaderFunc(st.Read)
 }
 
-// guardRead reads until a packet comes through, the stream ends, a
-// deadline passes, or maxSkipped packets in a row were unreadable. The
-// first unreadable packet of a stream is a warning (*seen), as it means a
-// peer sends what pion cannot read; the rest are debug.
-func guardRead(log *slog.Logger, kind string, seen *atomic.Bool, a interceptor.Attributes,
-	read func(interceptor.Attributes) (int, interceptor.Attributes, error)) (int, interceptor.Attributes, error) {
+// attrReader is what pion's RTP and RTCP readers have in common.
+type attrReader interface {
+	Read([]byte, interceptor.Attributes) (int, interceptor.Attributes, error)
+}
+
+// parsedRTCP fails a read whose RTCP does not parse; the packets it
+// parsed stay in the attributes for the readers above.
+type parsedRTCP struct{ r interceptor.RTCPReader }
+
+func (p parsedRTCP) Read(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+	n, attr, err := p.r.Read(b, a)
+	if err == nil {
+		if attr == nil {
+			attr = interceptor.Attributes{}
+		}
+		_, err = attr.GetRTCPPackets(b[:n])
+	}
+	return n, attr, err
+}
+
+// guardedStream is one stream's guard.
+type guardedStream struct {
+	log  *slog.Logger
+	kind string
+	r    attrReader
+	seen atomic.Bool // an unreadable packet was logged as a warning
+}
+
+// Read reads until a packet comes through, the stream ends, a deadline
+// passes, or maxSkipped packets in a row were unreadable. The first
+// unreadable packet of a stream is a warning, as it means a peer sends
+// what pion cannot read; the rest are debug.
+func (g *guardedStream) Read(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 	for skipped := 0; ; skipped++ {
-		n, attr, err := read(a)
+		n, attr, err := g.r.Read(b, a)
 		if err == nil || streamEnded(err) || skipped == maxSkipped {
 			return n, attr, err
 		}
 		level := slog.LevelDebug
-		if !seen.Swap(true) {
+		if !g.seen.Swap(true) {
 			level = slog.LevelWarn
 		}
-		log.Log(context.Background(), level, "unreadable packet dropped", "kind", kind, "err", err)
+		g.log.Log(context.Background(), level, "unreadable packet dropped", "kind", g.kind, "err", err)
 		// Interceptors keep what they parsed in the attributes: the next
 		// packet must not find this one's there.
 		clear(a)
