@@ -407,9 +407,14 @@ func congestionControl() map[string]any {
 // still for 0.4–1.5 s (`make bench`, netbad). Here a cycle is 200 ms and
 // needs 2 packets, the same rate, noticed in 0.2–0.4 s. The price: a
 // sender's link that stalls for a whole cycle (200–400 ms, against
-// 0.5–1 s before) also stops its larger layers, and a stopped layer counts
-// as back only after 50 cycles with packets (LiveKit's 10 s). The smallest
-// layer keeps LiveKit's cycle: it stops only with the camera.
+// 0.5–1 s before) also stops its larger layers, and so does the gap while
+// a sender restarts its camera (another quality or device) on a busy
+// machine. LiveKit counts a stopped layer as back after 10 s of packets,
+// and for those 10 s receivers got the small layer of a sender that had
+// long resumed (CI: a quality change decoded at 640×360 for 10 s). Here it
+// is 2 s (10 cycles): senders already hold a layer's shape against
+// flapping (Confer's for 2 s, media/video/allocate.go's settle). The
+// smallest layer keeps LiveKit's cycle: it stops only with the camera.
 func cameraStreamTracker() map[string]any {
 	layer := func(samples, cycles int, cycle string) map[string]any {
 		return map[string]any{"samples_required": samples, "cycles_required": cycles, "cycle_duration": cycle}
@@ -418,11 +423,15 @@ func cameraStreamTracker() map[string]any {
 		"stream_tracker_type": "packet",
 		"packet_tracker": map[int]any{
 			0: layer(1, 4, "500ms"),
-			1: layer(2, 50, "200ms"),
-			2: layer(2, 50, "200ms"),
+			1: layer(2, layerBackCycles, "200ms"),
+			2: layer(2, layerBackCycles, "200ms"),
 		},
 	}
 }
+
+// layerBackCycles is how many 200 ms cycles with packets a stopped layer
+// needs to count as back: 2 s.
+const layerBackCycles = 10
 
 // livekitLogger sets LiveKit's logger, a package variable of its, once per
 // process. Goroutines of an earlier node live on (prometheus.Init's CPU
