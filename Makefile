@@ -79,7 +79,7 @@ FYNE              := bin/tools/fyne
 
 package: deps package-lint fyne-tool
 	packaging/deb.sh $(VERSION)
-	packaging/archive.sh $(VERSION) dist/build/confer $(FYNE)
+	packaging/archive.sh $(VERSION) dist/build/confer $(FYNE) dist/build/confer-server
 
 package-lint:
 	@CONFER_DEPS_EXTRA="$(PKG_DEPS)" scripts/deps.sh

@@ -13,36 +13,8 @@ import (
 	"time"
 )
 
-var (
-	serverBinOnce sync.Once
-	serverBinPath string
-	serverBinErr  error
-)
-
-// serverBin builds confer-server once, beside the confer binary.
-func serverBin(t *testing.T) string {
-	t.Helper()
-	serverBinOnce.Do(func() {
-		serverBinPath = filepath.Join(filepath.Dir(conferBin), "confer-server")
-		out, err := exec.Command("go", "build", "-o", serverBinPath, "./cmd/confer-server").CombinedOutput()
-		if err != nil {
-			serverBinErr = &buildError{err, out}
-		}
-	})
-	if serverBinErr != nil {
-		t.Fatal(serverBinErr)
-	}
-	return serverBinPath
-}
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string {
-	return "go build ./cmd/confer-server: " + e.err.Error() + "\n" + string(e.out)
-}
+// serverBin is confer-server, which TestMain builds beside confer.
+func serverBin(*testing.T) string { return filepath.Join(filepath.Dir(conferBin), "confer-server") }
 
 // environ is the test's environment without the named variables, plus set.
 func environ(drop []string, set ...string) []string {
@@ -102,6 +74,21 @@ func TestNoLocaleMakesEitherBinaryPrintAnythingSpurious(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// The window's program runs confer-server to host; linking the server
+// too cost every window some 37 MB (README, "The window links no server").
+func TestTheWindowsProgramLinksNoServer(t *testing.T) {
+	out, err := exec.Command("go", "version", "-m", conferBin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "github.com/livekit/server-sdk-go") {
+		t.Fatalf("go version -m lists no LiveKit SDK; is this confer?\n%s", out)
+	}
+	if strings.Contains(string(out), "github.com/livekit/livekit-server") {
+		t.Error("confer links livekit-server")
 	}
 }
 

@@ -19,18 +19,25 @@ import (
 
 var conferBin string
 
-// TestMain builds the real binary once; the tests below run it as a person
-// or a script would.
+// TestMain builds the real programs once; the tests below run them as a
+// person or a script would.
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "confer-bin")
 	if err != nil {
 		panic(err)
 	}
+	// Both programs, side by side as packages install them: `confer serve`
+	// and the window's hosting run confer-server.
 	conferBin = filepath.Join(dir, "confer")
-	out, err := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", conferBin, ".").CombinedOutput()
-	if err != nil {
-		os.Stderr.Write(out)
-		os.Exit(1)
+	for _, build := range [][]string{
+		{"-tags", "migrated_fynedo", "-o", conferBin, "."},
+		{"-o", filepath.Join(dir, "confer-server"), "./cmd/confer-server"},
+	} {
+		out, err := exec.Command("go", append([]string{"build"}, build...)...).CombinedOutput()
+		if err != nil {
+			os.Stderr.Write(out)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -240,12 +240,12 @@ func (c *controller) submit() {
 	c.pres.start()
 }
 
-// ensureHost starts the room server once; it lives until quit.
+// ensureHost starts the room server once; it lives until quit. The server
+// starts (a process, up to seconds) outside hostMu, so that hosted never
+// waits for it; of two started at once, the second is closed.
 func (c *controller) ensureHost() (app.Host, error) {
-	c.hostMu.Lock()
-	defer c.hostMu.Unlock()
-	if c.host != nil {
-		return c.host, nil
+	if h := c.hosted(); h != nil {
+		return h, nil
 	}
 	if c.opts.StartHost == nil {
 		return nil, errors.New("hosting is not available in this build")
@@ -258,8 +258,17 @@ func (c *controller) ensureHost() (app.Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.host = h
-	return h, nil
+	c.hostMu.Lock()
+	first := c.host == nil
+	if first {
+		c.host = h
+	}
+	kept := c.host
+	c.hostMu.Unlock()
+	if !first {
+		h.Close()
+	}
+	return kept, nil
 }
 
 // hosted is the room server this window runs, or nil.

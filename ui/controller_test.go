@@ -2,6 +2,10 @@ package ui
 
 import (
 	"context"
+	"net"
+	neturl "net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"confer/app"
-	"confer/app/host"
 	"confer/app/livekit"
+	"confer/app/roomkeys"
 	"confer/internal/bot"
 	"confer/internal/testenv"
 	"confer/internal/wiring"
@@ -201,7 +205,7 @@ func windowDevices() []string {
 func TestPastedTokenDecidesUserAndRoom(t *testing.T) {
 	capture.RegisterFakeDevices()
 	srv := testenv.StartServer(t)
-	token, err := host.MintToken(testenv.Keys, host.TokenRequest{Room: "from-token", User: "bo-token", Name: "Bo"})
+	token, err := roomkeys.MintToken(testenv.Keys, roomkeys.TokenRequest{Room: "from-token", User: "bo-token", Name: "Bo"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,9 +313,11 @@ func TestCallBannersAndTiles(t *testing.T) {
 }
 
 func TestHostRemovesSomeoneAndEndsTheCall(t *testing.T) {
-	if testenv.RaceEnabled {
-		t.Skip("hosting runs livekit-server in this process, and it has data races of its own; this test runs in the pass without -race")
+	server, err := testenv.ServerProgram() // hosting runs it, as beside the window
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Setenv("PATH", filepath.Dir(server)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	capture.RegisterFakeDevices()
 	livekit.SetLibraryLogger(testenv.QuietLog())
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the host's keys
@@ -348,6 +354,12 @@ func TestHostRemovesSomeoneAndEndsTheCall(t *testing.T) {
 	loop.sync(c.quit)
 	<-c.quitDone
 	loop.sync(func() {})
+	// Quitting stops the room server the window ran.
+	u, _ := neturl.Parse(url)
+	if conn, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+		conn.Close()
+		t.Errorf("the hosted server at %s still answers after quitting", u.Host)
+	}
 }
 
 // quietCall is an engine with no devices, its events on a channel.

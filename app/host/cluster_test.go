@@ -10,6 +10,7 @@ import (
 	"github.com/livekit/protocol/auth"
 
 	"confer/app"
+	"confer/app/roomkeys"
 )
 
 func TestParseRedis(t *testing.T) {
@@ -48,11 +49,11 @@ func TestParseRedis(t *testing.T) {
 func TestClusterEndpointWantsATokenOfThisServer(t *testing.T) {
 	s := startTestServer(t, "")
 	keys := s.Keys()
-	join, err := MintToken(keys, TokenRequest{Room: "r1", User: "ana"})
+	join, err := roomkeys.MintToken(keys, roomkeys.TokenRequest{Room: "r1", User: "ana"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	forged, _ := MintToken(Keys{APIKey: keys.APIKey, APISecret: strings.Repeat("f", 40)}, TokenRequest{Room: "r1", User: "ana"})
+	forged, _ := roomkeys.MintToken(roomkeys.Keys{APIKey: keys.APIKey, APISecret: strings.Repeat("f", 40)}, roomkeys.TokenRequest{Room: "r1", User: "ana"})
 	admin, _ := auth.NewAccessToken(keys.APIKey, keys.APISecret).
 		SetVideoGrant(&auth.VideoGrant{RoomList: true}).SetValidFor(time.Minute).ToJWT()
 

@@ -9,12 +9,13 @@ import (
 	"github.com/livekit/protocol/auth"
 
 	"confer/app"
+	"confer/app/roomkeys"
 )
 
 // clusterHandler answers app.ClusterPath for holders of a token signed
 // with this server's keys.
 type clusterHandler struct {
-	keys Keys
+	keys roomkeys.Keys
 	dir  *directory
 	log  func(msg string, args ...any)
 }

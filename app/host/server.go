@@ -1,5 +1,6 @@
-// Package host runs a LiveKit node inside the Confer process: `confer serve`
-// and the desktop app's "Host on this computer". One public HTTP listener
+// Package host runs a LiveKit node inside confer-server's process: its
+// `serve`, which `confer serve` and the window's "Host on this computer"
+// run (the window's program links no server). One public HTTP listener
 // serves the token endpoint and forwards everything else (signalling
 // websockets, the admin API) to the node, so a team opens one TCP port for
 // signalling plus the two RTC ports.
@@ -29,6 +30,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"confer/app"
+	"confer/app/roomkeys"
 )
 
 // Config is what `confer serve` takes from its flags. Port 0 picks free ports
@@ -39,7 +41,7 @@ type Config struct {
 	RTCUDPPort int    // one UDP port for all media
 	RTCTCPPort int    // ICE over TCP, for networks that block UDP
 	STUNPort   int    // UDP, our STUN responder; 0: RTCUDPPort+1, or free if that is 0
-	Keys       Keys
+	Keys       roomkeys.Keys
 	Password   string       // join password asked by the token endpoint, if set
 	Redis      RedisOptions // makes this node part of a cluster
 	// PublicURL is how clients reach this node (ws:// or wss://), when not
@@ -180,7 +182,7 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 func (s *Server) STUNAddr() *net.UDPAddr { return s.stun.Addr() }
 
 // Keys returns the keys the server signs and checks tokens with.
-func (s *Server) Keys() Keys { return s.cfg.Keys }
+func (s *Server) Keys() roomkeys.Keys { return s.cfg.Keys }
 
 // Close stops accepting, disconnects everyone and stops the node.
 func (s *Server) Close() error {

@@ -12,6 +12,7 @@ import (
 	"github.com/livekit/protocol/auth"
 
 	"confer/app"
+	"confer/app/roomkeys"
 )
 
 func startTestServer(t *testing.T, password string) *Server {
@@ -19,7 +20,7 @@ func startTestServer(t *testing.T, password string) *Server {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	s, err := Start(ctx, Config{
-		Keys:     Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)},
+		Keys:     roomkeys.Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)},
 		Password: password,
 	})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"confer/app/roomkeys"
 	"github.com/gorilla/websocket"
 	"github.com/livekit/protocol/livekit"
 	"github.com/pion/stun/v3"
@@ -199,7 +200,7 @@ func TestSTUNPort(t *testing.T) {
 }
 
 func TestLiveKitConfigICEAndCongestionControl(t *testing.T) {
-	cfg := Config{Keys: Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)}}
+	cfg := Config{Keys: roomkeys.Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)}}
 	ports := portSet{internal: 7880, udp: 7882, tcp: 7881, stun: 7883}
 	conf, err := liveKitConfig(cfg, "127.0.0.1", "127.0.0.1", ports)
 	if err != nil {
@@ -221,7 +222,7 @@ func TestLiveKitConfigICEAndCongestionControl(t *testing.T) {
 // clients do, and returns the ICE servers the join response hands out.
 func joinICEServers(t *testing.T, s *Server) []*livekit.ICEServer {
 	t.Helper()
-	token, err := MintToken(s.Keys(), TokenRequest{Room: "4242", User: "probe"})
+	token, err := roomkeys.MintToken(s.Keys(), roomkeys.TokenRequest{Room: "4242", User: "probe"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +300,7 @@ func FuzzBindingResponse(f *testing.F) {
 }
 
 func TestLiveKitConfigNoticesAStoppedLayerSoon(t *testing.T) {
-	cfg := Config{Keys: Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)}}
+	cfg := Config{Keys: roomkeys.Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)}}
 	conf, err := liveKitConfig(cfg, "127.0.0.1", "127.0.0.1", portSet{internal: 7880, udp: 7882, tcp: 7881, stun: 7883})
 	if err != nil {
 		t.Fatal(err)

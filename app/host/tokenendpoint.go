@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"confer/app"
+	"confer/app/roomkeys"
 )
 
 // tokenHandler hands out tokens to whoever knows the join password (or to
 // anyone, when the server has none). The API secret never leaves the server.
 type tokenHandler struct {
-	keys     Keys
+	keys     roomkeys.Keys
 	password string
 	// full tells whether a room has no free place. LiveKit refuses a join to
 	// a full room without saying why, so the endpoint says it first.
@@ -24,7 +25,7 @@ type tokenHandler struct {
 	now   func() time.Time
 }
 
-func newTokenHandler(keys Keys, password string, full func(string) bool) *tokenHandler {
+func newTokenHandler(keys roomkeys.Keys, password string, full func(string) bool) *tokenHandler {
 	return &tokenHandler{
 		keys: keys, password: password, full: full,
 		wrong: newAttemptLimiter(wrongPasswordBurst, wrongPasswordWindow, maxClientsTracked),
@@ -49,7 +50,7 @@ func (h *tokenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeTokenError(w, ref)
 		return
 	}
-	token, err := MintToken(h.keys, TokenRequest{Room: req.Room, User: req.User, Name: req.Name})
+	token, err := roomkeys.MintToken(h.keys, roomkeys.TokenRequest{Room: req.Room, User: req.User, Name: req.Name})
 	if err != nil {
 		code, field := codeFor(err)
 		writeTokenError(w, &refusal{status: http.StatusBadRequest, code: code, field: field, msg: err.Error()})

@@ -12,9 +12,10 @@ import (
 	"github.com/livekit/protocol/auth"
 
 	"confer/app"
+	"confer/app/roomkeys"
 )
 
-var testKeys = Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)}
+var testKeys = roomkeys.Keys{APIKey: "APItest", APISecret: strings.Repeat("s", 40)}
 
 // endpoint is a token handler with a clock the test moves.
 type endpoint struct {

@@ -17,6 +17,7 @@ import (
 	"confer/app"
 	"confer/app/host"
 	"confer/app/livekit"
+	"confer/app/roomkeys"
 	"confer/internal/testenv"
 )
 
@@ -50,7 +51,7 @@ func closedPort(t *testing.T) string {
 	return addr
 }
 
-func token(t *testing.T, k host.Keys, room, user string, ttl time.Duration) string {
+func token(t *testing.T, k roomkeys.Keys, room, user string, ttl time.Duration) string {
 	t.Helper()
 	tok, err := auth.NewAccessToken(k.APIKey, k.APISecret).SetIdentity(user).SetValidFor(ttl).
 		SetVideoGrant(&auth.VideoGrant{RoomJoin: true, Room: room}).ToJWT()
@@ -62,7 +63,7 @@ func token(t *testing.T, k host.Keys, room, user string, ttl time.Duration) stri
 
 // expiredToken signs, by hand, a token that expired a minute ago: the auth
 // package will not make one.
-func expiredToken(k host.Keys, room, user string) string {
+func expiredToken(k roomkeys.Keys, room, user string) string {
 	enc := base64.RawURLEncoding.EncodeToString
 	now := time.Now().Unix()
 	claims, _ := json.Marshal(map[string]any{
@@ -79,7 +80,7 @@ func TestBadInputGivesTypedErrors(t *testing.T) {
 	srv := testenv.StartServer(t, func(c *host.Config) { c.Password = "sesame" })
 	good := app.JoinParams{ServerURL: srv.URL(), RoomID: "room-1", UserID: "ana", Name: "Ana", Password: "sesame"}
 	with := func(f func(*app.JoinParams)) app.JoinParams { p := good; f(&p); return p }
-	forged := host.Keys{APIKey: testenv.Keys.APIKey, APISecret: strings.Repeat("x", 40)}
+	forged := roomkeys.Keys{APIKey: testenv.Keys.APIKey, APISecret: strings.Repeat("x", 40)}
 
 	cases := []struct {
 		name string

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"confer/internal/cli"
+	"confer/internal/servecmd"
 )
 
 const usage = `usage: confer-server command [flags]
@@ -26,5 +27,5 @@ Run 'confer-server COMMAND -h' for a command's flags.
 `
 
 func main() {
-	os.Exit(cli.Run(cli.Program{Name: "confer-server", Usage: usage}, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(cli.Run(cli.Program{Name: "confer-server", Usage: usage, Serve: servecmd.Serve}, os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"confer/app/host"
 	"confer/app/livekit"
+	"confer/app/roomkeys"
 	"confer/internal/load"
 )
 
@@ -55,7 +55,7 @@ func (s capacityStep) frozen() bool {
 }
 
 func measureCapacity(bin, work string, f *capacityFigures) error {
-	keys := host.Keys{APIKey: "APIcapacity", APISecret: "capacity-secret-capacity-secret-0123456789"}
+	keys := roomkeys.Keys{APIKey: "APIcapacity", APISecret: "capacity-secret-capacity-secret-0123456789"}
 	srv, url, err := startServe(bin, work, "--api-key", keys.APIKey, "--api-secret", keys.APISecret)
 	if err != nil {
 		return err

@@ -15,6 +15,9 @@ type Program struct {
 	// Window opens the desktop window; nil in a program without one
 	// (confer-server), which then prints its usage.
 	Window func(Env) error
+	// Serve runs a room server (`serve`): servecmd.Serve in confer-server,
+	// which links the server; ServeWith in confer, which does not.
+	Serve func(Env) error
 }
 
 // Run runs one command line and returns the exit status: 0, 1 for a
@@ -25,7 +28,7 @@ func Run(p Program, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch cmd {
 	case "serve":
-		err = Serve(env)
+		err = p.serve(env)
 	case "token":
 		err = Token(env)
 	case "bot":

@@ -4,17 +4,17 @@ import (
 	"fmt"
 	"time"
 
-	"confer/app/host"
+	"confer/app/roomkeys"
 )
 
 // Token runs `confer token`: prints an access token signed with the keys.
 func Token(env Env) error {
 	fs := newFlags(env, "token", "--room R --user U [--name N] [--ttl D]")
-	var req host.TokenRequest
+	var req roomkeys.TokenRequest
 	fs.StringVar(&req.Room, "room", "", "room ID")
 	fs.StringVar(&req.User, "user", "", "user ID")
 	fs.StringVar(&req.Name, "name", "", "display name (default: the user ID)")
-	fs.DurationVar(&req.TTL, "ttl", host.DefaultTokenTTL, "how long the token may be used to join")
+	fs.DurationVar(&req.TTL, "ttl", roomkeys.DefaultTokenTTL, "how long the token may be used to join")
 	key := fs.String("api-key", "", "API key (default: the stored server keys)")
 	secret := fs.String("api-secret", "", "API secret (default: the stored server keys)")
 	if err := parse(fs, env.Args); err != nil {
@@ -32,7 +32,7 @@ func Token(env Env) error {
 	if err != nil {
 		return err
 	}
-	tok, err := host.MintToken(keys, req)
+	tok, err := roomkeys.MintToken(keys, req)
 	if err != nil {
 		return err
 	}

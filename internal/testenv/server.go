@@ -20,10 +20,11 @@ import (
 	"time"
 
 	"confer/app/host"
+	"confer/app/roomkeys"
 )
 
 // Keys used by test servers.
-var Keys = host.Keys{APIKey: "APIconfertest", APISecret: strings.Repeat("t", 40)}
+var Keys = roomkeys.Keys{APIKey: "APIconfertest", APISecret: strings.Repeat("t", 40)}
 
 // Server is a running room server.
 type Server interface {
@@ -33,7 +34,8 @@ type Server interface {
 
 // StartServer runs a room server on random loopback ports and stops it
 // when the test ends: in-process, or, under the race detector, as a
-// `confer serve` process (livekit-server's own races would fail our tests).
+// `confer-server serve` process (livekit-server's own races would fail our
+// tests).
 func StartServer(t testing.TB, mod ...func(*host.Config)) Server {
 	t.Helper()
 	cfg := host.Config{Keys: Keys, Log: QuietLog(), LogLevel: "fatal"}
@@ -71,8 +73,9 @@ var (
 	buildErr  error
 )
 
-// serverBinary builds confer once per test process, without -race.
-func serverBinary() (string, error) {
+// ServerProgram builds confer-server once per test process, without
+// -race, and returns its path.
+func ServerProgram() (string, error) {
 	buildOnce.Do(func() {
 		out, err := exec.Command("go", "env", "GOMOD").Output()
 		if err != nil {
@@ -85,8 +88,8 @@ func serverBinary() (string, error) {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "confer")
-		cmd := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", binPath, ".")
+		binPath = filepath.Join(dir, "confer-server")
+		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/confer-server")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("%v: %s", err, out)
@@ -123,7 +126,7 @@ func (p *process) Close() error {
 
 func startProcess(t testing.TB, cfg host.Config) Server {
 	t.Helper()
-	bin, err := serverBinary()
+	bin, err := ServerProgram()
 	if err != nil {
 		t.Fatalf("building the room server: %v", err)
 	}

@@ -1,15 +1,20 @@
-package cli
+// Package servecmd is `confer-server serve`: a room server until SIGINT or
+// SIGTERM. It is the one command that links the server (app/host), so it
+// lives apart from package cli, which the window's program links too.
+package servecmd
 
 import (
 	"fmt"
 	"os"
 
 	"confer/app/host"
+	"confer/app/roomkeys"
+	"confer/internal/cli"
 )
 
 // Serve runs `confer serve`: a room server until SIGINT or SIGTERM.
-func Serve(env Env) error {
-	fs := newFlags(env, "serve", "[flags]")
+func Serve(env cli.Env) error {
+	fs := cli.NewFlags(env, "serve", "[flags]")
 	cfg := host.Config{}
 	fs.StringVar(&cfg.Bind, "bind", "127.0.0.1", "address to listen on (0.0.0.0 opens it to the LAN)")
 	fs.IntVar(&cfg.Port, "port", host.DefaultPort, "signalling and token endpoint port (TCP)")
@@ -27,62 +32,44 @@ func Serve(env Env) error {
 	fs.StringVar(&cfg.TLSCertFile, "tls-cert", "", "PEM certificate (chain) file: serve wss:// and https:// (with --tls-key)")
 	fs.StringVar(&cfg.TLSKeyFile, "tls-key", "", "PEM private key file of --tls-cert")
 	showSecret := fs.Bool("show-secret", false, "print the API secret in full")
-	reportEvery := reportFlag(fs)
+	reportEvery := cli.ReportFlag(fs)
 	logLevel := fs.String("log-level", "", "debug, info, warn or error")
-	if err := parse(fs, env.Args); err != nil {
+	if err := cli.Parse(fs, env.Args); err != nil {
 		return err
 	}
 	if err := redisFlags(&cfg, *redisAt); err != nil {
 		return err
 	}
 	// The stored keys' secret is masked by host.Start, which knows it.
-	log, err := newLogger(env.Stderr, *logLevel, *secret, cfg.Password, cfg.Redis.Password)
+	log, err := cli.NewLogger(env.Stderr, *logLevel, *secret, cfg.Password, cfg.Redis.Password)
 	if err != nil {
 		return err
 	}
-	cfg.Log, cfg.LogLevel = log, logLevelName(*logLevel)
+	cfg.Log, cfg.LogLevel = log, cli.LogLevelName(*logLevel)
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		return fmt.Errorf("give both --tls-cert and --tls-key, or neither")
 	}
-	keys, where, err := resolveKeys(*key, *secret)
+	keys, where, err := cli.ResolveKeys(*key, *secret)
 	if err != nil {
 		return err
 	}
 	cfg.Keys = keys
-	ctx, stop := signalContext()
+	ctx, stop := cli.SignalContext()
 	defer stop()
 	srv, err := host.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	shown := host.Masked(keys.APISecret)
+	shown := roomkeys.Masked(keys.APISecret)
 	if *showSecret {
 		shown = keys.APISecret
 	}
 	fmt.Fprintf(env.Stderr, "confer: api key %s, secret %s (%s)\n", keys.APIKey, shown, where)
 	fmt.Fprintf(env.Stdout, "confer: room server ready at %s\n", srv.URL())
-	startReports(ctx, env.Stderr, *reportEvery)
+	cli.StartReports(ctx, env.Stderr, *reportEvery)
 	<-ctx.Done()
 	fmt.Fprintln(env.Stderr, "confer: stopping")
 	return srv.Close()
-}
-
-// resolveKeys uses the flags when both are given, else the stored keys.
-func resolveKeys(key, secret string) (host.Keys, string, error) {
-	switch {
-	case key != "" && secret != "":
-		return host.Keys{APIKey: key, APISecret: secret}, "from flags", nil
-	case secret == "" && key != "":
-		return host.Keys{}, "", fmt.Errorf("--api-key needs --api-secret too (or give neither, to use the stored keys)")
-	case key == "" && secret != "":
-		return host.Keys{}, "", fmt.Errorf("--api-secret needs --api-key too (or give neither, to use the stored keys)")
-	}
-	k, err := host.LoadOrCreateKeys()
-	if err != nil {
-		return host.Keys{}, "", fmt.Errorf("cannot read or create the server keys: %w", err)
-	}
-	path, _ := host.KeysPath()
-	return k, "kept in " + path, nil
 }
 
 // redisFlags reads --redis and the password, from the flag, the URL or

@@ -1,4 +1,7 @@
-package host
+// Package roomkeys holds a room server's API keys, kept in the config
+// directory, and the access tokens they sign. It links no server, so the
+// window and the tools mint tokens without one.
+package roomkeys
 
 import (
 	"crypto/rand"
