@@ -176,7 +176,11 @@ func (l *loop) chatArrived(s ChatArrived) {
 		}
 		l.chatSeen[key] = struct{}{}
 	}
-	l.emit(ChatReceived{ID: s.ID, From: s.From, Name: l.nameOf(s.From), Text: clipChat(s.Text), At: s.At})
+	name := l.nameOf(s.From)
+	if name == s.From && s.Name != "" {
+		name = s.Name // its sender is not in the roster yet
+	}
+	l.emit(ChatReceived{ID: s.ID, From: s.From, Name: name, Text: clipChat(s.Text), At: s.At})
 }
 
 // nameOf is a user's display name as the call knows it, or their ID.

@@ -158,9 +158,15 @@ func TestChatReceivedOnceWithTheSendersName(t *testing.T) {
 	tr.postNow(msg)
 	tr.postNow(msg) // the same message again (another format of it)
 	tr.postNow(ChatArrived{ID: "m1", From: "bob", Text: "not the same", At: at})
+	// A message before the roster that lists its sender: the transport's
+	// name for them; the roster's name wins once there is one.
+	tr.postNow(ChatArrived{ID: "m2", From: "cleo", Name: "Cleo", Text: "early", At: at})
+	tr.postNow(ChatArrived{ID: "m3", From: "ana", Name: "Ana (old)", Text: "again", At: at})
 	same(t, upToNow(t, c, only(isChat)), []Event{
 		ChatReceived{ID: "m1", From: "ana", Name: "Ana", Text: "hi", At: at},
 		ChatReceived{ID: "m1", From: "bob", Name: "bob", Text: "not the same", At: at},
+		ChatReceived{ID: "m2", From: "cleo", Name: "Cleo", Text: "early", At: at},
+		ChatReceived{ID: "m3", From: "ana", Name: "Ana", Text: "again", At: at},
 	})
 }
 

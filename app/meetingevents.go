@@ -71,7 +71,10 @@ func (MutedByHost) isEvent()      {}
 // ways other clients send one.
 type ChatArrived struct {
 	ID, From, Text string
-	At             time.Time
+	// Name is the sender's name as the transport knew it when the message
+	// came: a message can come before the roster that lists its sender.
+	Name string
+	At   time.Time
 }
 
 // ReactionArrived is a reaction the transport received.

@@ -20,7 +20,7 @@ func (s *session) registerStreams() {
 	_ = s.room.RegisterTextStreamHandler(chatTopic, func(r *lksdk.TextStreamReader, from string) {
 		place := s.chatOrder.begin(from, r.Info.Timestamp)
 		text := r.ReadAll() // returns at the stream's trailer
-		msg := app.ChatArrived{ID: r.Info.Id, From: from, Text: text, At: time.UnixMilli(r.Info.Timestamp)}
+		msg := app.ChatArrived{ID: r.Info.Id, From: from, Name: s.nameOf(from), Text: text, At: time.UnixMilli(r.Info.Timestamp)}
 		for _, m := range s.chatOrder.done(from, place, msg) {
 			s.emit(m)
 		}
@@ -38,7 +38,8 @@ func (s *session) onData(p lksdk.DataPacket, params lksdk.DataReceiveParams) {
 	switch m := p.(type) {
 	case *livekit.ChatMessage:
 		if m.EditTimestamp == nil && !m.Deleted { // edits and deletions are not shown
-			s.emit(app.ChatArrived{ID: m.Id, From: params.SenderIdentity, Text: m.Message, At: time.UnixMilli(m.Timestamp)})
+			s.emit(app.ChatArrived{ID: m.Id, From: params.SenderIdentity, Name: s.nameOf(params.SenderIdentity),
+				Text: m.Message, At: time.UnixMilli(m.Timestamp)})
 		}
 	case *lksdk.UserDataPacket:
 		if m.Topic == legacyChatTopic {
@@ -61,7 +62,15 @@ func (s *session) legacyChat(payload []byte, from string) {
 	if json.Unmarshal(payload, &m) != nil || m.IgnoreLegacy || m.Message == "" {
 		return
 	}
-	s.emit(app.ChatArrived{ID: m.ID, From: from, Text: m.Message, At: time.UnixMilli(m.Timestamp)})
+	s.emit(app.ChatArrived{ID: m.ID, From: from, Name: s.nameOf(from), Text: m.Message, At: time.UnixMilli(m.Timestamp)})
+}
+
+// nameOf is a remote participant's name as the SDK knows it now, or "".
+func (s *session) nameOf(identity string) string {
+	if rp := s.room.GetParticipantByIdentity(identity); rp != nil {
+		return rp.Name()
+	}
+	return ""
 }
 
 // onAttributes: a remote's attributes are part of the roster; ours go to
