@@ -13,9 +13,6 @@ import (
 	"time"
 )
 
-// serverBin is confer-server, which TestMain builds beside confer.
-func serverBin(*testing.T) string { return filepath.Join(filepath.Dir(conferBin), "confer-server") }
-
 // environ is the test's environment without the named variables, plus set.
 func environ(drop []string, set ...string) []string {
 	var env []string
@@ -59,7 +56,7 @@ func TestTheWindowWithoutADisplaySaysSoInOneLine(t *testing.T) {
 
 func TestNoLocaleMakesEitherBinaryPrintAnythingSpurious(t *testing.T) {
 	cfg := t.TempDir()
-	for _, bin := range []string{conferBin, serverBin(t)} {
+	for _, bin := range []string{conferBin, serverBin} {
 		for _, locale := range []string{"", "C", "C.UTF-8", "POSIX", "en_US.UTF-8"} {
 			for _, args := range [][]string{{"--version"}, {"token", "--room", "r1", "--user", "u1"}} {
 				cmd := exec.Command(bin, args...)
@@ -103,7 +100,7 @@ func TestTheServerBinaryLinksNoWindowLibraries(t *testing.T) {
 			t.Errorf("confer-server imports %s", dep)
 		}
 	}
-	libs, err := exec.Command("ldd", serverBin(t)).Output()
+	libs, err := exec.Command("ldd", serverBin).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +138,7 @@ var serverReady = regexp.MustCompile(`confer: room server ready at (ws://[0-9.]+
 // output collected in out, and returns its URL once it is ready.
 func serveLogged(t *testing.T, out *output, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(serverBin(t), append([]string{"serve", "--port", "0", "--rtc-udp-port", "0", "--rtc-tcp-port", "0"}, args...)...)
+	cmd := exec.Command(serverBin, append([]string{"serve", "--port", "0", "--rtc-udp-port", "0", "--rtc-tcp-port", "0"}, args...)...)
 	cmd.Env = environ(nil, "XDG_CONFIG_HOME="+t.TempDir())
 	cmd.Stderr = out
 	stdout, err := cmd.StdoutPipe()
@@ -182,20 +179,20 @@ func TestNoTokenSecretOrPasswordIsEverLogged(t *testing.T) {
 	mark := len(serveOut.String())
 
 	// A join with the password, everything at debug.
-	bot := exec.Command(serverBin(t), "bot", "--server", url, "--room", "r1", "--name", "Ana", "--password", password,
+	bot := exec.Command(serverBin, "bot", "--server", url, "--room", "r1", "--name", "Ana", "--password", password,
 		"--video", "none", "--audio", "fake", "--play=false", "--duration", "1s", "--log-level", "debug")
 	bot.Stdout, bot.Stderr = &botOut, &botOut
 	if err := bot.Run(); err != nil {
 		t.Fatalf("bot: %v\n%s", err, botOut.String())
 	}
 	// A join with a token signed by another secret.
-	forged, err := exec.Command(serverBin(t), "token", "--api-key", key, "--api-secret", "forged-secret-forged-secret-0123",
+	forged, err := exec.Command(serverBin, "token", "--api-key", key, "--api-secret", "forged-secret-forged-secret-0123",
 		"--room", "r1", "--user", "mallory").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
 	token := strings.TrimSpace(string(forged))
-	f := exec.Command(serverBin(t), "bot", "--server", url, "--room", "r1", "--user", "mallory", "--name", "Mallory",
+	f := exec.Command(serverBin, "bot", "--server", url, "--room", "r1", "--user", "mallory", "--name", "Mallory",
 		"--token", token, "--video", "none", "--audio", "none", "--play=false")
 	f.Stdout, f.Stderr = &forgedOut, &forgedOut
 	if err := f.Run(); err == nil {

@@ -17,7 +17,8 @@ import (
 	"confer/internal/bot"
 )
 
-var conferBin string
+// conferBin and serverBin are the programs TestMain builds, side by side.
+var conferBin, serverBin string
 
 // TestMain builds the real programs once; the tests below run them as a
 // person or a script would.
@@ -28,10 +29,10 @@ func TestMain(m *testing.M) {
 	}
 	// Both programs, side by side as packages install them: `confer serve`
 	// and the window's hosting run confer-server.
-	conferBin = filepath.Join(dir, "confer")
+	conferBin, serverBin = filepath.Join(dir, "confer"), filepath.Join(dir, "confer-server")
 	for _, build := range [][]string{
 		{"-tags", "migrated_fynedo", "-o", conferBin, "."},
-		{"-o", filepath.Join(dir, "confer-server"), "./cmd/confer-server"},
+		{"-o", serverBin, "./cmd/confer-server"},
 	} {
 		out, err := exec.Command("go", append([]string{"build"}, build...)...).CombinedOutput()
 		if err != nil {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -176,15 +177,12 @@ func (l *loop) chatArrived(s ChatArrived) {
 		}
 		l.chatSeen[key] = struct{}{}
 	}
-	name := l.nameOf(s.From)
-	if name == s.From && s.Name != "" {
-		name = s.Name // its sender is not in the roster yet
-	}
-	l.emit(ChatReceived{ID: s.ID, From: s.From, Name: name, Text: clipChat(s.Text), At: s.At})
+	// Before the roster lists its sender, the transport's name for them.
+	l.emit(ChatReceived{ID: s.ID, From: s.From, Name: l.nameOf(s.From, cmp.Or(s.Name, s.From)), Text: clipChat(s.Text), At: s.At})
 }
 
-// nameOf is a user's display name as the call knows it, or their ID.
-func (l *loop) nameOf(user string) string {
+// nameOf is a user's display name as the call knows it, or else fallback.
+func (l *loop) nameOf(user, fallback string) string {
 	if p, ok := l.roster.reported[user]; ok && p.Name != "" {
 		return p.Name
 	}
@@ -193,5 +191,5 @@ func (l *loop) nameOf(user string) string {
 			return p.Name
 		}
 	}
-	return user
+	return fallback
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"confer/internal/procstop"
 )
 
 // Sample is what one process said of itself at one moment (its
@@ -104,13 +106,7 @@ func (p *Process) readReports(r io.Reader, log io.Writer) {
 // stop asks the process to end as Ctrl+C would, and kills it if it has
 // not after grace.
 func (p *Process) stop(grace time.Duration) {
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.exited:
-	case <-time.After(grace):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
-	}
+	procstop.Stop(p.cmd.Process, p.exited, grace)
 }
 
 // cpuSeconds is the process's user and system time so far, from /proc.

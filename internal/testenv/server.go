@@ -21,6 +21,7 @@ import (
 
 	"confer/app/host"
 	"confer/app/roomkeys"
+	"confer/internal/procstop"
 )
 
 // Keys used by test servers.
@@ -111,15 +112,9 @@ func (p *process) URL() string { return p.url }
 // Close stops the server as SIGTERM would (participants see it go away).
 func (p *process) Close() error {
 	p.once.Do(func() {
-		_ = p.cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
 		go func() { _ = p.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = p.cmd.Process.Kill()
-			<-done
-		}
+		procstop.Stop(p.cmd.Process, done, 10*time.Second)
 	})
 	return nil
 }

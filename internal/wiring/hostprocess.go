@@ -17,6 +17,7 @@ import (
 	"confer/app"
 	"confer/app/livekit"
 	"confer/app/roomkeys"
+	"confer/internal/procstop"
 )
 
 // ServerName is the program that runs room servers. The window's program
@@ -166,12 +167,6 @@ func (w *lineWriter) Write(b []byte) (int, error) {
 // hostStopLimit; it returns once the process is gone.
 func (p *serverProcess) Close() {
 	p.once.Do(func() {
-		_ = p.cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-p.exited:
-		case <-time.After(hostStopLimit):
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
+		procstop.Stop(p.cmd.Process, p.exited, hostStopLimit)
 	})
 }
