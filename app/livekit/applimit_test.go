@@ -16,7 +16,7 @@ type limitRun struct {
 func (r *limitRun) read(raw, sentBps int, decreasing bool) int {
 	r.now = r.now.Add(200 * time.Millisecond)
 	r.bytes += int64(sentBps / 8 / 5)
-	return r.a.apply(raw, decreasing, r.bytes, r.now)
+	return r.a.apply(gccRead{raw: raw, decreasing: decreasing}, r.bytes, r.now)
 }
 
 func TestAppLimitHoldsTheEstimateNearWhatIsSent(t *testing.T) {
@@ -94,5 +94,59 @@ func TestAppLimitTrialsBackOffWhenTheLinkCannotCarryThem(t *testing.T) {
 	}
 	if got := r.read(2_000_000, 1_900_000, false); got != 2_000_000 {
 		t.Errorf("after a trial that held, sending 1.9 Mbit/s: %d", got)
+	}
+}
+
+// climb feeds GCC's figure growing 8 % a second (its multiplicative
+// increase) from raw while the sender sends sentBps, for d, and returns
+// the last estimate given.
+func (r *limitRun) climb(raw, sentBps int, d time.Duration) int {
+	var got int
+	for end := r.now.Add(d); r.now.Before(end); raw = raw * 1016 / 1000 {
+		got = r.read(raw, sentBps, false)
+	}
+	return got
+}
+
+func TestAppLimitRecoversFromAPassingDip(t *testing.T) {
+	r := &limitRun{now: time.Unix(1000, 0)}
+	// 1.7 Mbit/s carried cleanly for 5 s (the encoders send less than it).
+	for range 25 {
+		r.read(1_700_000, 1_100_000, false)
+	}
+	// One late burst: GCC cuts to 889 kbit/s, a layer stops, 650 is sent.
+	r.read(889_000, 1_100_000, true)
+	got := r.climb(889_000, 650_000, 8*time.Second)
+	if want := int(recoverShare * 1_700_000); got != want {
+		t.Errorf("8 s after a passing dip: %d; want back to %d (without it held at %d)", got, want, 985_000)
+	}
+}
+
+func TestAppLimitForgetsARateTheLinkNoLongerCarries(t *testing.T) {
+	r := &limitRun{now: time.Unix(1000, 0)}
+	for range 25 {
+		r.read(1_700_000, 1_100_000, false)
+	}
+	r.read(889_000, 1_100_000, true)
+	r.climb(889_000, 650_000, 2*time.Second)
+	// On the way back GCC sees a queue again: the link is slower now.
+	r.read(900_000, 650_000, true)
+	if got := r.climb(900_000, 650_000, 8*time.Second); got != 985_000 {
+		t.Errorf("after a second decrease: %d; want held at 1.5 × 650 + 10 = 985000", got)
+	}
+}
+
+func TestAppLimitCountsNothingCarriedFromAFloodedStart(t *testing.T) {
+	r := &limitRun{now: time.Unix(1000, 0)}
+	// The start sends 1.5 Mbit/s into a 600 kbit/s link: loss, then a
+	// decrease, within the first seconds.
+	for range 20 {
+		r.a.apply(gccRead{raw: 1_500_000, lossy: true}, r.bytes, r.now.Add(200*time.Millisecond))
+		r.now = r.now.Add(200 * time.Millisecond)
+		r.bytes += 1_500_000 / 8 / 5
+	}
+	r.read(500_000, 1_500_000, true)
+	if got := r.climb(500_000, 400_000, 8*time.Second); got != 610_000 {
+		t.Errorf("after a flooded start: %d; want held at 1.5 × 400 + 10 = 610000", got)
 	}
 }

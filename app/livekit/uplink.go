@@ -125,7 +125,8 @@ func (p *pacedVideo) policy(stats map[string]any, fallback int, now time.Time) i
 	if delay <= 0 {
 		return fallback
 	}
-	delay = p.limit.apply(delay, state == "decrease", p.pacer.sent.Load(), now)
+	read := gccRead{raw: delay, decreasing: state == "decrease", lossy: avg > lossEngage}
+	delay = p.limit.apply(read, p.pacer.sent.Load(), now)
 	p.loss += lossSmoothing * (avg - p.loss)
 	switch {
 	case !p.lossy && p.loss > lossEngage:
