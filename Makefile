@@ -13,10 +13,21 @@ RACE_PKGS := ./app/... ./media/... ./internal/... ./ui/...
 
 .PHONY: all deps build run test vet lint fmt-check fork-check race bench fuzz soak clean
 
+# libvpx as Confer links it, built for real time from Debian's source
+# (scripts/libvpx.sh; README, "libvpx built for real time"). cgo finds it
+# through pkg-config; the same path in CGO_CFLAGS and CGO_LDFLAGS is what
+# tells Go's build cache these builds from ones against the system's
+# libvpx, since the cache does not look at what pkg-config answers.
+LIBVPX := $(shell scripts/libvpx.sh --prefix)
+export PKG_CONFIG_PATH := $(LIBVPX)/lib/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+export CGO_CFLAGS := -O2 -g -I$(LIBVPX)/include
+export CGO_LDFLAGS := -O2 -g -L$(LIBVPX)/lib
+
 all: build
 
 deps:
 	@scripts/deps.sh
+	@scripts/libvpx.sh
 
 build: deps
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .

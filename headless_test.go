@@ -89,6 +89,23 @@ func TestTheWindowsProgramLinksNoServer(t *testing.T) {
 	}
 }
 
+// The window's program carries the libvpx built for real time
+// (scripts/libvpx.sh), whose encoders hold a third of the memory the
+// system's do; make points cgo at it.
+func TestTheWindowsProgramLinksLibvpxBuiltForRealTime(t *testing.T) {
+	prefix, err := exec.Command("pkg-config", "--variable=prefix", "vpx").Output()
+	if err != nil || !strings.Contains(string(prefix), "confer/libvpx") {
+		t.Skipf("cgo finds the system's libvpx (pkg-config says %q): run through make, which builds Confer's", strings.TrimSpace(string(prefix)))
+	}
+	out, err := exec.Command("readelf", "-d", conferBin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "libvpx") {
+		t.Errorf("confer loads a shared libvpx, not the one built for real time:\n%s", out)
+	}
+}
+
 func TestTheServerBinaryLinksNoWindowLibraries(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "./cmd/confer-server").Output()
 	if err != nil {
@@ -109,8 +126,8 @@ func TestTheServerBinaryLinksNoWindowLibraries(t *testing.T) {
 			t.Errorf("confer-server links %s:\n%s", lib, libs)
 		}
 	}
-	if !strings.Contains(string(libs), "libvpx") {
-		t.Errorf("ldd shows no libvpx; is this the bot's media?\n%s", libs)
+	if !strings.Contains(string(libs), "libopus") {
+		t.Errorf("ldd shows no libopus; is this the bot's media?\n%s", libs)
 	}
 }
 

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   pkg-config gcc
   libvpx-dev libopus-dev libyuv-dev        # codecs and conversion (cgo)
+  curl nasm patch xz-utils make            # libvpx built for real time (scripts/libvpx.sh)
   g++ libwebrtc-audio-processing-dev       # echo cancellation, noise suppression, gain (cgo, C++)
   espeak-ng                                # speech for the audio-processing tests
   libgl1-mesa-dev xorg-dev                 # Fyne's OpenGL window

@@ -26,14 +26,14 @@ type report struct {
 
 const rssNote = "The clients are bots of the window's program, which links no server (README, \"The window " +
 	"links no server\"). Four clients and the server share the two cores, and the run-to-run spread is wide. " +
-	"Client RSS is over its target, and the split above says where it is. The binary a bot maps is some 44 MB " +
-	"(47–64 MB for builds with the server linked in); on this kernel a file's page cache comes in large folios, " +
-	"and a fault maps a whole one, so how much of a binary counts as resident also depends on how its pages came " +
-	"into the cache. Of the allocated memory the Go heap is the smaller part (`GODEBUG=gctrace=1 bin/confer bot …` " +
-	"peaks near 21 MB); most is libvpx's: one 1280×720 VP8 encoder holds about 33 MB once it has coded a few " +
-	"frames (`go test -run EncoderMemory -v ./media/codec`), and each 720p decoder a few MB. MALLOC_ARENA_MAX=1 and " +
-	"GOGC=50 change the total by 1–3 MB. What is left to close the gap: the encoder's memory, and the small " +
-	"simulcast layer for thumbnails, which a window already asks for (bots receive the full layer).\n\n"
+	"Client RSS is over its target, and the split above says where it is. The binary a bot maps is some 40–44 MB; " +
+	"on this kernel a file's page cache comes in large folios, and a fault maps a whole one, so how much of a " +
+	"binary counts as resident also depends on how its pages came into the cache. Of the allocated memory the Go " +
+	"heap is some 21 MB (`GODEBUG=gctrace=1 bin/confer bot …`); the rest is the codecs (one encoder per simulcast " +
+	"layer, a 1280×720 one holding some 11 MB with the libvpx make builds, `go test -run EncoderMemory -v " +
+	"./media/codec`; three 720p decoders), the audio processing and the C allocator's arenas. What is left to " +
+	"close the gap: the small simulcast layer for thumbnails, which a window already asks for (bots receive the " +
+	"full layer).\n\n"
 
 func (r *report) markdown() string {
 	var b strings.Builder

@@ -201,6 +201,11 @@ type VP8Encoder struct {
 	lastTS time.Time
 }
 
+// VPXBuildConfig is how the linked libvpx was configured (its configure
+// options): Confer's build (scripts/libvpx.sh) is for real time with
+// on-the-fly bit packing, which keeps an encoder's memory small.
+func VPXBuildConfig() string { return C.GoString(C.vpx_codec_build_config()) }
+
 // NewVP8Encoder creates an encoder for cfg.
 func NewVP8Encoder(cfg VP8Config) (*VP8Encoder, error) {
 	if cfg.FPS == 0 {
