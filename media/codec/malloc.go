@@ -20,11 +20,12 @@ const largeBlock = 128 << 10
 // from its heap afterwards, where they stay resident after free: a call
 // re-creates encoders (a layer halved or resumed, a camera restarted) and
 // decoders (a layer switched, someone leaving), and the freed megabytes
-// stayed. Fixing the threshold (which also stops it moving) took the
-// largest client of a 4-party call from 128–147 MB to 119–121 MB (two
-// runs each of benchtool -only party, 2026-12-02). libvpx allocates when
-// a codec opens, not per frame, so the extra mmap calls cost nothing one
-// could measure.
+// stayed: three 720p encoders opened and closed left 31 MB resident
+// (TestAClosedEncodersMemoryGoesBack). Fixing the threshold (which also
+// stops it moving), the largest client of a 4-party call took 119–129 MB
+// in four runs, against 128 and 147 MB in two without (benchtool -only
+// party, 2026-12-02). libvpx allocates when a codec opens, not per frame,
+// so the extra mmap calls are few.
 func FreeLargeBuffersAtOnce() bool {
 	return C.confer_fix_mmap_threshold(largeBlock) == 1
 }
