@@ -9,7 +9,6 @@ import (
 	"confer/internal/cli"
 	"confer/internal/wiring"
 	"confer/media/capture/x11screen"
-	"confer/media/codec"
 )
 
 const usage = `usage: confer [command] [flags]
@@ -28,7 +27,6 @@ Run 'confer COMMAND -h' for a command's flags.
 `
 
 func main() {
-	codec.FreeLargeBuffersAtOnce()
 	x11screen.Enable() // the window and `confer bot --screen X11Screen0` share real screens
 	os.Exit(cli.Run(cli.Program{Name: "confer", Usage: usage, Window: runGUI,
 		Serve: cli.ServeWith(wiring.ServerProgram)}, os.Args[1:], os.Stdout, os.Stderr))

@@ -9,7 +9,6 @@ import (
 
 	"confer/internal/cli"
 	"confer/internal/servecmd"
-	"confer/media/codec"
 )
 
 const usage = `usage: confer-server command [flags]
@@ -28,6 +27,5 @@ Run 'confer-server COMMAND -h' for a command's flags.
 `
 
 func main() {
-	codec.FreeLargeBuffersAtOnce() // its bot and load tools run the codecs
 	os.Exit(cli.Run(cli.Program{Name: "confer-server", Usage: usage, Serve: servecmd.Serve}, os.Args[1:], os.Stdout, os.Stderr))
 }

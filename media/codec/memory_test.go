@@ -52,18 +52,19 @@ func TestEncoderMemory(t *testing.T) {
 
 // TestAClosedEncodersMemoryGoesBack re-creates a 720p encoder as a call
 // does (a layer halved and resumed, a camera restarted) and checks that
-// what it held is no longer resident once it is closed.
+// what it held is no longer resident once it is closed. With a libvpx
+// built for every use it is: glibc raises its mmap threshold to the size
+// of the first token list freed, and the next ones stay in its heap (31 MB
+// after three encoders).
 func TestAClosedEncodersMemoryGoesBack(t *testing.T) {
-	if !FreeLargeBuffersAtOnce() {
-		t.Fatal("mallopt refused the mmap threshold")
+	if !strings.Contains(VPXBuildConfig(), "--enable-onthefly-bitpacking") {
+		t.Skip("the system's libvpx keeps a closed encoder's token list resident; run through make, which builds Confer's")
 	}
 	frames := movingFrames(1280, 720, 8)
 	cycle := func() {
-		enc, err := NewVP8Encoder(VP8Config{Width: 1280, Height: 720, BitrateKbps: 1500})
-		if err != nil {
-			t.Fatal(err)
-		}
+		enc := newTestEncoder(t, VP8Config{Width: 1280, Height: 720, BitrateKbps: 1500})
 		var out []byte
+		var err error
 		for i := range 10 {
 			if out, _, err = enc.Encode(frames[i%len(frames)], i == 0, out); err != nil {
 				t.Fatal(err)
@@ -71,7 +72,7 @@ func TestAClosedEncodersMemoryGoesBack(t *testing.T) {
 		}
 		enc.Close()
 	}
-	cycle() // the first frees what a default glibc maps on its own
+	cycle()
 	before := rssKB(t)
 	for range 3 {
 		cycle()
