@@ -178,7 +178,43 @@ func (l *loop) chatArrived(s ChatArrived) {
 		l.chatSeen[key] = struct{}{}
 	}
 	// Before the roster lists its sender, the transport's name for them.
-	l.emit(ChatReceived{ID: s.ID, From: s.From, Name: l.nameOf(s.From, cmp.Or(s.Name, s.From)), Text: clipChat(s.Text), At: s.At})
+	msg := ChatReceived{ID: s.ID, From: s.From, Name: l.nameOf(s.From, s.Name), Text: clipChat(s.Text), At: s.At}
+	l.unnamed = append(l.unnamed, heldChat{msg: msg, since: l.c.clock.Now()})
+	l.showHeldChat(false)
+}
+
+// A message can come before anything has named its sender: the data
+// channel outran the signalling that announces them, to the SDK too. It
+// waits, behind it what came later, until the roster names the sender or
+// for chatNameWait at most, and then shows under the user ID (which reads
+// as a stranger's message, so only as a last resort).
+const chatNameWait = time.Second
+
+type heldChat struct {
+	msg   ChatReceived
+	since time.Time
+}
+
+// showHeldChat reports the messages waiting, in order, as far as their
+// senders are named or their wait is over (all of them when all is set).
+func (l *loop) showHeldChat(all bool) {
+	now := l.c.clock.Now()
+	n := 0
+	for _, h := range l.unnamed {
+		if h.msg.Name == "" {
+			h.msg.Name = l.nameOf(h.msg.From, "")
+		}
+		if h.msg.Name == "" && !all && now.Sub(h.since) < chatNameWait {
+			break
+		}
+		h.msg.Name = cmp.Or(h.msg.Name, h.msg.From)
+		l.emit(h.msg)
+		n++
+	}
+	l.unnamed = l.unnamed[n:]
+	if len(l.unnamed) == 0 {
+		l.unnamed = nil
+	}
 }
 
 // nameOf is a user's display name as the call knows it, or else fallback.

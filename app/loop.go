@@ -37,6 +37,7 @@ type loop struct {
 	// reactions' rate limits (reactions.go).
 	chat     outbox
 	chatSeen map[string]struct{}
+	unnamed  []heldChat // received before the roster named their senders
 	hand     hand
 	reacts   reactions
 	out      []Event
@@ -70,6 +71,7 @@ func (c *Call) run() {
 		case <-tick:
 			l.linkInput(linkTick{})
 			l.flushChat() // a message that failed is tried again
+			l.showHeldChat(false)
 		}
 	}
 }
@@ -264,6 +266,7 @@ func (l *loop) signal(sig Signal) {
 		if l.link.state == Connected {
 			l.out = l.roster.apply(l.latest, l.out)
 			l.out = l.crypt.flush(l.roster.reported, l.out)
+			l.showHeldChat(false)
 		}
 	case CallEncryption:
 		l.crypt.local = s.Encrypted
@@ -383,6 +386,7 @@ func (l *loop) endSession() {
 	l.speakers = speakers{}
 	l.crypt = encryption{}
 	l.failChat()
+	l.showHeldChat(true)
 	clear(l.chatSeen)
 	l.hand = hand{}
 	l.reacts = reactions{}

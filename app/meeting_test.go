@@ -151,23 +151,39 @@ func TestChatFailsOnlyAfterRetriesOrWhenTheCallEnds(t *testing.T) {
 func TestChatReceivedOnceWithTheSendersName(t *testing.T) {
 	tr := newFake()
 	tr.onConnect = []Signal{RosterChanged{Participants: []Participant{ana()}}}
-	c := joined(t, tr)
+	clock := newFakeClock()
+	c := joined(t, tr, WithClock(clock))
 	upToNow(t, c, nil)
 	at := time.UnixMilli(1_700_000_000_000)
 	msg := ChatArrived{ID: "m1", From: "ana", Text: "hi", At: at}
 	tr.postNow(msg)
 	tr.postNow(msg) // the same message again (another format of it)
-	tr.postNow(ChatArrived{ID: "m1", From: "bob", Text: "not the same", At: at})
 	// A message before the roster that lists its sender: the transport's
 	// name for them; the roster's name wins once there is one.
 	tr.postNow(ChatArrived{ID: "m2", From: "cleo", Name: "Cleo", Text: "early", At: at})
 	tr.postNow(ChatArrived{ID: "m3", From: "ana", Name: "Ana (old)", Text: "again", At: at})
 	same(t, upToNow(t, c, only(isChat)), []Event{
 		ChatReceived{ID: "m1", From: "ana", Name: "Ana", Text: "hi", At: at},
-		ChatReceived{ID: "m1", From: "bob", Name: "bob", Text: "not the same", At: at},
 		ChatReceived{ID: "m2", From: "cleo", Name: "Cleo", Text: "early", At: at},
 		ChatReceived{ID: "m3", From: "ana", Name: "Ana", Text: "again", At: at},
 	})
+
+	// Nothing names the sender yet (the data outran the signalling): the
+	// message waits, and what comes after it too, until the roster does.
+	tr.postNow(ChatArrived{ID: "m1", From: "bob", Text: "not the same", At: at})
+	tr.postNow(ChatArrived{ID: "m4", From: "ana", Text: "after Bob", At: at})
+	same(t, upToNow(t, c, only(isChat)), nil)
+	tr.postNow(RosterChanged{Participants: []Participant{ana(), {UserID: "bob", Name: "Bob"}}})
+	same(t, upToNow(t, c, only(isChat)), []Event{
+		ChatReceived{ID: "m1", From: "bob", Name: "Bob", Text: "not the same", At: at},
+		ChatReceived{ID: "m4", From: "ana", Name: "Ana", Text: "after Bob", At: at},
+	})
+
+	// Someone never named: the user ID after chatNameWait.
+	tr.postNow(ChatArrived{ID: "m5", From: "dan", Text: "who am I", At: at})
+	same(t, upToNow(t, c, only(isChat)), nil)
+	clock.Advance(chatNameWait)
+	same(t, chatEvents(t, c, 1), []Event{ChatReceived{ID: "m5", From: "dan", Name: "dan", Text: "who am I", At: at}})
 }
 
 func TestHandsRaisedAndLowered(t *testing.T) {
