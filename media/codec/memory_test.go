@@ -23,6 +23,12 @@ func rssKB(t *testing.T) int {
 	return 0
 }
 
+// realTimeLibvpx tells whether the linked libvpx is built as make builds
+// it (scripts/libvpx.sh), keeping no whole frame's token list.
+func realTimeLibvpx() bool {
+	return strings.Contains(VPXBuildConfig(), "--enable-onthefly-bitpacking")
+}
+
 // TestEncoderMemory reports (and bounds) what a 720p encoder holds once it
 // has coded a second of video: the biggest single part of a client's RSS
 // (docs/BENCHMARKS.md). Built as Confer builds libvpx (make), it holds some
@@ -30,7 +36,7 @@ func rssKB(t *testing.T) int {
 // keeps a whole frame's worst-case token list besides, some 33 MB.
 func TestEncoderMemory(t *testing.T) {
 	limit := 64.0
-	if strings.Contains(VPXBuildConfig(), "--enable-onthefly-bitpacking") {
+	if realTimeLibvpx() {
 		limit = 16
 	}
 	frames := movingFrames(1280, 720, 8)
@@ -57,7 +63,7 @@ func TestEncoderMemory(t *testing.T) {
 // of the first token list freed, and the next ones stay in its heap (31 MB
 // after three encoders).
 func TestAClosedEncodersMemoryGoesBack(t *testing.T) {
-	if !strings.Contains(VPXBuildConfig(), "--enable-onthefly-bitpacking") {
+	if !realTimeLibvpx() {
 		t.Skip("the system's libvpx keeps a closed encoder's token list resident; run through make, which builds Confer's")
 	}
 	frames := movingFrames(1280, 720, 8)
