@@ -55,35 +55,3 @@ func TestEncoderMemory(t *testing.T) {
 		t.Errorf("a 720p encoder takes %.1f MB; want at most %.0f with this libvpx", grew, limit)
 	}
 }
-
-// TestAClosedEncodersMemoryGoesBack re-creates a 720p encoder as a call
-// does (a layer halved and resumed, a camera restarted) and checks that
-// what it held is no longer resident once it is closed. With a libvpx
-// built for every use it is: glibc raises its mmap threshold to the size
-// of the first token list freed, and the next ones stay in its heap (31 MB
-// after three encoders).
-func TestAClosedEncodersMemoryGoesBack(t *testing.T) {
-	if !realTimeLibvpx() {
-		t.Skip("the system's libvpx keeps a closed encoder's token list resident; run through make, which builds Confer's")
-	}
-	frames := movingFrames(1280, 720, 8)
-	cycle := func() {
-		enc := newTestEncoder(t, VP8Config{Width: 1280, Height: 720, BitrateKbps: 1500})
-		var out []byte
-		var err error
-		for i := range 10 {
-			if out, _, err = enc.Encode(frames[i%len(frames)], i == 0, out); err != nil {
-				t.Fatal(err)
-			}
-		}
-		enc.Close()
-	}
-	cycle()
-	before := rssKB(t)
-	for range 3 {
-		cycle()
-	}
-	if kept := float64(rssKB(t)-before) / 1024; kept > 4 {
-		t.Errorf("three encoders opened and closed left %.1f MB resident", kept)
-	}
-}
