@@ -101,6 +101,16 @@ func (q *paceQueue) holds(ssrc uint32, seq uint16) bool {
 	return false
 }
 
+// holdsStream reports whether any packet of ssrc waits.
+func (q *paceQueue) holdsStream(ssrc uint32) bool {
+	for i := range q.packets {
+		if q.packets[i].header.SSRC == ssrc {
+			return true
+		}
+	}
+	return false
+}
+
 // seqNewer reports whether a comes after b, across wrap-around.
 func seqNewer(a, b uint16) bool { return a != b && a-b < 1<<15 }
 

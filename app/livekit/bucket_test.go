@@ -2,6 +2,7 @@ package livekit
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -187,5 +188,39 @@ func TestSteeredPacerSendsAndCloses(t *testing.T) {
 	}
 	if n, _ := p.Write(&rtp.Header{SSRC: 5}, nil, nil); n != 0 {
 		t.Fatal("a closed pacer took a packet")
+	}
+}
+
+// A stream's goodbye waits for the stream's packets still in the queue,
+// and goes at once when none of them waits.
+func TestSteeredPacerCallsAfterDrainOnceTheStreamLeft(t *testing.T) {
+	p := newSteeredPacer(100_000) // 1000-byte packets leave some 50 ms apart
+	defer p.Close()
+	var mu sync.Mutex
+	sent := 0
+	p.AddStream(5, interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
+		mu.Lock()
+		sent++
+		mu.Unlock()
+		return h.MarshalSize() + len(payload), nil
+	}))
+	for seq := range uint16(4) {
+		if _, err := p.Write(&rtp.Header{Version: 2, SSRC: 5, SequenceNumber: seq}, make([]byte, 1000), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	atDrain := make(chan int, 1)
+	p.afterDrain(5, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		atDrain <- sent
+	})
+	if n := <-atDrain; n != 4 {
+		t.Fatalf("called with %d of the stream's 4 packets sent", n)
+	}
+	called := false
+	p.afterDrain(6, func() { called = true })
+	if !called {
+		t.Fatal("a stream with nothing queued waited")
 	}
 }

@@ -23,6 +23,7 @@ type steeredPacer struct {
 	mu      sync.Mutex
 	q       *paceQueue
 	writers map[uint32]interceptor.RTPWriter
+	drained map[uint32]func() // per SSRC: what afterDrain waits to call
 	running bool
 	closed  bool
 	wake    chan struct{} // a packet came to an empty queue, or closed
@@ -33,6 +34,7 @@ func newSteeredPacer(bps int) *steeredPacer {
 	return &steeredPacer{
 		q:       newPaceQueue(bps, time.Now()),
 		writers: map[uint32]interceptor.RTPWriter{},
+		drained: map[uint32]func(){},
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
@@ -96,8 +98,12 @@ func (p *steeredPacer) run() {
 		}
 		out, wait := p.q.due(time.Now())
 		ws := p.writersOf(out)
+		ready := p.takeDrained()
 		p.mu.Unlock()
 		send(out, ws, &p.sent)
+		for _, f := range ready {
+			f()
+		}
 		if wait == 0 {
 			<-p.wake
 			continue
@@ -108,6 +114,39 @@ func (p *steeredPacer) run() {
 		case <-p.wake:
 		}
 	}
+}
+
+// afterDrain calls f once no packet of ssrc waits here: at once when none
+// does, or from the pacer's goroutine after the last one has gone. A
+// stream's goodbye must not overtake its last packets (publish.go's
+// layerWriter). A later call for the same stream replaces an earlier one.
+func (p *steeredPacer) afterDrain(ssrc uint32, f func()) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	if p.q.holdsStream(ssrc) {
+		p.drained[ssrc] = f
+		p.mu.Unlock()
+		return
+	}
+	delete(p.drained, ssrc)
+	p.mu.Unlock()
+	f()
+}
+
+// takeDrained takes what afterDrain left for streams of which nothing
+// waits any more. p.mu held.
+func (p *steeredPacer) takeDrained() []func() {
+	var ready []func()
+	for ssrc, f := range p.drained {
+		if !p.q.holdsStream(ssrc) {
+			ready = append(ready, f)
+			delete(p.drained, ssrc)
+		}
+	}
+	return ready
 }
 
 // writersOf finds each packet's stream writer (nil: none). p.mu held.

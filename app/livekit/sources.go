@@ -19,6 +19,9 @@ func (s *session) start(src app.Source, tracks []*lksdk.LocalTrack, kf, loss *at
 	writers := make([]media.SampleWriter, len(tracks))
 	for i, t := range tracks {
 		writers[i] = s.sealed(t) // encrypts when the call does (e2ee.go)
+		if len(tracks) > 1 {
+			writers[i] = &layerWriter{SampleWriter: writers[i], track: t, s: s} // goodbye.go
+		}
 	}
 	switch src {
 	case app.SourceMicrophone:

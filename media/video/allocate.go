@@ -15,7 +15,12 @@ import "time"
 // change of shape waits until the estimate has asked for it for a while
 // (settle): an estimate that dips for a moment (congestion control's
 // reaction to one late packet group) only lowers the bitrates, which take
-// effect at once.
+// effect at once. Not so when far too little is left for a layer: its
+// encoder, held to a few dozen kbit/s, drops nearly every frame, so its
+// receivers' picture stands still while the layer waits, and the queue it
+// keeps full holds back the layers below. It stops at once, and says so
+// (LayerStopper), and its receivers are on the smaller layer within a
+// keyframe's wait.
 
 // plan is what one encoding does under the current target.
 type plan struct {
@@ -38,11 +43,10 @@ const (
 	// minFullKbps is the least a layer above the smallest gets before it
 	// stops.
 	minFullKbps = 150
-	// settle is how long the estimate must ask for another shape;
-	// settleUrgent how long it must ask to stop a layer it leaves far too
-	// little for.
-	settle       = 2 * time.Second
-	settleUrgent = 500 * time.Millisecond
+	// settle is how long the estimate must ask for another shape, unless
+	// it leaves a layer far too little (below stopAtOnce of its rate).
+	settle     = 2 * time.Second
+	stopAtOnce = stopBelow / 2
 )
 
 // allocate shares total (kbit/s) among encodings configured at nominal
@@ -50,11 +54,18 @@ const (
 // given the plans in force at now. The smallest layer is served first and
 // never stops; each larger one takes what is left, or stops when that is
 // too thin for it.
-func allocate(total int, nominal []int, prev []plan, now time.Time) []plan {
+//
+// halvable tells whether the full size may halve. Not when the next layer
+// is of half its size (a camera's simulcast): that layer shows its
+// receivers the same picture, and a halved full layer would only add a new
+// encoder, and a keyframe at the full size to wait for when it grows back,
+// where a stopped one resumes while its receivers still see the layer
+// below. Such a full layer stops where it would have halved.
+func allocate(total int, nominal []int, halvable bool, prev []plan, now time.Time) []plan {
 	out := make([]plan, len(nominal))
 	last := len(nominal) - 1
 	if last == 0 {
-		out[0] = layerPlan(total, nominal[0], false, prevPlan(prev, 0), now)
+		out[0] = layerPlan(total, nominal[0], false, thinShare, prevPlan(prev, 0), now)
 		return out
 	}
 	left := total
@@ -63,17 +74,33 @@ func allocate(total int, nominal []int, prev []plan, now time.Time) []plan {
 	left -= k
 	for i := last - 1; i >= 0; i-- {
 		p := prevPlan(prev, i)
-		if i > 0 {
-			p.halve = false // only the full size halves
+		mayHalve := i == 0 && halvable
+		if !mayHalve {
+			p.halve = false
 		}
-		out[i] = layerPlan(left, nominal[i], true, p, now)
-		out[i].halve = out[i].halve && i == 0
+		b := thinShare
+		if i == 0 && !halvable {
+			b = halfShare
+		}
+		out[i] = layerPlan(left, nominal[i], true, b, p, now)
+		out[i].halve = out[i].halve && mayHalve
 		if out[i].active {
 			left -= out[i].kbps
 		}
 	}
 	return out
 }
+
+// shareBounds are the shares of its rate below which a layer stops, and
+// above which it resumes.
+type shareBounds struct{ stop, resume float64 }
+
+var (
+	// thinShare: too thin for the layer.
+	thinShare = shareBounds{stopBelow, resumeAbove}
+	// halfShare: where a layer of half the size looks better.
+	halfShare = shareBounds{halveBelow, unhalveAbove}
+)
 
 func prevPlan(prev []plan, i int) plan {
 	if i >= len(prev) {
@@ -84,9 +111,9 @@ func prevPlan(prev []plan, i int) plan {
 
 // layerPlan decides one encoding above the smallest (or the only one,
 // which never stops: it is all the receivers have).
-func layerPlan(left, nominal int, canStop bool, prev plan, now time.Time) plan {
+func layerPlan(left, nominal int, canStop bool, b shareBounds, prev plan, now time.Time) plan {
 	share := float64(left) / float64(max(nominal, 1))
-	active := !canStop || wantsActive(share, left, prev.active)
+	active := !canStop || wantsActive(share, left, prev.active, b)
 	halve := share < halveBelow
 	if prev.halve {
 		halve = share < unhalveAbove
@@ -97,11 +124,9 @@ func layerPlan(left, nominal int, canStop bool, prev plan, now time.Time) plan {
 		if next.pending.IsZero() {
 			next.pending = now
 		}
-		// Far too little for a layer stops it sooner: running on, it
-		// would overshoot its share and keep a slow link's queue full.
 		wait := settle
-		if !active && share < stopBelow/2 {
-			wait = settleUrgent
+		if !active && share < stopAtOnce {
+			wait = 0
 		}
 		if now.Sub(next.pending) >= wait {
 			next = plan{active: active, halve: halve && active}
@@ -115,11 +140,11 @@ func layerPlan(left, nominal int, canStop bool, prev plan, now time.Time) plan {
 
 // wantsActive tells whether a layer's share is enough for it, with the
 // gap between stopping and resuming.
-func wantsActive(share float64, left int, active bool) bool {
+func wantsActive(share float64, left int, active bool, b shareBounds) bool {
 	if active {
-		return share >= stopBelow && left >= minFullKbps
+		return share >= b.stop && left >= minFullKbps
 	}
-	return share >= resumeAbove && left >= minFullKbps
+	return share >= b.resume && left >= minFullKbps
 }
 
 // screenFPS is the frame rate a screen encoding gets at kbps of nominal:

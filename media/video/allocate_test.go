@@ -29,8 +29,8 @@ func TestACameraGivesUpResolutionBeforeMotion(t *testing.T) {
 	var prev []plan
 	now := time.Unix(1000, 0)
 	for _, s := range steps {
-		p := allocate(s.total, nominal, prev, now)
-		p = allocate(s.total, nominal, p, now.Add(settle)) // held long enough to settle
+		p := allocate(s.total, nominal, true, prev, now)
+		p = allocate(s.total, nominal, true, p, now.Add(settle)) // held long enough to settle
 		now = now.Add(settle + time.Second)
 		full, small := p[0], p[1]
 		if full.active != s.fullActive || full.kbps != s.fullKbps || full.halve != s.halve || small.kbps != s.smallKbps {
@@ -43,7 +43,7 @@ func TestACameraGivesUpResolutionBeforeMotion(t *testing.T) {
 
 // With no smaller layer, the only encoding never stops.
 func TestASingleLayerNeverStops(t *testing.T) {
-	p := allocate(100, []int{2500}, nil, time.Now())
+	p := allocate(100, []int{2500}, true, nil, time.Now())
 	if !p[0].active || p[0].kbps != 100 {
 		t.Fatalf("single layer at 100 kbit/s: %+v", p[0])
 	}
@@ -58,7 +58,8 @@ func TestAScreenGivesUpFrameRate(t *testing.T) {
 }
 
 // Three layers (720p, 360p, 180p): the middle one stops before the small
-// one, after the full one.
+// one, after the full one. The full one stops where it would have halved:
+// the middle one is of half its size.
 func TestThreeLayersStopFromTheTop(t *testing.T) {
 	nominal := []int{1500, 600, 150}
 	var prev []plan
@@ -69,12 +70,15 @@ func TestThreeLayersStopFromTheTop(t *testing.T) {
 		fullKbps, midKbps, low int
 	}{
 		{3000, true, true, 1500, 600, 150},
-		{1200, true, true, 450, 600, 150},
+		{1700, true, true, 950, 600, 150},
+		{1200, false, true, 0, 600, 150}, // 450 of 1500: the 640 layer serves
+		{1500, false, true, 0, 600, 150}, // 750: not yet back (hysteresis)
+		{1600, true, true, 850, 600, 150},
 		{700, false, true, 0, 550, 150},
 		{250, false, false, 0, 0, 150},
 	} {
-		p := allocate(c.total, nominal, prev, now)
-		p = allocate(c.total, nominal, p, now.Add(settle))
+		p := allocate(c.total, nominal, false, prev, now)
+		p = allocate(c.total, nominal, false, p, now.Add(settle))
 		now = now.Add(settle + time.Second)
 		if p[0].active != c.full || p[1].active != c.mid || p[0].kbps != c.fullKbps || p[1].kbps != c.midKbps || p[2].kbps != c.low || p[1].halve {
 			t.Errorf("at %d kbit/s: %+v", c.total, p)
@@ -83,25 +87,38 @@ func TestThreeLayersStopFromTheTop(t *testing.T) {
 	}
 }
 
-// A dip of the estimate shorter than settleUrgent lowers the bitrates at
-// once but stops no layer: stopping would cost every receiver a keyframe's
-// wait.
+// A dip of the estimate lowers the bitrates at once but stops no layer
+// that it leaves a thin share: stopping would cost every receiver a
+// keyframe's wait, and a short dip would not be worth it.
 func TestAShortDipStopsNoLayer(t *testing.T) {
 	nominal := []int{1500, 600, 150}
 	now := time.Unix(1000, 0)
-	p := allocate(3000, nominal, nil, now)
-	p = allocate(800, nominal, p, now.Add(100*time.Millisecond))
-	p = allocate(800, nominal, p, now.Add(400*time.Millisecond))
-	if !p[0].active || p[0].kbps != 50 {
+	p := allocate(3000, nominal, false, nil, now)
+	p = allocate(950, nominal, false, p, now.Add(100*time.Millisecond))
+	p = allocate(950, nominal, false, p, now.Add(1500*time.Millisecond))
+	if !p[0].active || p[0].kbps != 200 {
 		t.Fatalf("during the dip the full layer is %+v; want on at what is left", p[0])
 	}
-	p = allocate(3000, nominal, p, now.Add(500*time.Millisecond))
+	p = allocate(3000, nominal, false, p, now.Add(1600*time.Millisecond))
 	if !p[0].active || !p[0].pending.IsZero() || p[0].kbps != 1500 {
 		t.Fatalf("after the dip: %+v", p[0])
 	}
-	p = allocate(800, nominal, p, now.Add(2*time.Second))
-	p = allocate(800, nominal, p, now.Add(2*time.Second+settle))
+	p = allocate(950, nominal, false, p, now.Add(3*time.Second))
+	p = allocate(950, nominal, false, p, now.Add(3*time.Second+settle))
 	if p[0].active {
 		t.Fatalf("a lasting drop kept the full layer: %+v", p[0])
+	}
+}
+
+// A layer left far too little stops at once: held to a few dozen kbit/s
+// its encoder would drop nearly every frame, and its receivers would see
+// a still picture until it stopped.
+func TestFarTooLittleStopsALayerAtOnce(t *testing.T) {
+	nominal := []int{1500, 600, 150}
+	now := time.Unix(1000, 0)
+	p := allocate(3000, nominal, false, nil, now)
+	p = allocate(800, nominal, false, p, now.Add(100*time.Millisecond))
+	if p[0].active || !p[1].active || !p[2].active {
+		t.Fatalf("with 50 kbit/s left for the full layer: %+v", p)
 	}
 }

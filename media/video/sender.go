@@ -31,6 +31,16 @@ type Layer struct {
 	Out         media.SampleWriter
 }
 
+// LayerStopper is a layer's writer that can tell the server at once that
+// the layer stops (app/livekit says goodbye for its stream, RTCP BYE), so
+// that the server moves the layer's receivers to another one without first
+// waiting to notice that nothing comes: the picture stands still meanwhile.
+// The send goroutine calls StopLayer when the layer's plan stops it; it
+// must not block.
+type LayerStopper interface {
+	StopLayer()
+}
+
 // SenderConfig sets the encoder. Zero values get defaults.
 type SenderConfig struct {
 	BitrateKbps int
@@ -193,7 +203,9 @@ func (s *Sender) followTarget() {
 		// A screen keeps its size; screenFPS thins its frames instead.
 		nominal, prev = nominal[:1], prev[:1]
 	}
-	for i, p := range allocate(int(t), nominal, prev, time.Now()) {
+	// The full size halves unless a layer of half its size is sent too.
+	halvable := len(nominal) == 1 || s.encs[1].base != 2*s.encs[0].base
+	for i, p := range allocate(int(t), nominal, halvable, prev, time.Now()) {
 		s.replan(s.encs[i], p)
 	}
 }
@@ -212,6 +224,11 @@ func (s *Sender) settling() bool {
 func (s *Sender) replan(e *encoding, p plan) {
 	if p.active && !e.plan.active {
 		e.keyframe.Store(true) // receivers switched away meanwhile
+	}
+	if !p.active && e.plan.active {
+		if ls, ok := e.out.(LayerStopper); ok {
+			ls.StopLayer()
+		}
 	}
 	e.scale = e.base
 	if p.halve && !s.cfg.Screen {

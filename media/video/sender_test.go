@@ -75,3 +75,58 @@ func (k *keyframeLog) WriteSample(s media.Sample) error {
 	k.written <- len(s.Data) > 0 && s.Data[0]&1 == 0
 	return nil
 }
+
+// A layer that the target stops tells its writer, once, before its next
+// frame would have gone: the server can move its receivers at once.
+func TestAStoppedLayerTellsItsWriter(t *testing.T) {
+	src := &steppedSource{frames: make(chan *media.VideoFrame), closed: make(chan struct{})}
+	full := &stopLog{}
+	small := &keyframeLog{written: make(chan bool)}
+	s := StartSender(src, full, SenderConfig{BitrateKbps: 1000, FPS: 30,
+		Layers: []Layer{{Scale: 2, BitrateKbps: 150, Out: small}}})
+	defer s.Stop()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	send := func(i int) {
+		f := media.NewI420(64, 48)
+		f.Timestamp = start.Add(time.Duration(i) * 33 * time.Millisecond)
+		src.frames <- f
+		<-small.written // the small layer is written after the full one
+	}
+	send(0)
+	if w, stops := full.counts(); w != 1 || stops != 0 {
+		t.Fatalf("as configured: %d frames and %d stops of the full layer, want 1 and 0", w, stops)
+	}
+	s.SetTargetBitrate(200) // 50 kbit/s left for a 1000 kbit/s layer
+	for i := 1; i < 5; i++ {
+		send(i)
+	}
+	if w, stops := full.counts(); w != 1 || stops != 1 {
+		t.Fatalf("stopped: %d frames and %d stops of the full layer, want 1 and 1", w, stops)
+	}
+}
+
+// stopLog counts the frames written to it and the times it was told the
+// layer stopped.
+type stopLog struct {
+	mu            sync.Mutex
+	writes, stops int
+}
+
+func (l *stopLog) WriteSample(media.Sample) error {
+	l.mu.Lock()
+	l.writes++
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *stopLog) StopLayer() {
+	l.mu.Lock()
+	l.stops++
+	l.mu.Unlock()
+}
+
+func (l *stopLog) counts() (writes, stops int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.writes, l.stops
+}

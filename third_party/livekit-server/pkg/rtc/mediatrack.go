@@ -322,6 +322,13 @@ func (t *MediaTrack) AddReceiver(receiver *webrtc.RTPReceiver, track sfu.TrackRe
 						At:           mono.UnixNano(),
 					})
 				}
+			case *rtcp.Goodbye:
+				// Confer: see layerStopped.
+				for _, src := range pkt.Sources {
+					if src == ssrc {
+						t.layerStopped(track)
+					}
+				}
 			case *rtcp.ExtendedReport:
 			rttFromXR:
 				for _, report := range pkt.Reports {
@@ -710,5 +717,29 @@ func (t *MediaTrack) OnDynacastSubscribedAudioCodecChange(codecs []*livekit.Subs
 
 	if onSubscribedAudioCodecChange != nil {
 		_ = onSubscribedAudioCodecChange(t.ID(), codecs)
+	}
+}
+
+// Confer: a publisher's RTCP BYE for the SSRC of a simulcast layer says it
+// has stopped sending that layer (RFC 3550, 6.6), as a Confer publisher does
+// when its congestion control leaves too little for the layer. The layer's
+// stream tracker is reset: the layer counts as gone at once, and its
+// receivers move to another layer without first waiting for a cycle of the
+// tracker to pass without packets (0.2–0.4 s of frozen picture); and it
+// counts as back with its next packet, the publisher having said that it
+// stopped, rather than after the tracker's cycles for a layer that came and
+// went on its own.
+func (t *MediaTrack) layerStopped(track sfu.TrackRemote) {
+	if track.Kind() != webrtc.RTPCodecTypeVideo {
+		return
+	}
+	mimeType := mime.NormalizeMimeType(track.Codec().MimeType)
+	layer := buffer.GetSpatialLayerForRid(mimeType, track.RID(), t.MediaTrackReceiver.TrackInfoClone())
+	if layer < 0 {
+		return
+	}
+	if r, ok := t.MediaTrackReceiver.Receiver(mimeType).(interface{ StopLayer(int32) }); ok {
+		t.params.Logger.Debugw("publisher stopped a layer", "layer", layer, "ssrc", track.SSRC())
+		r.StopLayer(layer)
 	}
 }

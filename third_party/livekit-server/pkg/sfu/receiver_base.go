@@ -299,6 +299,17 @@ func (r *ReceiverBase) UpdateTrackInfo(ti *livekit.TrackInfo) {
 	}
 }
 
+// Confer: StopLayer resets the stream tracker of a layer its publisher
+// said it stopped sending (rtc.MediaTrack's layerStopped).
+func (r *ReceiverBase) StopLayer(layer int32) {
+	if layer < 0 || layer > buffer.DefaultMaxLayerSpatial {
+		return
+	}
+	if tracker := r.streamTrackerManager.GetTracker(layer); tracker != nil {
+		tracker.Reset()
+	}
+}
+
 func (r *ReceiverBase) Restart(reason string) {
 	r.params.Logger.Infow("restarting receiver", "reason", reason)
 	r.restartInternal(reason, false)

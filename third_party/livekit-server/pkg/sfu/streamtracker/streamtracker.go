@@ -170,6 +170,16 @@ func (s *StreamTracker) resetLocked() {
 
 func (s *StreamTracker) SetPaused(paused bool) {
 	s.lock.Lock()
+	// Confer: only a change of state resets. Every update of the track's
+	// info sets its trackers' pause state again (StreamTrackerManager's
+	// UpdateTrackInfo), and the server updates it as each simulcast layer's
+	// first packets bind it; resetting a running tracker called every layer
+	// stopped for the moment until its next packet, and the receivers,
+	// moved off their layer, waited for a keyframe.
+	if paused == s.paused {
+		s.lock.Unlock()
+		return
+	}
 	s.paused = paused
 	if !paused {
 		s.resetLocked()
