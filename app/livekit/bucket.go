@@ -77,8 +77,7 @@ func (q *paceQueue) setRate(bps int) { q.rate = int(pacingFactor * float64(bps))
 // and behind a slow link each repeat would add a copy to what is already
 // too much for it.
 func (q *paceQueue) push(p queued) {
-	newest, seen := q.newest[p.header.SSRC]
-	if seen && !seqNewer(p.header.SequenceNumber, newest) {
+	if q.isResend(&p.header) {
 		p.resend = true
 		if q.holds(p.header.SSRC, p.header.SequenceNumber) {
 			q.dropped++
@@ -99,6 +98,13 @@ func (q *paceQueue) holds(ssrc uint32, seq uint16) bool {
 		}
 	}
 	return false
+}
+
+// isResend reports whether a packet is a retransmission: not newer than
+// the newest of its stream queued so far.
+func (q *paceQueue) isResend(h *rtp.Header) bool {
+	newest, seen := q.newest[h.SSRC]
+	return seen && !seqNewer(h.SequenceNumber, newest)
 }
 
 // holdsStream reports whether any packet of ssrc waits.

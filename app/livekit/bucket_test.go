@@ -193,7 +193,7 @@ func TestSteeredPacerSendsAndCloses(t *testing.T) {
 
 // A stream's goodbye waits for the stream's packets still in the queue,
 // and goes at once when none of them waits.
-func TestSteeredPacerCallsAfterDrainOnceTheStreamLeft(t *testing.T) {
+func TestSteeredPacerEndsAStreamOnceItsPacketsLeft(t *testing.T) {
 	p := newSteeredPacer(100_000) // 1000-byte packets leave some 50 ms apart
 	defer p.Close()
 	var mu sync.Mutex
@@ -210,7 +210,7 @@ func TestSteeredPacerCallsAfterDrainOnceTheStreamLeft(t *testing.T) {
 		}
 	}
 	atDrain := make(chan int, 1)
-	p.afterDrain(5, func() {
+	p.endStream(5, func() {
 		mu.Lock()
 		defer mu.Unlock()
 		atDrain <- sent
@@ -219,8 +219,40 @@ func TestSteeredPacerCallsAfterDrainOnceTheStreamLeft(t *testing.T) {
 		t.Fatalf("called with %d of the stream's 4 packets sent", n)
 	}
 	called := false
-	p.afterDrain(6, func() { called = true })
+	p.endStream(6, func() { called = true })
 	if !called {
 		t.Fatal("a stream with nothing queued waited")
+	}
+}
+
+// Once a stream has ended, the retransmissions asked of it are not sent
+// (its receivers are moving to another layer, and a resent packet would
+// make the server count the layer back); a new packet starts it again.
+func TestSteeredPacerDropsRetransmissionsOfAnEndedStream(t *testing.T) {
+	p := newSteeredPacer(10_000_000)
+	defer p.Close()
+	got := make(chan uint16, 10)
+	p.AddStream(5, interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
+		got <- h.SequenceNumber
+		return h.MarshalSize() + len(payload), nil
+	}))
+	write := func(seq uint16) {
+		if _, err := p.Write(&rtp.Header{Version: 2, SSRC: 5, SequenceNumber: seq}, make([]byte, 100), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(10)
+	<-got
+	ended := make(chan struct{})
+	p.endStream(5, func() { close(ended) })
+	<-ended
+	write(10) // a retransmission
+	write(11) // the layer resumed
+	if seq := <-got; seq != 11 {
+		t.Fatalf("sent %d after the stream ended, want the new packet 11", seq)
+	}
+	write(11) // a retransmission of the resumed stream goes as usual
+	if seq := <-got; seq != 11 {
+		t.Fatalf("sent %d, want the retransmission of 11", seq)
 	}
 }

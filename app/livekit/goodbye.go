@@ -50,8 +50,8 @@ func (w *layerWriter) StopLayer() {
 	})
 }
 
-// afterSent calls f once no packet of ssrc waits in the publisher
-// connection's pacer (at once without one).
+// afterSent ends ssrc's stream in the publisher connection's pacer and
+// calls f once none of its packets waits there (at once without a pacer).
 func (s *session) afterSent(ssrc uint32, f func()) {
 	s.up.mu.Lock()
 	est := s.up.est
@@ -60,7 +60,7 @@ func (s *session) afterSent(ssrc uint32, f func()) {
 		f()
 		return
 	}
-	est.pacer.afterDrain(ssrc, f)
+	est.pacer.endStream(ssrc, f)
 }
 
 // sayGoodbye sends an RTCP BYE for ssrc on the publisher connection.

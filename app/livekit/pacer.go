@@ -23,7 +23,8 @@ type steeredPacer struct {
 	mu      sync.Mutex
 	q       *paceQueue
 	writers map[uint32]interceptor.RTPWriter
-	drained map[uint32]func() // per SSRC: what afterDrain waits to call
+	drained map[uint32]func() // per SSRC: what endStream waits to call
+	ended   map[uint32]bool   // streams ended by endStream, until a new packet
 	running bool
 	closed  bool
 	wake    chan struct{} // a packet came to an empty queue, or closed
@@ -35,6 +36,7 @@ func newSteeredPacer(bps int) *steeredPacer {
 		q:       newPaceQueue(bps, time.Now()),
 		writers: map[uint32]interceptor.RTPWriter{},
 		drained: map[uint32]func(){},
+		ended:   map[uint32]bool{},
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 	}
@@ -66,12 +68,19 @@ func (p *steeredPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
 // Write implements gcc.Pacer: the packet is copied and queued. GCC hands
 // it only packets of a stream it added.
 func (p *steeredPacer) Write(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
-	pkt := queued{header: h.Clone(), payload: append([]byte(nil), payload...), attr: a, at: time.Now()}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return 0, nil
 	}
+	if p.ended[h.SSRC] {
+		if p.q.isResend(h) {
+			p.mu.Unlock()
+			return h.MarshalSize() + len(payload), nil // its receivers have moved
+		}
+		delete(p.ended, h.SSRC)
+	}
+	pkt := queued{header: h.Clone(), payload: append([]byte(nil), payload...), attr: a, at: time.Now()}
 	wasEmpty := len(p.q.packets) == 0
 	p.q.push(pkt)
 	p.mu.Unlock()
@@ -116,16 +125,20 @@ func (p *steeredPacer) run() {
 	}
 }
 
-// afterDrain calls f once no packet of ssrc waits here: at once when none
-// does, or from the pacer's goroutine after the last one has gone. A
-// stream's goodbye must not overtake its last packets (publish.go's
-// layerWriter). A later call for the same stream replaces an earlier one.
-func (p *steeredPacer) afterDrain(ssrc uint32, f func()) {
+// endStream says that a stream has ended (a simulcast layer stopped):
+// retransmissions of it are dropped from now on, since its receivers are
+// being moved to another layer, until it sends a new packet; and f is
+// called once none of its packets waits here: at once when none does, or
+// from the pacer's goroutine after the last one has gone, so that the
+// stream's goodbye does not overtake its last packets (goodbye.go). A later
+// call for the same stream replaces an earlier one's f.
+func (p *steeredPacer) endStream(ssrc uint32, f func()) {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
 		return
 	}
+	p.ended[ssrc] = true
 	if p.q.holdsStream(ssrc) {
 		p.drained[ssrc] = f
 		p.mu.Unlock()
@@ -136,7 +149,7 @@ func (p *steeredPacer) afterDrain(ssrc uint32, f func()) {
 	f()
 }
 
-// takeDrained takes what afterDrain left for streams of which nothing
+// takeDrained takes what endStream left for streams of which nothing
 // waits any more. p.mu held.
 func (p *steeredPacer) takeDrained() []func() {
 	var ready []func()
