@@ -49,7 +49,7 @@ func simulcastCamera() *livekit.TrackInfo {
 	}
 	return &livekit.TrackInfo{
 		Sid: "TR_camera", Type: livekit.TrackType_VIDEO, Source: livekit.TrackSource_CAMERA,
-		Simulcast: true, Width: 1280, Height: 720, Layers: layers,
+		Width: 1280, Height: 720,
 		Codecs: []*livekit.SimulcastCodecInfo{{MimeType: "video/VP8", Layers: layers}},
 	}
 }

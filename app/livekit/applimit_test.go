@@ -1,6 +1,7 @@
 package livekit
 
 import (
+	"log/slog"
 	"testing"
 	"time"
 )
@@ -148,5 +149,30 @@ func TestAppLimitCountsNothingCarriedFromAFloodedStart(t *testing.T) {
 	r.read(500_000, 1_500_000, true)
 	if got := r.climb(500_000, 400_000, 8*time.Second); got != 610_000 {
 		t.Errorf("after a flooded start: %d; want held at 1.5 × 400 + 10 = 610000", got)
+	}
+}
+
+// The estimate handed to the encoders and the pacer is no more than the
+// published sources can send, however far GCC's own figure has grown.
+func TestTheEstimateStaysWithinWhatTheSourcesCanSend(t *testing.T) {
+	u := &uplink{initial: uplinkMaxBitrate, floor: uplinkMinBitrate, log: slog.New(slog.DiscardHandler)}
+	bwe, err := u.newEstimator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	est := bwe.(*pacedVideo)
+	defer est.Close()
+	u.use(est)
+	if got, _ := u.estimate(2_295_000); got != 2_295_000 {
+		t.Errorf("GCC at %d, sources that send 2295000 at most: estimate %d", uplinkMaxBitrate, got)
+	}
+	est.pacer.mu.Lock()
+	rate := est.pacer.q.rate
+	est.pacer.mu.Unlock()
+	if rate != int(pacingFactor*2_295_000) {
+		t.Errorf("the pacer paces at %d bit/s; want %v × 2295000", rate, pacingFactor)
+	}
+	if got, _ := u.estimate(0); got != uplinkMaxBitrate {
+		t.Errorf("with no bound: %d", got)
 	}
 }

@@ -27,7 +27,7 @@ func (s *session) rateLoop() {
 		case <-s.quit:
 			return
 		case now := <-tick.C:
-			bps, ok := s.up.estimate()
+			bps, ok := s.up.estimate(s.usableKbps() * 1000)
 			if !ok {
 				continue
 			}
@@ -40,6 +40,24 @@ func (s *session) rateLoop() {
 			}
 		}
 	}
+}
+
+// usableKbps is the most the published sources send (kbit/s): what they
+// are configured for, and the microphone's share. 0 with nothing published.
+func (s *session) usableKbps() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	total := 0
+	for src, p := range s.pubs {
+		switch {
+		case p == nil:
+		case app.Source(src) == app.SourceMicrophone:
+			total += audioKbps
+		default:
+			total += p.nominal
+		}
+	}
+	return total
 }
 
 func changedMuch(a, b int) bool { return b < a*9/10 || b > a*11/10 }

@@ -102,7 +102,14 @@ const (
 // estimate is the rate the publisher connection's video is held to, in
 // bit/s, if known. The pacer follows it. Only the session's rate loop
 // calls it.
-func (u *uplink) estimate() (int, bool) {
+//
+// It is never more than usable (bit/s; 0: no bound), what the published
+// sources can send at most: GCC's figure grows while it is not used, and
+// a trial of the app limit hands it over whole (8 Mbit/s, its ceiling, in
+// a 4-party call whose senders use 2.3), where nothing would use more
+// than usable and the pacer, at 1.5 × the estimate, paced nothing: the
+// layers a trial resumed sent their keyframes at once.
+func (u *uplink) estimate(usable int) (int, bool) {
 	u.mu.Lock()
 	est := u.est
 	u.mu.Unlock()
@@ -110,6 +117,9 @@ func (u *uplink) estimate() (int, bool) {
 		return 0, false
 	}
 	bps := est.policy(est.GetStats(), est.GetTargetBitrate(), time.Now())
+	if usable > 0 {
+		bps = min(bps, max(usable, u.floor))
+	}
 	est.pacer.steer(bps)
 	return bps, true
 }

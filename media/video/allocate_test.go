@@ -94,31 +94,33 @@ func TestAShortDipStopsNoLayer(t *testing.T) {
 	nominal := []int{1500, 600, 150}
 	now := time.Unix(1000, 0)
 	p := allocate(3000, nominal, false, nil, now)
-	p = allocate(950, nominal, false, p, now.Add(100*time.Millisecond))
-	p = allocate(950, nominal, false, p, now.Add(1500*time.Millisecond))
-	if !p[0].active || p[0].kbps != 200 {
+	p = allocate(1200, nominal, false, p, now.Add(100*time.Millisecond))
+	p = allocate(1200, nominal, false, p, now.Add(1500*time.Millisecond))
+	if !p[0].active || p[0].kbps != 450 {
 		t.Fatalf("during the dip the full layer is %+v; want on at what is left", p[0])
 	}
 	p = allocate(3000, nominal, false, p, now.Add(1600*time.Millisecond))
 	if !p[0].active || !p[0].pending.IsZero() || p[0].kbps != 1500 {
 		t.Fatalf("after the dip: %+v", p[0])
 	}
-	p = allocate(950, nominal, false, p, now.Add(3*time.Second))
-	p = allocate(950, nominal, false, p, now.Add(3*time.Second+settle))
+	p = allocate(1200, nominal, false, p, now.Add(3*time.Second))
+	p = allocate(1200, nominal, false, p, now.Add(3*time.Second+settle))
 	if p[0].active {
 		t.Fatalf("a lasting drop kept the full layer: %+v", p[0])
 	}
 }
 
-// A layer left far too little stops at once: held to a few dozen kbit/s
-// its encoder would drop nearly every frame, and its receivers would see
-// a still picture until it stopped.
-func TestFarTooLittleStopsALayerAtOnce(t *testing.T) {
+// A layer left under a fifth of its rate stops at once: its encoder would
+// drop frames, and its receivers would see a still picture until it
+// stopped.
+func TestTooLittleToEncodeStopsALayerAtOnce(t *testing.T) {
 	nominal := []int{1500, 600, 150}
 	now := time.Unix(1000, 0)
-	p := allocate(3000, nominal, false, nil, now)
-	p = allocate(800, nominal, false, p, now.Add(100*time.Millisecond))
-	if p[0].active || !p[1].active || !p[2].active {
-		t.Fatalf("with 50 kbit/s left for the full layer: %+v", p)
+	for _, total := range []int{800, 1000} { // 50 and 250 kbit/s left
+		p := allocate(3000, nominal, false, nil, now)
+		p = allocate(total, nominal, false, p, now.Add(100*time.Millisecond))
+		if p[0].active || !p[1].active || !p[2].active {
+			t.Fatalf("with %d kbit/s left for the full layer: %+v", total-750, p)
+		}
 	}
 }

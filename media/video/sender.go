@@ -35,8 +35,8 @@ type Layer struct {
 // the layer stops (app/livekit says goodbye for its stream, RTCP BYE), so
 // that the server moves the layer's receivers to another one without first
 // waiting to notice that nothing comes: the picture stands still meanwhile.
-// The send goroutine calls StopLayer when the layer's plan stops it; it
-// must not block.
+// The send goroutine calls StopLayer when the layer's plan stops it,
+// between frames: it must not wait for long.
 type LayerStopper interface {
 	StopLayer()
 }
