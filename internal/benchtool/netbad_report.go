@@ -59,7 +59,7 @@ func (n netbadFigures) intro(date, machine string) string {
 		"(MTU 1500, no delay of its own), made worse by iptables' random drops where the packets arrive, a token-bucket "+
 		"cap (tbf) where they leave, or the link set down. Under each condition a Confer bot and then %s "+
 		"(`%s/`, run inside the namespace) take the same role, one after the other, with the same lab settings, "+
-		"%d s each. Senders publish %d×%d at %d fps with at most %d kbit/s and a 320-pixel simulcast layer, and a tone; "+
+		"%d s each. Senders publish %d×%d at %d fps with at most %d kbit/s and simulcast layers 640 and 320 pixels wide, and a tone; "+
 		"the Chromium page draws Confer's test pattern and time strip on a canvas (`canvas.captureStream`). "+
 		"The camera a receiver gets comes from a Confer bot beside the server; what a sender sends is measured by a "+
 		"Confer bot beside the server.\n\n",
