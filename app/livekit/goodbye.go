@@ -43,24 +43,11 @@ func (w *layerWriter) StopLayer() {
 		return // not bound: the server has seen nothing of it
 	}
 	w.stopped.Store(true)
-	w.s.afterSent(ssrc, func() {
+	w.s.up.endStream(ssrc, func() {
 		if w.stopped.Load() {
 			w.s.sayGoodbye(ssrc)
 		}
 	})
-}
-
-// afterSent ends ssrc's stream in the publisher connection's pacer and
-// calls f once none of its packets waits there (at once without a pacer).
-func (s *session) afterSent(ssrc uint32, f func()) {
-	s.up.mu.Lock()
-	est := s.up.est
-	s.up.mu.Unlock()
-	if est == nil {
-		f()
-		return
-	}
-	est.pacer.endStream(ssrc, f)
 }
 
 // sayGoodbye sends an RTCP BYE for ssrc on the publisher connection.

@@ -110,9 +110,7 @@ const (
 // than usable and the pacer, at 1.5 × the estimate, paced nothing: the
 // layers a trial resumed sent their keyframes at once.
 func (u *uplink) estimate(usable int) (int, bool) {
-	u.mu.Lock()
-	est := u.est
-	u.mu.Unlock()
+	est := u.current()
 	if est == nil {
 		return 0, false
 	}
@@ -149,6 +147,26 @@ func (p *pacedVideo) policy(stats map[string]any, fallback int, now time.Time) i
 		bps = min(delay, loss)
 	}
 	return min(max(bps, p.u.floor), uplinkMaxBitrate)
+}
+
+// current is the publisher connection's estimator; nil before it sends
+// video.
+func (u *uplink) current() *pacedVideo {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.est
+}
+
+// endStream ends ssrc's stream in the publisher connection's pacer (see
+// steeredPacer.endStream) and calls f once none of its packets waits
+// there; at once when there is no pacer yet.
+func (u *uplink) endStream(ssrc uint32, f func()) {
+	est := u.current()
+	if est == nil {
+		f()
+		return
+	}
+	est.pacer.endStream(ssrc, f)
 }
 
 func (u *uplink) use(est *pacedVideo) {
