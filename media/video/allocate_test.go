@@ -110,13 +110,13 @@ func TestAShortDipStopsNoLayer(t *testing.T) {
 	}
 }
 
-// A layer left under a fifth of its rate stops at once: its encoder would
-// drop frames, and its receivers would see a still picture until it
+// A layer left under a tenth of its rate stops at once: its encoder would
+// drop most frames, and its receivers would see a still picture until it
 // stopped.
 func TestTooLittleToEncodeStopsALayerAtOnce(t *testing.T) {
 	nominal := []int{1500, 600, 150}
 	now := time.Unix(1000, 0)
-	for _, total := range []int{800, 1000} { // 50 and 250 kbit/s left
+	for _, total := range []int{800, 880} { // 50 and 130 kbit/s left
 		p := allocate(3000, nominal, false, nil, now)
 		p = allocate(total, nominal, false, p, now.Add(100*time.Millisecond))
 		if p[0].active || !p[1].active || !p[2].active {
