@@ -12,11 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-logr/logr"
-	protoLogger "github.com/livekit/protocol/logger"
 	lksdk "github.com/livekit/server-sdk-go/v2"
 
 	"confer/app"
+	"confer/internal/logs"
 	"confer/media"
 )
 
@@ -260,8 +259,11 @@ func (t *Transport) session() *session {
 	return t.cur
 }
 
-// SetLibraryLogger routes the LiveKit SDK's own logging into log. The SDK
-// keeps one logger for the process, so main calls this once.
+// SetLibraryLogger routes the LiveKit SDK's own logging, and that of the
+// pion peer connections it makes, into log. The SDK keeps one logger for
+// the process, so main calls this once. logs.LiveKit rather than a logr
+// bridge: pion's debug messages are then not formatted unless log shows
+// them (see internal/logs/zap.go).
 func SetLibraryLogger(log *slog.Logger) {
-	lksdk.SetLogger(protoLogger.LogRLogger(logr.FromSlogHandler(log.Handler())))
+	lksdk.SetLogger(logs.LiveKit(log.Handler(), slog.LevelDebug))
 }

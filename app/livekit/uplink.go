@@ -6,14 +6,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-logr/logr"
-	protoLogger "github.com/livekit/protocol/logger"
 	"github.com/livekit/protocol/logger/pionlogger"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
+
+	"confer/internal/logs"
 )
 
 // Bounds of the uplink estimate (bit/s). The floor keeps the smallest
@@ -76,7 +76,7 @@ func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
 		gcc.SendSideBWEMinBitrate(u.floor),
 		gcc.SendSideBWEMaxBitrate(uplinkMaxBitrate),
 		gcc.SendSideBWEPacer(pacer),
-		gcc.WithLoggerFactory(pionlogger.NewLoggerFactory(protoLogger.LogRLogger(logr.FromSlogHandler(u.log.Handler())))),
+		gcc.WithLoggerFactory(pionlogger.NewLoggerFactory(logs.LiveKit(u.log.Handler(), slog.LevelDebug))),
 	)
 	if err != nil {
 		_ = pacer.Close()
