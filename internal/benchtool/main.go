@@ -127,6 +127,18 @@ func startServe(bin, work string, extra ...string) (*exec.Cmd, string, error) {
 	args := append([]string{"serve", "--port", "0", "--rtc-udp-port", "0", "--rtc-tcp-port", "0"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+work)
+	// The server's log stays in the work directory (-keep), at the level of
+	// CONFER_BENCH_SERVE_LOG if set (debug shows each subscriber's layer
+	// choices) without changing the bots'.
+	if level := os.Getenv("CONFER_BENCH_SERVE_LOG"); level != "" {
+		cmd.Env = append(cmd.Env, "CONFER_LOG="+level)
+	}
+	logFile, err := os.CreateTemp(work, "serve-*.log")
+	if err != nil {
+		return nil, "", err
+	}
+	defer logFile.Close() // the child has its own copy
+	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", err
