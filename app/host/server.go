@@ -396,7 +396,28 @@ func congestionControl() map[string]any {
 		// are small and the lowest layer cheap, and a picture that stops
 		// looks like a failure, so video is never paused. (A client can still
 		// ask for pausing with subscriber_allow_pause when it joins.)
-		"allow_pause": false,
+		"allow_pause":   false,
+		"send_side_bwe": map[string]any{"congestion_detector": congestionDetector()},
+	}
+}
+
+// congestionDetector is where LiveKit's send-side estimator is quicker
+// than its defaults to call a subscriber's downlink congested. A link capped
+// below the layer it gets keeps a full queue and drops what overflows it:
+// the delay stands still (no rising trend, so the queuing-delay signal never
+// fires) and only the loss signal does, after 6 packet groups of up to
+// 500 ms. That took 3.5 s after the first packets behind a 300 kbit/s cap,
+// and the picture stood still all along, for a browser as for Confer
+// (`make bench`, netbad, server log at debug). Groups here last at most
+// 200 ms and 4 of them with heavy loss make congestion: about 0.8 s. The
+// loss threshold itself (a weighted loss of 0.25: some 20 % at 100 packets
+// a second) is LiveKit's, so random loss below that still leaves the layer
+// alone.
+func congestionDetector() map[string]any {
+	return map[string]any{
+		"packet_group":       map[string]any{"max_window_duration": "200ms"},
+		"loss_congested_jqr": map[string]any{"min_number_of_groups": 4, "min_duration": "400ms"},
+		"loss_congested_dqr": map[string]any{"min_number_of_groups": 4, "min_duration": "400ms"},
 	}
 }
 

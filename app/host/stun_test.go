@@ -216,6 +216,14 @@ func TestLiveKitConfigICEAndCongestionControl(t *testing.T) {
 	if cc.SendSideBWEPacer == "" {
 		t.Error("setting some congestion_control keys lost LiveKit's defaults for the others")
 	}
+	cd := cc.SendSideBWE.CongestionDetector
+	if cd.PacketGroup.MaxWindowDuration != 200*time.Millisecond || cd.LossCongestedJQR.MinNumberOfGroups != 4 ||
+		cd.LossCongestedDQR.MinDuration != 400*time.Millisecond {
+		t.Errorf("congestion detector = %+v", cd)
+	}
+	if cd.PacketGroup.MinPackets != 30 || cd.JQRMinWeightedLoss != 0.25 || cd.QueuingDelayCongestedJQR.MinNumberOfGroups != 4 {
+		t.Errorf("setting some congestion detector keys lost LiveKit's defaults for the others: %+v", cd)
+	}
 }
 
 // joinICEServers joins a room over LiveKit's signalling websocket, as

@@ -148,3 +148,52 @@ func TestReceiveUsesARetransmission(t *testing.T) {
 		t.Fatalf("%d keyframe requests; want none", plis)
 	}
 }
+
+// Keyframe requests are spaced by the path's round trip: where lost
+// packets took 300 ms to come back, a broken picture is asked for at most
+// every 600 ms, where they took 30 ms every 250 ms as before.
+func TestKeyframeRequestsWaitForTheRoundTrip(t *testing.T) {
+	frames := packets(t, 75, map[int]bool{0: true})
+	plisInTheLastSecond := func(rtt time.Duration) int {
+		f := &mediatest.Feed{}
+		late := map[int][]*rtp.Packet{} // frame index → retransmissions due then
+		perFrame := 33 * time.Millisecond
+		for i, fr := range frames {
+			f.Wait(perFrame)
+			for _, p := range late[i] {
+				f.Add(p)
+			}
+			for j, p := range fr {
+				switch {
+				case i >= 1 && i <= 16 && j == 1: // lost, sent again a round trip later
+					due := i + int(rtt/perFrame)
+					late[due] = append(late[due], p)
+					continue
+				case i == 45 && j == 0: // lost for good: nothing decodes after it
+					continue
+				}
+				f.Add(p)
+			}
+		}
+		var asks []time.Time
+		sink := media.FrameSinkFunc(func(*media.VideoFrame) {})
+		err := Receive(f, ReceiverConfig{Sink: sink, RequestKeyframe: func() { asks = append(asks, f.Now()) }, Now: f.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := asks[len(asks)-1]
+		n := 0
+		for _, at := range asks {
+			if end.Sub(at) < 900*time.Millisecond {
+				n++
+			}
+		}
+		return n
+	}
+	if n := plisInTheLastSecond(30 * time.Millisecond); n < 4 {
+		t.Errorf("round trip 30 ms: %d keyframe requests in the last 0.9 s of a broken picture, want one every 250 ms", n)
+	}
+	if n := plisInTheLastSecond(300 * time.Millisecond); n > 2 {
+		t.Errorf("round trip 300 ms: %d keyframe requests in the last 0.9 s of a broken picture, want one every 600 ms", n)
+	}
+}

@@ -327,6 +327,16 @@ func (b *Buffer) DecodeFailed() {
 func (b *Buffer) SetPlayoutDelay(d time.Duration) { b.slack = max(d, 0) }
 
 // Stats returns the counters and the current wait budget.
+// RoundTrip is the median time a missing packet took to come back (hole
+// seen → packet arrived), a measure of the path's round trip with the
+// queues on it; 0 before minSamples such recoveries.
+func (b *Buffer) RoundTrip() time.Duration {
+	if b.rec.n < minSamples {
+		return 0
+	}
+	return b.rec.p50
+}
+
 func (b *Buffer) Stats() Stats {
 	s := b.stats
 	s.KeyframesNeeded = b.deps.breaks
