@@ -409,10 +409,10 @@ func congestionControl() map[string]any {
 // 500 ms. That took 3.5 s after the first packets behind a 300 kbit/s cap,
 // and the picture stood still all along, for a browser as for Confer
 // (`make bench`, netbad, server log at debug). Groups here last at most
-// 200 ms and 4 of them with heavy loss make congestion: about 0.8 s. The
-// loss threshold itself (a weighted loss of 0.25: some 20 % at 100 packets
-// a second) is LiveKit's, so random loss below that still leaves the layer
-// alone.
+// 200 ms and 4 of them with heavy loss make congestion: 1.2–1.6 s in the
+// same bench. The loss threshold itself (a weighted loss of 0.25: some 20 %
+// at 100 packets a second) is LiveKit's, so random loss below that still
+// leaves the layer alone.
 func congestionDetector() map[string]any {
 	return map[string]any{
 		"packet_group":       map[string]any{"max_window_duration": "200ms"},
