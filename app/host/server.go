@@ -405,19 +405,24 @@ func congestionControl() map[string]any {
 // than its defaults to call a subscriber's downlink congested. A link capped
 // below the layer it gets keeps a full queue and drops what overflows it:
 // the delay stands still (no rising trend, so the queuing-delay signal never
-// fires) and only the loss signal does, after 6 packet groups of up to
-// 500 ms. That took 3.5 s after the first packets behind a 300 kbit/s cap,
-// and the picture stood still all along, for a browser as for Confer
-// (`make bench`, netbad, server log at debug). Groups here last at most
-// 200 ms and 4 of them with heavy loss make congestion: 1.2–1.6 s in the
-// same bench. The loss threshold itself (a weighted loss of 0.25: some 20 %
-// at 100 packets a second) is LiveKit's, so random loss below that still
-// leaves the layer alone.
+// fires) and only the loss signal does, after 6 packet groups (of 30
+// packets or 500 ms). That took 3.5 s after the first packets behind a
+// 300 kbit/s cap, and the picture stood still all along, for a browser as
+// for Confer (`make bench`, netbad, server log at debug). Here 2 groups with
+// heavy loss make congestion: 1.8–1.9 s freezes behind that cap in two runs
+// (2.8 s with 3 groups). The loss threshold itself (a weighted loss of
+// 0.25: some 20 % at 100 packets a second) is LiveKit's, so random loss
+// below that still leaves the layer alone. Shorter groups (200 ms, 4 of
+// them) did as well there, but they made the queuing-delay signal quicker
+// too: in a
+// 4-party call on two shared cores, whose stalls look like queues, a
+// receiver got every stream on the smallest layer for its first 2 s, and
+// the switches up froze them for 0.2–0.4 s (`-only party -keep`, one run
+// each way).
 func congestionDetector() map[string]any {
 	return map[string]any{
-		"packet_group":       map[string]any{"max_window_duration": "200ms"},
-		"loss_congested_jqr": map[string]any{"min_number_of_groups": 4, "min_duration": "400ms"},
-		"loss_congested_dqr": map[string]any{"min_number_of_groups": 4, "min_duration": "400ms"},
+		"loss_congested_jqr": map[string]any{"min_number_of_groups": 2, "min_duration": "200ms"},
+		"loss_congested_dqr": map[string]any{"min_number_of_groups": 2, "min_duration": "200ms"},
 	}
 }
 

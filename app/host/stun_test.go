@@ -217,11 +217,10 @@ func TestLiveKitConfigICEAndCongestionControl(t *testing.T) {
 		t.Error("setting some congestion_control keys lost LiveKit's defaults for the others")
 	}
 	cd := cc.SendSideBWE.CongestionDetector
-	if cd.PacketGroup.MaxWindowDuration != 200*time.Millisecond || cd.LossCongestedJQR.MinNumberOfGroups != 4 ||
-		cd.LossCongestedDQR.MinDuration != 400*time.Millisecond {
+	if cd.LossCongestedJQR.MinNumberOfGroups != 2 || cd.LossCongestedDQR.MinDuration != 200*time.Millisecond {
 		t.Errorf("congestion detector = %+v", cd)
 	}
-	if cd.PacketGroup.MinPackets != 30 || cd.JQRMinWeightedLoss != 0.25 || cd.QueuingDelayCongestedJQR.MinNumberOfGroups != 4 {
+	if cd.PacketGroup.MaxWindowDuration != 500*time.Millisecond || cd.JQRMinWeightedLoss != 0.25 || cd.QueuingDelayCongestedJQR.MinNumberOfGroups != 4 {
 		t.Errorf("setting some congestion detector keys lost LiveKit's defaults for the others: %+v", cd)
 	}
 }
