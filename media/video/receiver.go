@@ -282,17 +282,8 @@ func (r *receiver) retry() time.Duration {
 	if !r.shown {
 		return firstKeyframeRetry
 	}
-	return max(keyframeRetry, roundTripsPerRetry*r.jb.RoundTrip())
+	return keyframeRetry
 }
-
-// roundTripsPerRetry: a keyframe request cannot be answered sooner than a
-// round trip (and the keyframe's own sending time) after it went, and
-// asking again before that only has the sender put another keyframe
-// behind the first. Behind a capped downlink whose queue stood at 250 ms,
-// requests every 250 ms sent the full layer's keyframes one after another
-// into it until the server moved the receiver down (`make bench`, netbad
-// down-cap-300, server log at debug).
-const roundTripsPerRetry = 2
 
 // needsKeyframe: only a keyframe can help, and none is arriving.
 func (r *receiver) needsKeyframe() bool {

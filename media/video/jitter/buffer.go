@@ -326,16 +326,6 @@ func (b *Buffer) DecodeFailed() {
 // for that long, not just NonRefWait, when later frames are ready.
 func (b *Buffer) SetPlayoutDelay(d time.Duration) { b.slack = max(d, 0) }
 
-// RoundTrip is the median time a missing packet took to come back (hole
-// seen → packet arrived), a measure of the path's round trip with the
-// queues on it; 0 before minSamples such recoveries.
-func (b *Buffer) RoundTrip() time.Duration {
-	if b.rec.n < minSamples {
-		return 0
-	}
-	return b.rec.p50
-}
-
 // Stats returns the counters and the current wait budget.
 func (b *Buffer) Stats() Stats {
 	s := b.stats
