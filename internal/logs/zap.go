@@ -62,15 +62,14 @@ func (l liveKitLogger) WithMinLevel(lvl zapcore.LevelEnabler) logger.Logger {
 
 // ToZap is the same logger as zap's: LiveKit's slog bridge
 // (logger.ToSlogHandler) goes through it.
-func (l liveKitLogger) ToZap() *zap.SugaredLogger { return zap.New(zapCore{l}).Sugar() }
+func (l liveKitLogger) ToZap() *zap.SugaredLogger { return zap.New(zapCore{zapLevels{l}}).Sugar() }
 
-// zapCore writes zap's entries through the adapter, fields as attributes.
-type zapCore struct{ l liveKitLogger }
-
-func (c zapCore) Enabled(level zapcore.Level) bool { return c.l.enabled(slogLevel(level)) }
+// zapCore writes zap's entries through the adapter, fields as attributes;
+// its levels are zapLevels'.
+type zapCore struct{ zapLevels }
 
 func (c zapCore) With(fields []zapcore.Field) zapcore.Core {
-	return zapCore{c.l.WithValues(fieldValues(fields)...).(liveKitLogger)}
+	return zapCore{zapLevels{c.l.WithValues(fieldValues(fields)...).(liveKitLogger)}}
 }
 
 func (c zapCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
