@@ -58,6 +58,23 @@ func waitListed(t *testing.T, url, room string, users ...string) {
 	}
 }
 
+// waitUnlisted waits until the server no longer lists user in the room, for
+// at most within.
+func waitUnlisted(t *testing.T, url, room, user string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		out, err := admin(t, url, "list", "--room", room)
+		if err == nil && !strings.Contains(out, user) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("admin list still shows %s after %v:\n%s", user, within, out)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
 func endOf(t *testing.T, c *exec.Cmd, stats string) string {
 	t.Helper()
 	done := make(chan struct{})

@@ -470,17 +470,22 @@ func layerFor(h int) int {
 }
 
 // A window ended by SIGTERM (a logout, a service manager) leaves its call
-// before it exits. Fyne ends the event loop on that signal by itself, and
-// the window's own handler used to race it: one window in three exited
-// without leaving, and the others saw the person for the server's 20 s
-// reconnection grace. What is checked is the window's own account: the
-// server, livekit-server v1.13.5, now and then drops a leave read just
-// before the connection closes (it logs only the closed stream), so its
-// list would test the server.
+// before it exits, and the others see the person go at once. Fyne ends the
+// event loop on that signal by itself, and the window's own handler used to
+// race it: one window in three exited without leaving. And
+// livekit-server v1.13.5 lost about one leave in thirteen written just
+// before the connection closed, as the SDK's Disconnect does: the others
+// saw the person for some 20 s more, until the connection timed out
+// (Confer's server keeps the leave, rtcservice.go in
+// third_party/patches/livekit-server/leave-relay.patch). Ten rounds.
 func TestWindowEndedBySignalLeavesTheCall(t *testing.T) {
 	d := startDisplay(t)
-	url := startServeWithConfig(t, t.TempDir())
-	for round := 1; round <= 3; round++ {
+	// At debug level the server is slower to hand a request on, and a lost
+	// leave was some three times as frequent.
+	cfg := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfg) // for the admin commands
+	_, url := startServeIn(t, cfg, "--log-level", "debug")
+	for round := 1; round <= 10; round++ {
 		app, wait := launchApp(t, d, filepath.Join(t.TempDir(), "ui.json"), "--log-level", "info",
 			"--server", url, "--room", "bye", "--name", "Grace Hopper", "--camera", "off", "--microphone", "off", "--join")
 		wait("the call", func(s ui.State) bool { return s.Screen == "call" })
@@ -494,5 +499,7 @@ func TestWindowEndedBySignalLeavesTheCall(t *testing.T) {
 		if out := app.Stdout.(*bytes.Buffer).String(); !strings.Contains(out, `msg="left the call" room=bye`) {
 			t.Fatalf("round %d: the window exited without leaving the call:\n%s", round, out)
 		}
+		// A leave the server dropped shows for some 20 s.
+		waitUnlisted(t, url, "bye", "Grace Hopper", 5*time.Second)
 	}
 }

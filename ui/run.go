@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -58,12 +59,19 @@ func Run(opts Options) error {
 	w.Resize(fyne.NewSize(1024, 700))
 	b := newBridge()
 	c := newController(a, w, opts, b)
-	w.SetCloseIntercept(c.quit)
-	stop := quitOnSignal(b)
+	var after sync.Once
+	finish := func() { after.Do(c.afterLoop) }
+	watch := newLoopWatch(loopExitGrace, finish, os.Exit, opts.Log)
+	w.SetCloseIntercept(func() {
+		watch.arm()
+		c.quit()
+	})
+	stop := quitOnSignal(b, watch.arm)
 	defer stop()
 	c.start()
 	w.ShowAndRun()
-	c.afterLoop()
+	watch.loopEnded()
+	finish()
 	return nil
 }
 
@@ -71,7 +79,7 @@ func Run(opts Options) error {
 // a terminal). Fyne's own handler of those signals ends the event loop, and
 // afterLoop leaves the call; once the loop is gone fyne.Do runs functions
 // on the caller's goroutine, so background work must stop posting first.
-func quitOnSignal(b *bridge) (stop func()) {
+func quitOnSignal(b *bridge, ending func()) (stop func()) {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, os.Interrupt)
 	done := make(chan struct{})
@@ -79,6 +87,7 @@ func quitOnSignal(b *bridge) (stop func()) {
 		select {
 		case <-sig:
 			b.close()
+			ending()
 		case <-done:
 		}
 	}()

@@ -671,7 +671,15 @@ func (s *RTCService) startConnection(
 	}
 
 	// this needs to be started first *before* using router functions on this node
-	cr.StartParticipantSignalResults, err = s.router.StartParticipantSignal(ctx, roomName, pi)
+	//
+	// Confer: the relay stream does not end with the request's context. Go
+	// cancels that context as soon as the client's connection closes, and a
+	// client that leaves writes its leave and closes at once: the stream
+	// then ended while the leave was still on its way through it, and the
+	// participant stayed in the room, unreachable, until its connection
+	// timed out. The stream ends when the request sink closes, which the
+	// handler does on every way out (draining what it holds first).
+	cr.StartParticipantSignalResults, err = s.router.StartParticipantSignal(context.WithoutCancel(ctx), roomName, pi)
 	if err != nil {
 		return cr, nil, err
 	}
