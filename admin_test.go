@@ -41,20 +41,15 @@ func botUntilEnd(t *testing.T, url, user, stats string) *exec.Cmd {
 // started before another is in the room before it.
 func waitListed(t *testing.T, url, room string, users ...string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		out, _ := admin(t, url, "list", "--room", room)
-		all := true
+	if out, ok := pollList(t, url, room, 15*time.Second, func(out string) bool {
 		for _, u := range users {
-			all = all && strings.Contains(out, u)
+			if !strings.Contains(out, u) {
+				return false
+			}
 		}
-		if all {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("admin list never showed %v:\n%s", users, out)
-		}
-		time.Sleep(200 * time.Millisecond)
+		return true
+	}); !ok {
+		t.Fatalf("admin list never showed %v:\n%s", users, out)
 	}
 }
 
@@ -62,14 +57,26 @@ func waitListed(t *testing.T, url, room string, users ...string) {
 // at most within.
 func waitUnlisted(t *testing.T, url, room, user string, within time.Duration) {
 	t.Helper()
+	if out, ok := pollList(t, url, room, within, func(out string) bool {
+		return !strings.Contains(out, user)
+	}); !ok {
+		t.Fatalf("admin list still shows %s after %v:\n%s", user, within, out)
+	}
+}
+
+// pollList reads the room's list until done accepts it or within has
+// passed, and returns the last list read. The server has no event for a
+// change of its list, so it is read again every 200 ms.
+func pollList(t *testing.T, url, room string, within time.Duration, done func(list string) bool) (string, bool) {
+	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		out, err := admin(t, url, "list", "--room", room)
-		if err == nil && !strings.Contains(out, user) {
-			return
+		if err == nil && done(out) {
+			return out, true
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("admin list still shows %s after %v:\n%s", user, within, out)
+			return out, false
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
