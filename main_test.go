@@ -63,7 +63,9 @@ func startServeIn(t *testing.T, cfgDir string, args ...string) (*exec.Cmd, strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	// Cleanups run last-registered first: the server is ended before its
+	// log is read.
+	cmd.Stderr = logTailOnFailure(t, "confer serve")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
