@@ -38,8 +38,7 @@ import "time"
 // again on the way, the link is not what it was, and that estimate is
 // forgotten.
 type appLimit struct {
-	sent      [meterReads]meterRead // the pacer's byte count at recent reads
-	reads     int
+	sent      rateMeter // what the pacer sent
 	out       int       // the estimate given last
 	bindSince time.Time // the limit has held since; zero when it does not
 	trialEnd  time.Time // a trial runs until then; zero when none does
@@ -51,14 +50,7 @@ type appLimit struct {
 	recovering bool      // the estimate given is above the plain limit, for carried
 }
 
-type meterRead struct {
-	at    time.Time
-	bytes int64
-}
-
 const (
-	// meterReads spans the sent rate over about a second of rate reads.
-	meterReads = 6
 	// limitFactor and limitHeadroom are libwebrtc's: 1.5 × throughput +
 	// 10 kbit/s.
 	limitFactor   = 1.5
@@ -96,7 +88,7 @@ func (a *appLimit) apply(g gccRead, sentBytes int64, now time.Time) int {
 		a.wait = firstTrial
 	}
 	raw, decreasing := g.raw, g.decreasing
-	sent, known := a.meter(sentBytes, now)
+	sent, known := a.sent.rate(sentBytes, now)
 	if !a.trialEnd.IsZero() {
 		switch {
 		case decreasing:
@@ -168,20 +160,4 @@ func (a *appLimit) recoverTo(now time.Time) int {
 func (a *appLimit) give(bps int) int {
 	a.out = bps
 	return bps
-}
-
-// meter records the pacer's byte count and returns the rate sent over the
-// reads it remembers (bit/s), once they span most of a second.
-func (a *appLimit) meter(bytes int64, now time.Time) (int, bool) {
-	a.sent[a.reads%meterReads] = meterRead{at: now, bytes: bytes}
-	a.reads++
-	if a.reads < meterReads {
-		return 0, false
-	}
-	oldest := a.sent[a.reads%meterReads]
-	span := now.Sub(oldest.at).Seconds()
-	if span < 0.8 {
-		return 0, false
-	}
-	return int(float64(bytes-oldest.bytes) * 8 / span), true
 }

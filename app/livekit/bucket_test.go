@@ -256,3 +256,51 @@ func TestSteeredPacerDropsRetransmissionsOfAnEndedStream(t *testing.T) {
 		t.Fatalf("sent %d, want the retransmission of 11", seq)
 	}
 }
+
+// Transport-wide sequence numbers are written as packets leave, so one
+// the pacer drops leaves no gap that the server's feedback would report as
+// lost; a stream without the extension negotiated gets none.
+func TestSteeredPacerNumbersOnlyWhatLeaves(t *testing.T) {
+	p := newSteeredPacer(10_000_000)
+	defer p.Close()
+	type out struct {
+		ssrc   uint32
+		number int // -1: no transport-wide sequence number
+	}
+	got := make(chan out, 10)
+	w := interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, _ interceptor.Attributes) (int, error) {
+		o := out{ssrc: h.SSRC, number: -1}
+		if b := h.GetExtension(3); b != nil {
+			var ext rtp.TransportCCExtension
+			if err := ext.Unmarshal(b); err != nil {
+				t.Errorf("extension %x: %v", b, err)
+			}
+			o.number = int(ext.TransportSequence)
+		}
+		got <- o
+		return h.MarshalSize() + len(payload), nil
+	})
+	p.numberWith(5, 3)
+	p.AddStream(5, w)
+	p.AddStream(6, w)
+	write := func(ssrc uint32, seq uint16) {
+		if _, err := p.Write(&rtp.Header{Version: 2, SSRC: ssrc, SequenceNumber: seq}, make([]byte, 100), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(5, 10)
+	if o := <-got; o != (out{5, 0}) {
+		t.Fatalf("first packet went out as %+v, want number 0", o)
+	}
+	ended := make(chan struct{})
+	p.endStream(5, func() { close(ended) })
+	<-ended
+	write(5, 10) // a retransmission of the ended stream: dropped
+	write(6, 1)
+	write(5, 11)
+	for _, want := range []out{{6, -1}, {5, 1}} {
+		if o := <-got; o != want {
+			t.Fatalf("went out as %+v, want %+v", o, want)
+		}
+	}
+}

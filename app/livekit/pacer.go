@@ -17,12 +17,27 @@ import (
 // queue is empty: a connection that sends no video (every subscriber
 // connection, a publisher with the camera off) has no pacer waking the
 // process.
+//
+// It numbers what it sends with transport-wide sequence numbers as the
+// packets leave, as libwebrtc's packet router does, rather than as they
+// come in (pion's twcc.HeaderExtensionInterceptor): a packet the queue
+// drops (a retransmission gone stale, one of a stream that ended) then
+// leaves no gap in the numbers, which the server's feedback would report
+// as lost and GCC would count as the link's loss. Numbered on the way in,
+// behind a 600 kbit/s cap the retransmissions of the first seconds' drops,
+// gone stale in the queue, held GCC's loss-based estimate at its 100 kbit/s
+// floor for 5–8 s after the link had stopped dropping.
 type steeredPacer struct {
-	sent atomic.Int64 // bytes handed to the network
+	sent   atomic.Int64 // bytes handed to the network
+	resent atomic.Int64 // of which retransmissions
+	// transportSeq is the next transport-wide sequence number; the
+	// goroutine's alone.
+	transportSeq uint16
 
 	mu      sync.Mutex
 	q       *paceQueue
 	writers map[uint32]interceptor.RTPWriter
+	twccIDs map[uint32]uint8  // per SSRC: the transport-wide sequence extension's ID
 	drained map[uint32]func() // per SSRC: what endStream waits to call
 	ended   map[uint32]bool   // streams ended by endStream, until a new packet
 	running bool
@@ -35,6 +50,7 @@ func newSteeredPacer(bps int) *steeredPacer {
 	return &steeredPacer{
 		q:       newPaceQueue(bps, time.Now()),
 		writers: map[uint32]interceptor.RTPWriter{},
+		twccIDs: map[uint32]uint8{},
 		drained: map[uint32]func(){},
 		ended:   map[uint32]bool{},
 		wake:    make(chan struct{}, 1),
@@ -48,6 +64,14 @@ func (*steeredPacer) SetTargetBitrate(int) {}
 func (p *steeredPacer) steer(bps int) {
 	p.mu.Lock()
 	p.q.setRate(bps)
+	p.mu.Unlock()
+}
+
+// numberWith has ssrc's packets carry a transport-wide sequence number in
+// the header extension id as they leave. Called before AddStream.
+func (p *steeredPacer) numberWith(ssrc uint32, id uint8) {
+	p.mu.Lock()
+	p.twccIDs[ssrc] = id
 	p.mu.Unlock()
 }
 
@@ -106,10 +130,10 @@ func (p *steeredPacer) run() {
 			return
 		}
 		out, wait := p.q.due(time.Now())
-		ws := p.writersOf(out)
+		ws, ids := p.writersOf(out)
 		ready := p.takeDrained()
 		p.mu.Unlock()
-		send(out, ws, &p.sent)
+		p.send(out, ws, ids)
 		for _, f := range ready {
 			f()
 		}
@@ -162,25 +186,38 @@ func (p *steeredPacer) takeDrained() []func() {
 	return ready
 }
 
-// writersOf finds each packet's stream writer (nil: none). p.mu held.
-func (p *steeredPacer) writersOf(out []queued) []interceptor.RTPWriter {
+// writersOf finds each packet's stream writer (nil: none) and transport
+// sequence extension ID (0: none). p.mu held.
+func (p *steeredPacer) writersOf(out []queued) ([]interceptor.RTPWriter, []uint8) {
 	ws := make([]interceptor.RTPWriter, len(out))
+	ids := make([]uint8, len(out))
 	for i := range out {
 		ws[i] = p.writers[out[i].header.SSRC]
+		ids[i] = p.twccIDs[out[i].header.SSRC]
 	}
-	return ws
+	return ws, ids
 }
 
-// send writes packets to their streams, counting the bytes in sent. A
-// write that fails (the connection closed under the queue) is not worth a
-// log line per packet.
-func send(out []queued, ws []interceptor.RTPWriter, sent *atomic.Int64) {
+// send numbers packets and writes them to their streams, counting the
+// bytes in sent. A write that fails (the connection closed under the
+// queue) is not worth a log line per packet. The goroutine's alone.
+func (p *steeredPacer) send(out []queued, ws []interceptor.RTPWriter, ids []uint8) {
 	for i := range out {
 		if ws[i] == nil {
 			continue
 		}
+		if ids[i] != 0 {
+			ext, _ := (&rtp.TransportCCExtension{TransportSequence: p.transportSeq}).Marshal()
+			if out[i].header.SetExtension(ids[i], ext) != nil {
+				continue
+			}
+			p.transportSeq++
+		}
 		n, _ := ws[i].Write(&out[i].header, out[i].payload, out[i].attr)
-		sent.Add(int64(n))
+		p.sent.Add(int64(n))
+		if out[i].resend {
+			p.resent.Add(int64(n))
+		}
 	}
 }
 

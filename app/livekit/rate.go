@@ -32,7 +32,7 @@ func (s *session) rateLoop() {
 				continue
 			}
 			kbps := bps / 1000
-			s.shareUplink(kbps)
+			s.shareUplink(kbps, s.up.resentRate()/1000)
 			if changedMuch(told, kbps) || now.Sub(toldAt) >= time.Second {
 				told, toldAt = kbps, now
 				s.t.config().Log.Debug("uplink estimate", "kbps", kbps)
@@ -62,11 +62,12 @@ func (s *session) usableKbps() int {
 
 func changedMuch(a, b int) bool { return b < a*9/10 || b > a*11/10 }
 
-// shareUplink divides the estimate between camera and screen. A shared
-// screen is what people are looking at: it gets up to 60 % of the rate,
-// the camera the rest. Both pipelines get their share every time, so one
-// restarted since (new device, new quality) is steered at once.
-func (s *session) shareUplink(kbps int) {
+// shareUplink divides the estimate between camera and screen, less what
+// retransmissions (resentKbps, lately) take of it. A shared screen is
+// what people are looking at: it gets up to 60 % of the rate, the camera
+// the rest. Both pipelines get their share every time, so one restarted
+// since (new device, new quality) is steered at once.
+func (s *session) shareUplink(kbps, resentKbps int) {
 	s.mu.Lock()
 	cam, scr, mic := s.pubs[app.SourceCamera], s.pubs[app.SourceScreen], s.pubs[app.SourceMicrophone]
 	s.mu.Unlock()
@@ -74,6 +75,12 @@ func (s *session) shareUplink(kbps int) {
 	if mic != nil {
 		video -= audioKbps
 	}
+	// Retransmissions leave through the same pacer within the same
+	// estimate: encoders given all of it offer their rate plus the repairs
+	// of what a bottleneck drops, which it drops in turn. libwebrtc, too,
+	// gives its encoders the target less what protection (NACK, FEC) is
+	// measured to take; half is kept for the picture.
+	video -= min(resentKbps, video/2)
 	video = max(video, 1)
 	switch {
 	case cam != nil && scr != nil:

@@ -10,8 +10,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
-	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 
 	"confer/internal/logs"
 )
@@ -53,20 +53,15 @@ type uplink struct {
 	est *pacedVideo // the publisher connection's; nil before it sends video
 }
 
-// interceptors are what the SDK must add to its connections. The order
-// matters: the first is nearest the network, so the transport-wide
-// sequence number is written before a packet enters the pacer, which
-// needs it to record the send time (without it GCC drops the packet).
+// interceptors are what the SDK must add to its connections, nearest the
+// network first. The pacer writes the transport-wide sequence numbers
+// (pacer.go says why it, not pion's twcc.HeaderExtensionInterceptor).
 func (u *uplink) interceptors() ([]interceptor.Factory, error) {
 	ccf, err := cc.NewInterceptor(u.newEstimator)
 	if err != nil {
 		return nil, err
 	}
-	seq, err := twcc.NewHeaderExtensionInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	return []interceptor.Factory{ccf, seq}, nil
+	return []interceptor.Factory{ccf}, nil
 }
 
 func (u *uplink) newEstimator() (cc.BandwidthEstimator, error) {
@@ -120,6 +115,17 @@ func (u *uplink) estimate(usable int) (int, bool) {
 	}
 	est.pacer.steer(bps)
 	return bps, true
+}
+
+// resentRate is what the pacer sent lately in retransmissions, bit/s (0
+// until it knows). Only the session's rate loop calls it, once a read.
+func (u *uplink) resentRate() int {
+	est := u.current()
+	if est == nil {
+		return 0
+	}
+	bps, _ := est.resends.rate(est.pacer.resent.Load(), time.Now())
+	return bps
 }
 
 // policy picks the rate from GCC's statistics (fallback before any): the
@@ -185,10 +191,12 @@ type pacedVideo struct {
 	log   *slog.Logger
 	once  sync.Once
 	// The rate loop's: the smoothed loss, and whether it is counted; the
-	// limit that keeps the estimate near what is sent.
-	loss  float64
-	lossy bool
-	limit appLimit
+	// limit that keeps the estimate near what is sent; the retransmissions'
+	// rate.
+	loss    float64
+	lossy   bool
+	limit   appLimit
+	resends rateMeter
 }
 
 // WriteRTCP implements cc.BandwidthEstimator. Feedback GCC cannot use (a
@@ -209,13 +217,28 @@ func (p *pacedVideo) AddStream(info *interceptor.StreamInfo, w interceptor.RTPWr
 		return w
 	}
 	p.once.Do(func() { p.u.use(p) })
+	id := transportCCID(info)
 	if info.SSRCRetransmission != 0 {
 		// The NACK responder resends on the RTX SSRC through this stream's
 		// writer; the pacer finds writers by SSRC, and would drop every
 		// retransmission it had no writer for.
 		rtx := *info
 		rtx.SSRC = info.SSRCRetransmission
+		p.pacer.numberWith(rtx.SSRC, id)
 		_ = p.SendSideBWE.AddStream(&rtx, w)
 	}
+	p.pacer.numberWith(info.SSRC, id)
 	return p.SendSideBWE.AddStream(info, w)
+}
+
+// transportCCID is the ID of the transport-wide sequence extension
+// negotiated for a stream; 0 when none was. GCC then times the stream's
+// packets from the server's RFC 8888 feedback, if any, as pion does.
+func transportCCID(info *interceptor.StreamInfo) uint8 {
+	for _, e := range info.RTPHeaderExtensions {
+		if e.URI == sdp.TransportCCURI && e.ID > 0 && e.ID < 256 {
+			return uint8(e.ID)
+		}
+	}
+	return 0
 }
