@@ -178,7 +178,7 @@ func TestNetworkReceiverBehindLossKeepsDecoding(t *testing.T) {
 // capFitLimit is how soon a sender must fit under the cap. The bench's
 // target is 3 s: GCC brings the rate down within 2 s, and the queue the
 // first second filled then drains at the difference, some 10 kB a second.
-// It fitted in 2–3 s in seven runs on a two-core machine once the pacer
+// It fitted in 2–3 s in twelve runs on a two-core machine once the pacer
 // numbered only what it sends (pacer.go); before, GCC's loss-based
 // estimate could sit at its floor for 5–8 s on gaps that were no loss of
 // the link's, and the rate overshot the cap as it came back: 8–15 s in 4
