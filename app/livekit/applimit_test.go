@@ -176,3 +176,41 @@ func TestTheEstimateStaysWithinWhatTheSourcesCanSend(t *testing.T) {
 		t.Errorf("with no bound: %d", got)
 	}
 }
+
+// Loss that a bad link has at random (30 %) is NACK's to repair, not a
+// reason to cut the rate; loss far beyond it (60 %: much more is sent than
+// the link passes) is, and the loss-based estimate is used until the loss
+// is well back below.
+func TestTheLossBasedEstimateCountsOnlyHeavyLoss(t *testing.T) {
+	u := &uplink{initial: 1_500_000, floor: uplinkMinBitrate, log: slog.New(slog.DiscardHandler)}
+	bwe, err := u.newEstimator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	est := bwe.(*pacedVideo)
+	defer est.Close()
+	now := time.Unix(1000, 0)
+	read := func(loss float64, reads int) int {
+		var got int
+		for range reads {
+			now = now.Add(rateEvery)
+			got = est.policy(map[string]any{
+				"delayTargetBitrate": 1_000_000, "lossTargetBitrate": 200_000,
+				"averageLoss": loss, "state": "increase",
+			}, 0, now)
+		}
+		return got
+	}
+	if got := read(0.30, 50); got != 1_000_000 {
+		t.Errorf("after 10 s of 30 %% loss: %d; want the delay-based 1000000", got)
+	}
+	if got := read(0.60, 25); got != 200_000 {
+		t.Errorf("after 5 s of 60 %% loss: %d; want the loss-based 200000", got)
+	}
+	if got := read(0.35, 10); got != 200_000 {
+		t.Errorf("2 s after the loss fell to 35 %%: %d; want still the loss-based 200000", got)
+	}
+	if got := read(0.10, 25); got != 1_000_000 {
+		t.Errorf("5 s after the loss fell to 10 %%: %d; want the delay-based 1000000 again", got)
+	}
+}
