@@ -26,3 +26,24 @@ func TestTheEncodersShareLeavesRoomForRetransmissions(t *testing.T) {
 		}
 	}
 }
+
+// The estimate's bound is what the sources send at most and the
+// retransmissions they take, so that under loss the encoders' share,
+// which leaves the retransmissions room, can still be their full rate.
+func TestTheEstimatesBoundLeavesRoomForRetransmissions(t *testing.T) {
+	s := &session{}
+	if got := s.boundKbps(300); got != 0 {
+		t.Errorf("nothing published: bound %d, want none (0)", got)
+	}
+	s.pubs[app.SourceCamera] = &published{setRate: func(int) {}, nominal: 2250}
+	s.pubs[app.SourceMicrophone] = &published{}
+	if got, want := s.boundKbps(300), 2250+audioKbps+300; got != want {
+		t.Errorf("bound %d kbit/s, want %d", got, want)
+	}
+	var share int
+	s.pubs[app.SourceCamera].setRate = func(kbps int) { share = kbps }
+	s.shareUplink(s.boundKbps(300), 300)
+	if share != 2250 {
+		t.Errorf("at the bound the camera got %d kbit/s, want its full 2250", share)
+	}
+}
