@@ -105,7 +105,8 @@ const (
 // calls it.
 //
 // It is never more than usable (bit/s; 0: no bound), what the published
-// sources can send at most: GCC's figure grows while it is not used, and
+// sources can send at most and their retransmissions (session.boundKbps):
+// GCC's figure grows while it is not used, and
 // a trial of the app limit hands it over whole (8 Mbit/s, its ceiling, in
 // a 4-party call whose senders use 2.3), where nothing would use more
 // than usable and the pacer, at 1.5 × the estimate, paced nothing: the
