@@ -181,8 +181,8 @@ func TestNetworkReceiverBehindLossKeepsDecoding(t *testing.T) {
 // It fitted in 2–3 s in twelve runs on a two-core machine once the pacer
 // numbered only what it sends (pacer.go); before, GCC's loss-based
 // estimate could sit at its floor for 5–8 s on gaps that were no loss of
-// the link's, and the rate overshot the cap as it came back: 8–15 s in 4
-// of 14 runs.
+// the link's, and the rate overshot the cap as it came back: 8–15 s in 5
+// of 13 runs.
 const capFitLimit = 5 * time.Second
 
 func TestNetworkSenderUnderACapSlowsDown(t *testing.T) {
