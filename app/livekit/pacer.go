@@ -36,8 +36,7 @@ type steeredPacer struct {
 
 	mu      sync.Mutex
 	q       *paceQueue
-	writers map[uint32]interceptor.RTPWriter
-	twccIDs map[uint32]uint8  // per SSRC: the transport-wide sequence extension's ID
+	outlets map[uint32]outlet // per SSRC: where its packets go
 	drained map[uint32]func() // per SSRC: what endStream waits to call
 	ended   map[uint32]bool   // streams ended by endStream, until a new packet
 	running bool
@@ -49,8 +48,7 @@ type steeredPacer struct {
 func newSteeredPacer(bps int) *steeredPacer {
 	return &steeredPacer{
 		q:       newPaceQueue(bps, time.Now()),
-		writers: map[uint32]interceptor.RTPWriter{},
-		twccIDs: map[uint32]uint8{},
+		outlets: map[uint32]outlet{},
 		drained: map[uint32]func(){},
 		ended:   map[uint32]bool{},
 		wake:    make(chan struct{}, 1),
@@ -71,7 +69,9 @@ func (p *steeredPacer) steer(bps int) {
 // the header extension id as they leave. Called before AddStream.
 func (p *steeredPacer) numberWith(ssrc uint32, id uint8) {
 	p.mu.Lock()
-	p.twccIDs[ssrc] = id
+	o := p.outlets[ssrc]
+	o.twccID = id
+	p.outlets[ssrc] = o
 	p.mu.Unlock()
 }
 
@@ -82,7 +82,9 @@ func (p *steeredPacer) AddStream(ssrc uint32, w interceptor.RTPWriter) {
 	if p.closed {
 		return
 	}
-	p.writers[ssrc] = w
+	o := p.outlets[ssrc]
+	o.w = w
+	p.outlets[ssrc] = o
 	if !p.running {
 		p.running = true
 		go p.run()
@@ -130,10 +132,10 @@ func (p *steeredPacer) run() {
 			return
 		}
 		out, wait := p.q.due(time.Now())
-		ws, ids := p.writersOf(out)
+		outs := p.outletsOf(out)
 		ready := p.takeDrained()
 		p.mu.Unlock()
-		p.send(out, ws, ids)
+		p.send(out, outs)
 		for _, f := range ready {
 			f()
 		}
@@ -186,34 +188,40 @@ func (p *steeredPacer) takeDrained() []func() {
 	return ready
 }
 
-// writersOf finds each packet's stream writer (nil: none) and transport
-// sequence extension ID (0: none). p.mu held.
-func (p *steeredPacer) writersOf(out []queued) ([]interceptor.RTPWriter, []uint8) {
-	ws := make([]interceptor.RTPWriter, len(out))
-	ids := make([]uint8, len(out))
+// outlet is where a stream's packets go: its writer (nil before
+// AddStream) and the ID of the transport-wide sequence extension to number
+// them in (0: none).
+type outlet struct {
+	w      interceptor.RTPWriter
+	twccID uint8
+}
+
+// outletsOf finds each packet's outlet. p.mu held.
+func (p *steeredPacer) outletsOf(out []queued) []outlet {
+	outs := make([]outlet, len(out))
 	for i := range out {
-		ws[i] = p.writers[out[i].header.SSRC]
-		ids[i] = p.twccIDs[out[i].header.SSRC]
+		outs[i] = p.outlets[out[i].header.SSRC]
 	}
-	return ws, ids
+	return outs
 }
 
 // send numbers packets and writes them to their streams, counting the
 // bytes in sent. A write that fails (the connection closed under the
 // queue) is not worth a log line per packet. The goroutine's alone.
-func (p *steeredPacer) send(out []queued, ws []interceptor.RTPWriter, ids []uint8) {
+func (p *steeredPacer) send(out []queued, outs []outlet) {
 	for i := range out {
-		if ws[i] == nil {
+		o := outs[i]
+		if o.w == nil {
 			continue
 		}
-		if ids[i] != 0 {
+		if o.twccID != 0 {
 			ext, _ := (&rtp.TransportCCExtension{TransportSequence: p.transportSeq}).Marshal()
-			if out[i].header.SetExtension(ids[i], ext) != nil {
+			if out[i].header.SetExtension(o.twccID, ext) != nil {
 				continue
 			}
 			p.transportSeq++
 		}
-		n, _ := ws[i].Write(&out[i].header, out[i].payload, out[i].attr)
+		n, _ := o.w.Write(&out[i].header, out[i].payload, out[i].attr)
 		p.sent.Add(int64(n))
 		if out[i].resend {
 			p.resent.Add(int64(n))
