@@ -42,7 +42,7 @@ func (s *session) interceptors() ([]interceptor.Factory, error) {
 	if err != nil {
 		return nil, err
 	}
-	gens := &nackGenerators{}
+	gens := s.rtts
 	return append(bwe,
 		s.nacks, gens, responder, receiverReports, senderReports, twccFeedback,
 		sdkinterceptor.NewLimitSizeInterceptorFactory(),

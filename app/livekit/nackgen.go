@@ -47,26 +47,52 @@ func nackParams() nack.NackQueueParams {
 // nackGenerators makes one nackGenerator per peer connection and hands
 // them the round trip as the RTT interceptors measure it.
 type nackGenerators struct {
-	mu   sync.Mutex
-	gens []*nackGenerator
+	mu       sync.Mutex
+	gens     []*nackGenerator
+	reported bool   // an RTT interceptor has measured the round trip
+	rtt      uint32 // the last round trip given, ms; 0 while unknown
 }
 
 // NewInterceptor implements interceptor.Factory.
 func (f *nackGenerators) NewInterceptor(string) (interceptor.Interceptor, error) {
 	g := newNackGenerator()
 	f.mu.Lock()
+	g.rtt = f.rtt // a connection made later (a rejoin) starts from what is known
 	f.gens = append(f.gens, g)
 	f.mu.Unlock()
 	return g, nil
 }
 
-// SetRTT gives every generator the round trip to the server, in ms.
+// SetRTT gives every generator the round trip to the server, in ms, as
+// receiver or extended reports measured it.
 func (f *nackGenerators) SetRTT(rtt uint32) {
 	f.mu.Lock()
+	f.reported, f.rtt = true, rtt
 	gens := append([]*nackGenerator(nil), f.gens...)
 	f.mu.Unlock()
 	for _, g := range gens {
 		g.setRTT(rtt)
+	}
+}
+
+// Seed gives the generators a round trip measured otherwise (the ICE
+// checks') until the reports give theirs. The reports take a second or
+// so to come, and until then LiveKit's queue repeats a request every 70
+// ms (its default RTT): on a link of a few milliseconds, a frame whose
+// retransmission was lost as well waited 70 ms for the next one and, lost
+// twice, 160 ms, past what the jitter buffer holds a frame for before it
+// has measured any repair, and the picture froze for a keyframe.
+func (f *nackGenerators) Seed(rttMs uint32) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.reported || rttMs == 0 {
+		return
+	}
+	// Under f.mu, so that a report cannot come between the check and
+	// the seed and be overwritten (generators never take f.mu).
+	f.rtt = rttMs
+	for _, g := range f.gens {
+		g.setRTT(rttMs)
 	}
 }
 

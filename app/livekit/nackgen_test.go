@@ -167,3 +167,51 @@ func TestNackGeneratorCloseEndsItsGoroutine(t *testing.T) {
 		t.Fatal("Close did not return: the ticking goroutine did not end")
 	}
 }
+
+func TestNackGeneratorsTakeTheICERoundTripUntilAReportComes(t *testing.T) {
+	gens := &nackGenerators{}
+	i, err := gens.NewInterceptor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := i.(*nackGenerator)
+	t.Cleanup(func() { _ = g.Close() })
+	rtt := func() uint32 {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.rtt
+	}
+	gens.Seed(0) // no measurement: nothing changes
+	if got := rtt(); got != 0 {
+		t.Fatalf("after an empty seed the round trip is %d ms, want unset", got)
+	}
+	gens.Seed(3)
+	if got := rtt(); got != 3 {
+		t.Fatalf("after the seed the round trip is %d ms, want 3", got)
+	}
+	gens.SetRTT(40)
+	gens.Seed(3) // a report came: the seed is stale
+	if got := rtt(); got != 40 {
+		t.Fatalf("a seed after a report set the round trip to %d ms, want the report's 40", got)
+	}
+	// A connection made later (a rejoin) starts from the round trip known.
+	later, err := gens.NewInterceptor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = later.Close() })
+	if got := later.(*nackGenerator).rtt; got != 40 {
+		t.Fatalf("a later connection's generator starts at %d ms, want 40", got)
+	}
+}
+
+func TestASubMillisecondRoundTripIsOneMillisecond(t *testing.T) {
+	for _, c := range []struct {
+		sec  float64
+		want uint32
+	}{{0, 0}, {0.0003, 1}, {0.001, 1}, {0.0421, 43}} {
+		if got := wholeMs(c.sec); got != c.want {
+			t.Errorf("wholeMs(%v) = %d, want %d", c.sec, got, c.want)
+		}
+	}
+}

@@ -24,8 +24,9 @@ type session struct {
 	live   liveness
 	up     uplink
 	nacks  *nackCounter
-	taps   *rtcpTaps   // RTCP for tracks whose reports the SDK drops (rtcptap.go)
-	crypt  sessionKeys // end-to-end encryption (e2ee.go)
+	rtts   *nackGenerators // Confer's NACK generators, for the round trip (nackgen.go)
+	taps   *rtcpTaps       // RTCP for tracks whose reports the SDK drops (rtcptap.go)
+	crypt  sessionKeys     // end-to-end encryption (e2ee.go)
 	// chatOrder keeps each sender's messages in order (chatorder.go).
 	chatOrder chatOrder
 
@@ -50,6 +51,7 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 		dirty:     make(chan struct{}, 1),
 		quit:      make(chan struct{}),
 		nacks:     newNackCounter(),
+		rtts:      &nackGenerators{},
 		taps:      newRTCPTaps(),
 	}
 	s.ctx, s.cancelCtx = context.WithCancel(context.Background())

@@ -26,6 +26,7 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 	// No receiver starts once close is waiting (goTracked).
 	log := s.t.config().Log
 	s.goTracked(func() {
+		s.seedRTT()
 		var err error
 		reader := packetReader{track, &s.live}
 		decrypt := s.opener(user, source, pub, track.Kind()) // nil unless encrypted (e2ee.go)
@@ -54,6 +55,34 @@ func (s *session) onTrackSubscribed(track *webrtc.TrackRemote, pub *lksdk.Remote
 			log.Debug("remote track ended", "user", user, "source", source, "err", err)
 		}
 	})
+}
+
+// seedRTT hands the NACK generators the subscriber connection's round
+// trip from its ICE checks, known once media flows, while no report has
+// measured it yet (nackGenerators.Seed). The server does the same for
+// its retransmissions to us (third_party/patches, nack-timing).
+func (s *session) seedRTT() {
+	pc := s.room.LocalParticipant.GetSubscriberPeerConnection()
+	if pc == nil {
+		return
+	}
+	for _, r := range pc.GetReceivers() {
+		if t := r.Transport(); t != nil {
+			if st, ok := t.ICETransport().GetSelectedCandidatePairStats(); ok {
+				s.rtts.Seed(wholeMs(st.CurrentRoundTripTime))
+			}
+			return // one transport: the connection bundles its media
+		}
+	}
+}
+
+// wholeMs is a time in seconds in whole milliseconds, rounded up so that
+// a round trip under a millisecond is 1, not "unknown".
+func wholeMs(sec float64) uint32 {
+	if sec <= 0 {
+		return 0
+	}
+	return uint32(math.Ceil(sec * 1000))
 }
 
 func (s *session) videoSink(user string, source app.Source) media.FrameSink {
