@@ -42,12 +42,11 @@ func (s *session) interceptors() ([]interceptor.Factory, error) {
 	if err != nil {
 		return nil, err
 	}
-	gens := s.rtts
 	return append(bwe,
-		s.nacks, gens, responder, receiverReports, senderReports, twccFeedback,
+		s.nacks, s.nackGens, responder, receiverReports, senderReports, twccFeedback,
 		sdkinterceptor.NewLimitSizeInterceptorFactory(),
-		sdkinterceptor.NewRTTInterceptorFactory(gens.SetRTT),
-		lkinterceptor.NewRTTFromXRFactory(gens.SetRTT),
+		sdkinterceptor.NewRTTInterceptorFactory(s.nackGens.SetRTT),
+		lkinterceptor.NewRTTFromXRFactory(s.nackGens.SetRTT),
 		s.taps, readGuard{log: s.t.config().Log},
 	), nil
 }

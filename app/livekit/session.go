@@ -16,17 +16,17 @@ import (
 // session is one connection to a room. Every goroutine it starts is counted
 // in wg, and close waits for them all.
 type session struct {
-	t      *Transport
-	post   func(app.Signal)
-	room   *lksdk.Room
-	url    string // the server's, set before joining
-	levels levels
-	live   liveness
-	up     uplink
-	nacks  *nackCounter
-	rtts   *nackGenerators // Confer's NACK generators, for the round trip (nackgen.go)
-	taps   *rtcpTaps       // RTCP for tracks whose reports the SDK drops (rtcptap.go)
-	crypt  sessionKeys     // end-to-end encryption (e2ee.go)
+	t        *Transport
+	post     func(app.Signal)
+	room     *lksdk.Room
+	url      string // the server's, set before joining
+	levels   levels
+	live     liveness
+	up       uplink
+	nacks    *nackCounter
+	nackGens *nackGenerators // Confer's NACK generators, for the round trip (nackgen.go)
+	taps     *rtcpTaps       // RTCP for tracks whose reports the SDK drops (rtcptap.go)
+	crypt    sessionKeys     // end-to-end encryption (e2ee.go)
 	// chatOrder keeps each sender's messages in order (chatorder.go).
 	chatOrder chatOrder
 
@@ -51,7 +51,7 @@ func newSession(t *Transport, post func(app.Signal)) *session {
 		dirty:     make(chan struct{}, 1),
 		quit:      make(chan struct{}),
 		nacks:     newNackCounter(),
-		rtts:      &nackGenerators{},
+		nackGens:  &nackGenerators{},
 		taps:      newRTCPTaps(),
 	}
 	s.ctx, s.cancelCtx = context.WithCancel(context.Background())

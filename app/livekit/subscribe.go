@@ -69,7 +69,7 @@ func (s *session) seedRTT() {
 	for _, r := range pc.GetReceivers() {
 		if t := r.Transport(); t != nil {
 			if st, ok := t.ICETransport().GetSelectedCandidatePairStats(); ok {
-				s.rtts.Seed(wholeMs(st.CurrentRoundTripTime))
+				s.nackGens.Seed(wholeMs(st.CurrentRoundTripTime))
 			}
 			return // one transport: the connection bundles its media
 		}
