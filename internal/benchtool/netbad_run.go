@@ -185,6 +185,13 @@ func (e *netbadEnv) runConfer(c condition, room string, r *netResult) error {
 		extra = append(extra, "--video", "none", "--audio", "none")
 	}
 	bot := e.lab.Command(e.bin, botArgs(e.url, room, "subject", c.runFor().String(), extra...)...)
+	// Its log stays beside its stats (-keep), at CONFER_LOG's level.
+	logFile, err := os.Create(filepath.Join(e.work, room+"-subject.log"))
+	if err != nil {
+		return err
+	}
+	defer logFile.Close() // the child has its own copy
+	bot.Stderr = logFile
 	if err := bot.Start(); err != nil {
 		return err
 	}

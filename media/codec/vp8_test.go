@@ -373,6 +373,27 @@ func TestVP8DecodeResolutionChange(t *testing.T) {
 	}
 }
 
+// A stream that moves to a smaller layer gives back the larger picture's
+// buffer; one that only wobbles in size keeps it.
+func TestVP8DecodeBufferFollowsTheLayer(t *testing.T) {
+	dec := newTestDecoder(t)
+	for _, sz := range []struct{ w, h, wantCap int }{
+		{1280, 720, 1280 * 720 * 3 / 2},
+		{640, 360, 640 * 360 * 3 / 2},
+		{632, 352, 640 * 360 * 3 / 2},
+		{1280, 720, 1280 * 720 * 3 / 2},
+	} {
+		for _, pkt := range encodeStream(t, sz.w, sz.h, 2, 400) {
+			if _, err := dec.Decode(pkt); err != nil {
+				t.Fatalf("%dx%d: %v", sz.w, sz.h, err)
+			}
+		}
+		if got := cap(dec.buf); got != sz.wantCap {
+			t.Errorf("after %dx%d the picture buffer holds %d bytes, want %d", sz.w, sz.h, got, sz.wantCap)
+		}
+	}
+}
+
 func TestVP8SetBitrate(t *testing.T) {
 	const w, h = 320, 240
 	enc := newTestEncoder(t, VP8Config{Width: w, Height: h, BitrateKbps: 2000})

@@ -75,9 +75,6 @@ type deadliner interface {
 // keyframe only when nothing else can repair the picture. It returns nil
 // when the track ends normally.
 func Receive(track media.PacketReader, cfg ReceiverConfig) error {
-	if cfg.Log == nil {
-		cfg.Log = slog.Default()
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -141,6 +138,7 @@ type receiver struct {
 	askedAt time.Time
 	asked   int
 	shown   bool // a frame has reached the sink
+	w, h    int  // the last decoded picture's size
 	// held is a decoded frame waiting for its render time (only when the
 	// network shows jitter); the decoder's picture stays valid until the
 	// next Decode, which waits for it.
@@ -158,6 +156,9 @@ type receiver struct {
 }
 
 func newReceiver(cfg ReceiverConfig, dec *codec.VP8Decoder) *receiver {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
 	r := &receiver{cfg: cfg, dec: dec, jb: jitter.New(jitter.Config{}), play: jitter.NewPlayout(jitter.PlayoutConfig{Tolerance: playoutTolerance})}
 	r.stats, _ = cfg.Sink.(media.VideoStatsObserver)
 	return r
@@ -230,6 +231,10 @@ func (r *receiver) decode(f jitter.Frame, now time.Time) {
 		r.askedAt = time.Time{}
 	}
 	img.EncodedSize = len(f.Data)
+	if img.Width != r.w || img.Height != r.h {
+		r.w, r.h = img.Width, img.Height
+		r.cfg.Log.Debug("picture size", "width", r.w, "height", r.h)
+	}
 	at := r.play.Release(f.Timestamp, readyAt(f, now))
 	r.jb.SetPlayoutDelay(r.play.Delay())
 	if r.pace && at.After(now) {
@@ -293,6 +298,7 @@ func (r *receiver) needsKeyframe() bool {
 func (r *receiver) askKeyframe(now time.Time) {
 	r.askedAt = now
 	r.asked++
+	r.cfg.Log.Debug("keyframe asked", "shown", r.shown, "skipped", r.jb.Stats().FramesSkipped)
 	if r.cfg.RequestKeyframe != nil {
 		r.cfg.RequestKeyframe()
 	}
