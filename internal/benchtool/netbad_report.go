@@ -62,7 +62,10 @@ func (n netbadFigures) intro(date, machine string) string {
 		"%d s each. Senders publish %d×%d at %d fps with at most %d kbit/s and simulcast layers 640 and 320 pixels wide, and a tone; "+
 		"the Chromium page draws Confer's test pattern and time strip on a canvas (`canvas.captureStream`). "+
 		"The camera a receiver gets comes from a Confer bot beside the server; what a sender sends is measured by a "+
-		"Confer bot beside the server.\n\n",
+		"Confer bot beside the server. With `-keep` the work directory keeps each Confer run's stats "+
+		"(`netbad-N-subject.json`: freezes, layers each second, keyframe requests) and log (`netbad-N-subject.log`, at "+
+		"`CONFER_LOG`'s level: at debug it names each keyframe request and size change), and the server's log "+
+		"(at `CONFER_BENCH_SERVE_LOG`'s level).\n\n",
 		date, strings.TrimSuffix(machine, ", loopback"), browser, browserDir, n.seconds, netbadWidth, netbadHeight, netbadFPS, netbadKbps)
 }
 
