@@ -192,10 +192,11 @@ func (d *VP8Decoder) Decode(data []byte) (*media.VideoFrame, error) {
 	ySize, cSize := w*h, cw*ch
 	need := ySize + 2*cSize
 	if cap(d.buf) < need || cap(d.buf) > 2*need {
-		// Only on the first frame or when the stream's size changes by a
-		// layer or more: a window's tile starts on the full layer and
-		// moves to the one its size needs, and a 720p buffer kept for a
-		// 360p picture is 1 MB of heap per tile for the whole call.
+		// On the first frame, when the picture grows, and when it
+		// shrinks to under half (a layer down): a window's tile starts
+		// on the full layer and moves to the one its size needs, and a
+		// 720p buffer kept for a 360p picture is 1 MB of heap per tile
+		// for the whole call.
 		d.buf = make([]byte, need)
 	}
 	d.buf = d.buf[:need]
