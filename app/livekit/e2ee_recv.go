@@ -47,6 +47,10 @@ func (s *session) opener(user string, src app.Source, pub *lksdk.RemoteTrackPubl
 	return o.decrypt
 }
 
+// errBlankOfRefused drops a server's blank frame on a track whose own
+// frames cannot be opened; it is not counted as the sender's.
+var errBlankOfRefused = errors.New("livekit: the server's blank frame on a track that cannot be opened")
+
 // reportEvery spaces the reports of a failure count that keeps rising.
 const reportEvery = time.Second
 
@@ -76,12 +80,17 @@ func (o *trackOpener) decrypt(dst, frame []byte) ([]byte, error) {
 	}
 	out, err := o.open.Decrypt(dst, frame, o.codec)
 	switch {
-	case err == nil:
-		// The server's own blank frames pass without a key: they say
-		// nothing about the sender's.
-		if !o.serverInjected(frame) {
-			o.judge(app.EncryptionOK)
+	case err == nil && o.serverInjected(frame):
+		// The server's own blank frames pass without a key and say
+		// nothing about the sender's. They flush a decoder of the
+		// sender's last pictures (on mute, on leaving); on a track whose
+		// frames are refused there is nothing to flush, and a blank
+		// picture or silence would be played as the sender's.
+		if o.judged && o.state != app.EncryptionOK {
+			return nil, errBlankOfRefused
 		}
+	case err == nil:
+		o.judge(app.EncryptionOK)
 	case errors.Is(err, e2ee.ErrNoKey):
 		o.refuse(app.EncryptionNoKey)
 	default:

@@ -44,7 +44,8 @@ func sealedFrame(t *testing.T, passphrase string) []byte {
 
 // The opener reports a state when it changes, not per frame; a rising
 // failure count at most once a second; and the server's blank frames,
-// which pass whatever the key, say nothing about the sender's.
+// which pass whatever the key, say nothing about the sender's and are
+// dropped, uncounted, on a track whose frames are refused.
 func TestTheOpenerReportsChangesNotFrames(t *testing.T) {
 	sif := []byte("the-room-trailer")
 	blank := append([]byte{
@@ -68,6 +69,11 @@ func TestTheOpenerReportsChangesNotFrames(t *testing.T) {
 	}
 	if _, err := o.decrypt(nil, nil); err != nil {
 		t.Fatalf("an empty frame: %v", err)
+	}
+	// Once the sender's frames are refused, the server's blank frames are
+	// too: they would be played as the sender's picture or sound.
+	if _, err := o.decrypt(nil, blank); err == nil {
+		t.Fatal("the server's blank frame passed on a track whose frames are refused")
 	}
 	want := []report{{app.EncryptionOK, 0}, {app.EncryptionFailed, 1}}
 	if len(*got) != len(want) || (*got)[0] != want[0] || (*got)[1] != want[1] {
