@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,14 +22,20 @@ type partyFigures struct {
 	clientsCPU    float64 // % of one core, all four clients
 	serverCPU     float64
 	maxRSSMB      float64
-	rssFileMB     float64 // one client, 5 s before the end: pages of the binary
-	rssAnonMB     float64 // and allocated memory
-	longestFreeze float64 // ms, worst over every received stream
+	rssFileMB     float64  // one client, 5 s before the end: pages of the binary
+	rssAnonMB     float64  // and allocated memory
+	longestFreeze float64  // ms, worst over every received stream
+	layers        []string // the sizes received at the end, as "640×360", each once
 }
 
 const (
 	streamSeconds = 15
 	partySeconds  = 60
+	// partyTile is the tile each of the others gets in a window of the
+	// default size (1024×700) with four people in it, as the window bench
+	// reads it: each party bot asks for that size, as that window does, and
+	// so decodes the layer a window would.
+	partyTile = "556x313"
 )
 
 func botArgs(url, room, user, dur string, extra ...string) []string {
@@ -83,7 +90,7 @@ func measureParty(bin, url, work string, serverPID int, f *callFigures) error {
 	var bots []*exec.Cmd
 	for i := 0; i < 4; i++ {
 		user := fmt.Sprintf("p%d", i)
-		c := exec.Command(bin, botArgs(url, "four", user, dur, "--stats", filepath.Join(work, user+".json"))...)
+		c := exec.Command(bin, botArgs(url, "four", user, dur, "--tile", partyTile, "--stats", filepath.Join(work, user+".json"))...)
 		c.Env = append(os.Environ(), "XDG_CONFIG_HOME="+work)
 		if err := c.Start(); err != nil {
 			return err
@@ -121,6 +128,9 @@ func measureParty(bin, url, work string, serverPID int, f *callFigures) error {
 		}
 		for _, r := range st.Remotes {
 			p.longestFreeze = max(p.longestFreeze, r.LongestFreezeMS)
+			if l := fmt.Sprintf("%d×%d", r.Width, r.Height); !slices.Contains(p.layers, l) {
+				p.layers = append(p.layers, l)
+			}
 		}
 	}
 	return nil

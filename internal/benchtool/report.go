@@ -24,16 +24,19 @@ type report struct {
 	capacity               capacityFigures
 }
 
-const rssNote = "The clients are bots of the window's program, which links no server (README, \"The window " +
-	"links no server\"). Four clients and the server share the two cores, and the run-to-run spread is wide. " +
-	"Client RSS is over its target, and the split above says where it is. The binary a bot maps is some 40–44 MB; " +
-	"on this kernel a file's page cache comes in large folios, and a fault maps a whole one, so how much of a " +
-	"binary counts as resident also depends on how its pages came into the cache. Of the allocated memory the Go " +
-	"heap is some 21 MB (`GODEBUG=gctrace=1 bin/confer bot …`); the rest is the codecs (one encoder per simulcast " +
+// partyNote follows the 4-party rows: who the clients are, what they
+// decode (%s: the tile's size), and where a client's memory is.
+const partyNote = "The clients are bots of the window's program, which links no server (README, \"The window " +
+	"links no server\"). Each asks for every other camera at %s px, the tile a 1024×700 window " +
+	"gives each of four people (the window's bench below reads the same size), as that window does; the server " +
+	"then forwards the 640×360 layer, which is what a window in such a call decodes. Four clients and the server " +
+	"share the two cores, and the run-to-run spread is wide. The binary a bot maps is some 37–44 MB; on this " +
+	"kernel a file's page cache comes in large folios, and a fault maps a whole one, so how much of a binary " +
+	"counts as resident also depends on how its pages came into the cache. Of the allocated memory the Go heap " +
+	"is some 21 MB (`GODEBUG=gctrace=1 bin/confer bot …`); the rest is the codecs (one encoder per simulcast " +
 	"layer, a 1280×720 one holding some 11 MB with the libvpx make builds, `go test -run EncoderMemory -v " +
-	"./media/codec`; three 720p decoders), the audio processing and the C allocator's arenas. What is left to " +
-	"close the gap: the small simulcast layer for thumbnails, which a window already asks for (bots receive the " +
-	"full layer).\n\n"
+	"./media/codec`; three decoders), the audio processing and the C allocator's arenas. A bot paints nothing: " +
+	"the window's own memory, with its painter, is in \"The window\" below.\n\n"
 
 func (r *report) markdown() string {
 	var b strings.Builder
@@ -74,21 +77,22 @@ func (r *report) markdown() string {
 	b.WriteString("and leaves were not reported.\n\n")
 	c := r.calls
 	b.WriteString("## CPU and memory of calls\n\n")
-	b.WriteString("Bots publish the synthetic 1280×720 camera at 30 fps (1.5 Mbit/s) and decode everything; they draw nothing, ")
-	b.WriteString("so the window's conversion (libyuv, see below) is not included. CPU is % of one core over the run.\n\n")
+	b.WriteString("Bots publish the synthetic 1280×720 camera at 30 fps (1.5 Mbit/s) and decode what they receive; they draw ")
+	b.WriteString("nothing, so the window's conversion (libyuv, see below) is not included. The one-stream rows receive the full ")
+	b.WriteString("layer; in the 4-party call each client receives the layer a window's tile asks for (below the table). ")
+	b.WriteString("CPU is % of one core over the run.\n\n")
 	b.WriteString("| what | measured | target |\n|---|---|---|\n")
 	fmt.Fprintf(&b, "| one received 720p30 stream (decode; the receiving bot's whole process) | %.1f %% | ≤ 7 %% (with drawing) |\n", c.recvCPU)
 	fmt.Fprintf(&b, "| one sent 720p30 stream (synthetic capture + VP8 encode; the sending bot's whole process) | %.1f %% | — |\n", c.sendCPU)
 	p := c.party
-	fmt.Fprintf(&b, "| 4-party 720p30 call, %.0f s: four clients | %.0f %% | — |\n", p.seconds, p.clientsCPU)
+	fmt.Fprintf(&b, "| 4-party 720p30 call, %.0f s: four clients, each receiving three videos (at the end: %s) | %.0f %% | — |\n",
+		p.seconds, strings.Join(p.layers, ", "), p.clientsCPU)
 	fmt.Fprintf(&b, "| 4-party 720p30 call: the server | %.0f %% | — |\n", p.serverCPU)
 	fmt.Fprintf(&b, "| 4-party 720p30 call: clients and server together | %.0f %% | ≤ 160 %% |\n", p.clientsCPU+p.serverCPU)
 	fmt.Fprintf(&b, "| 4-party call: largest client RSS | %.0f MB | ≤ 120 MB |\n", p.maxRSSMB)
-	fmt.Fprintf(&b, "| 4-party call: longest gap between two decoded frames, any stream | %.0f ms | no freeze over 200 ms |\n\n", p.longestFreeze)
+	fmt.Fprintf(&b, "| 4-party call: longest gap between two decoded frames, any stream | %.0f ms | no freeze over 200 ms |\n", p.longestFreeze)
 	fmt.Fprintf(&b, "| 4-party call: one client's RSS, 5 s before the end | %.0f MB mapped from the binary + %.0f MB allocated | — |\n\n", p.rssFileMB, p.rssAnonMB)
-	if p.maxRSSMB > 120 {
-		b.WriteString(rssNote)
-	}
+	fmt.Fprintf(&b, partyNote, strings.Replace(partyTile, "x", "×", 1))
 	b.WriteString(r.audioproc.markdown(r.date, r.machine))
 	b.WriteString(r.window.markdown())
 	b.WriteString(r.compare.markdown())

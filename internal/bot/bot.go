@@ -5,6 +5,7 @@ package bot
 
 import (
 	"context"
+	"image"
 	"log/slog"
 	"sync"
 	"syscall"
@@ -52,6 +53,10 @@ type Config struct {
 	Say, SayDuringOutage []string
 	// RaiseHand raises the bot's hand once joined.
 	RaiseHand bool
+	// Tile, when set, is the size every remote camera is shown at, as a
+	// window's tile of that size asks for it: the server then forwards the
+	// simulcast layer that fits. Unset, the bot gets the full layer.
+	Tile image.Point
 	// Observe, when set, is given every event of the call as the bot
 	// reads it (tests wait on them).
 	Observe func(app.Event)
@@ -159,6 +164,9 @@ func stay(ctx context.Context, call *app.Call, cfg Config, st *Stats, mt *meetin
 				st.Events = append(st.Events, rec)
 			}
 			mt.note(ev, st)
+			if e, ok := ev.(app.UserJoined); ok && cfg.Tile != (image.Point{}) {
+				call.SetRemoteVideoSize(e.UserID, app.SourceCamera, cfg.Tile.X, cfg.Tile.Y)
+			}
 			if e, ok := ev.(app.UplinkChanged); ok {
 				st.addUplink(e.EstimateKbps)
 			}

@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"image"
 	"os"
+	"strconv"
 	"strings"
 
 	"confer/app"
@@ -44,6 +46,7 @@ func Bot(env Env) error {
 	fs.Var((*texts)(&cfg.Say), "say", "send this chat message once someone else is in the call (repeatable, in order)")
 	fs.Var((*texts)(&cfg.SayDuringOutage), "say-during-outage", "send this chat message the first time the call goes reconnecting (repeatable): it must arrive once the link is back")
 	fs.BoolVar(&cfg.RaiseHand, "raise-hand", false, "raise the bot's hand once joined")
+	tile := fs.String("tile", "", "show every remote camera at this size, WxH, as a window's tile does: the server sends the layer that fits (default: the full layer)")
 	uplinkFloor := fs.Int("uplink-floor", 0, "kbit/s the congestion control never estimates below (for benches whose senders share one machine; 0: its own floor)")
 	if err := parse(fs, env.Args); err != nil {
 		return err
@@ -54,6 +57,9 @@ func Bot(env Env) error {
 		return err
 	}
 	var err error
+	if cfg.Tile, err = parseTile(*tile); err != nil {
+		return err
+	}
 	if cfg.Video, err = fakeOrNone("video", *videoMode); err != nil {
 		return err
 	}
@@ -141,4 +147,21 @@ func writeStats(env Env, path string, st *bot.Stats) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o644)
+}
+
+// maxTile bounds --tile's sides: larger than any screen's.
+const maxTile = 16384
+
+// parseTile reads --tile: "" for none, else WIDTHxHEIGHT in pixels.
+func parseTile(s string) (image.Point, error) {
+	if s == "" {
+		return image.Point{}, nil
+	}
+	w, h, ok := strings.Cut(s, "x")
+	x, errW := strconv.Atoi(w)
+	y, errH := strconv.Atoi(h)
+	if !ok || errW != nil || errH != nil || x <= 0 || y <= 0 || x > maxTile || y > maxTile {
+		return image.Point{}, fmt.Errorf("--tile %q: want a size in pixels such as 556x313", s)
+	}
+	return image.Point{X: x, Y: y}, nil
 }

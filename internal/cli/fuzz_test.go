@@ -35,6 +35,26 @@ func FuzzRoomEcho(f *testing.F) {
 	})
 }
 
+// FuzzBotTile parses --tile. A size it accepts has sides of 1 to maxTile
+// pixels and, written back as WxH, parses to the same.
+func FuzzBotTile(f *testing.F) {
+	for _, s := range []string{"556x313", "1x1", "0x10", "-5x5", "16385x1", "12x", "x12", "556x313x2", " 556x313", "9999999999999999999x1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := parseTile(s)
+		if err != nil || s == "" {
+			return
+		}
+		if p.X < 1 || p.Y < 1 || p.X > maxTile || p.Y > maxTile {
+			t.Fatalf("%q gives %v", s, p)
+		}
+		if again, err := parseTile(fmt.Sprintf("%dx%d", p.X, p.Y)); err != nil || again != p {
+			t.Fatalf("%q gives %v; written back it gives %v, %v", s, p, again, err)
+		}
+	})
+}
+
 // FuzzBotVideoFlags parses the bot's --width, --height, --fps and
 // --bitrate. A profile it accepts is within the documented bounds, and
 // the synthetic camera can draw it (checked for the smaller sizes, to keep
