@@ -80,7 +80,7 @@ func (k *keyframeLog) WriteSample(s media.Sample) error {
 // frame would have gone: the server can move its receivers at once.
 func TestAStoppedLayerTellsItsWriter(t *testing.T) {
 	src := &steppedSource{frames: make(chan *media.VideoFrame), closed: make(chan struct{})}
-	full := &stopLog{}
+	full := &stopLog{wrote: make(chan struct{}, 1)}
 	small := &keyframeLog{written: make(chan bool)}
 	s := StartSender(src, full, SenderConfig{BitrateKbps: 1000, FPS: 30,
 		Layers: []Layer{{Scale: 2, BitrateKbps: 150, Out: small}}})
@@ -90,14 +90,17 @@ func TestAStoppedLayerTellsItsWriter(t *testing.T) {
 		f := media.NewI420(64, 48)
 		f.Timestamp = start.Add(time.Duration(i) * 33 * time.Millisecond)
 		src.frames <- f
-		<-small.written // the small layer is written after the full one
+		<-small.written // the small layer is written first
 	}
 	send(0)
+	<-full.wrote
 	if w, stops := full.counts(); w != 1 || stops != 0 {
 		t.Fatalf("as configured: %d frames and %d stops of the full layer, want 1 and 0", w, stops)
 	}
 	s.SetTargetBitrate(200) // 50 kbit/s left for a 1000 kbit/s layer
-	for i := 1; i < 5; i++ {
+	// Frame i's full layer, had it been written, was before frame i+1's
+	// small one: the last frame sent only makes the counts final.
+	for i := 1; i < 6; i++ {
 		send(i)
 	}
 	if w, stops := full.counts(); w != 1 || stops != 1 {
@@ -110,12 +113,19 @@ func TestAStoppedLayerTellsItsWriter(t *testing.T) {
 type stopLog struct {
 	mu            sync.Mutex
 	writes, stops int
+	wrote         chan struct{} // poked at every write, when set
 }
 
 func (l *stopLog) WriteSample(media.Sample) error {
 	l.mu.Lock()
 	l.writes++
 	l.mu.Unlock()
+	if l.wrote != nil {
+		select {
+		case l.wrote <- struct{}{}:
+		default:
+		}
+	}
 	return nil
 }
 
@@ -129,4 +139,55 @@ func (l *stopLog) counts() (writes, stops int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.writes, l.stops
+}
+
+// The layers of a frame are written smallest first: a small layer does
+// not wait for the full layer's encode.
+func TestTheSmallestLayerLeavesFirst(t *testing.T) {
+	src := &steppedSource{frames: make(chan *media.VideoFrame), closed: make(chan struct{})}
+	order := &orderLog{added: make(chan struct{}, 16)}
+	s := StartSender(src, order.layer("full"), SenderConfig{BitrateKbps: 1500, FPS: 30, Layers: []Layer{
+		{Scale: 2, BitrateKbps: 500, Out: order.layer("half")},
+		{Scale: 4, BitrateKbps: 150, Out: order.layer("quarter")},
+	}})
+	defer s.Stop()
+	f := media.NewI420(320, 240)
+	f.Timestamp = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	src.frames <- f
+	got := order.wait(3)
+	if got[0] != "quarter" || got[1] != "half" || got[2] != "full" {
+		t.Fatalf("layers written in the order %v, want quarter, half, full", got)
+	}
+}
+
+// orderLog records which layer's writer was written, in order.
+type orderLog struct {
+	mu    sync.Mutex
+	names []string
+	added chan struct{} // a token per write
+}
+
+func (o *orderLog) layer(name string) media.SampleWriter { return orderWriter{o, name} }
+
+// wait returns the first n names written.
+func (o *orderLog) wait(n int) []string {
+	for range n {
+		<-o.added
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.names[:n]...)
+}
+
+type orderWriter struct {
+	log  *orderLog
+	name string
+}
+
+func (w orderWriter) WriteSample(media.Sample) error {
+	w.log.mu.Lock()
+	w.log.names = append(w.log.names, w.name)
+	w.log.mu.Unlock()
+	w.log.added <- struct{}{}
+	return nil
 }
