@@ -43,7 +43,7 @@ vet: deps
 lint: deps
 	bin/tools/staticcheck -tags $(TAGS) ./...
 
-# third_party/livekit-server is upstream's code as it is (see fork-check).
+# third_party holds upstream's code as it is (see fork-check).
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' ':!third_party' 2>/dev/null || find . -name '*.go' -not -path './third_party/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -52,8 +52,8 @@ fmt-check:
 # its own, then the others: run beside it on two cores, the other packages'
 # calls measured the machine's contention rather than the call, and failed
 # now one test, now another.
-# The copy of livekit-server that go.mod uses is upstream's with Confer's
-# patches and nothing else (scripts/livekit-fork.sh).
+# The copies of livekit-server and server-sdk-go that go.mod uses are
+# upstream's with Confer's patches and nothing else (scripts/livekit-fork.sh).
 fork-check:
 	scripts/livekit-fork.sh --check
 

@@ -151,3 +151,7 @@ require (
 // livekit-server v1.13.5 with Confer's patches (third_party/patches/livekit-server;
 // scripts/livekit-fork.sh makes the copy and make test checks it).
 replace github.com/livekit/livekit-server => ./third_party/livekit-server
+
+// server-sdk-go v2.17.0 with Confer's patches (third_party/patches/server-sdk-go):
+// a track tells whether the server's dynacast disabled it.
+replace github.com/livekit/server-sdk-go/v2 => ./third_party/server-sdk-go

@@ -82,7 +82,9 @@ func startParticipant(owner string, opts app.TransportConfig) *participant {
 	owner = fmt.Sprintf("%s#%d", owner, ownerSeq.Add(1))
 	p := &participant{owner: owner, got: &received{}, events: make(chan app.Event, 1024), done: make(chan struct{})}
 	testenv.Labelled(owner, func() {
-		opts.Log = testenv.QuietLog()
+		if opts.Log == nil {
+			opts.Log = testenv.QuietLog()
+		}
 		p.call = app.New(livekit.New(opts), app.WithLogger(testenv.QuietLog()))
 		go func() {
 			defer close(p.done)

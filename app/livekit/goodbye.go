@@ -20,8 +20,9 @@ import (
 // layer's next packets make it known again.
 
 // layerWriter is the writer of a camera's simulcast layer: what the sender
-// writes goes to the track, and StopLayer (video.LayerStopper) says
-// goodbye for it.
+// writes goes to the track, StopLayer (video.LayerStopper) says goodbye for
+// it, and Paused (video.LayerPauser) passes on the server's word that no
+// subscriber takes it.
 type layerWriter struct {
 	media.SampleWriter
 	track *lksdk.LocalTrack
@@ -35,6 +36,11 @@ func (w *layerWriter) WriteSample(smp media.Sample) error {
 	w.stopped.Store(false)
 	return w.SampleWriter.WriteSample(smp)
 }
+
+// Paused implements video.LayerPauser: the server's dynacast says that no
+// subscriber takes this layer (it says so after livekit-server's
+// dynacast_pause_delay, 5 s, and at once when one takes it again).
+func (w *layerWriter) Paused() bool { return w.track.Disabled() }
 
 // StopLayer implements video.LayerStopper.
 func (w *layerWriter) StopLayer() {

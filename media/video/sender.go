@@ -41,6 +41,15 @@ type LayerStopper interface {
 	StopLayer()
 }
 
+// LayerPauser is a layer's writer that knows when no receiver takes the
+// layer (LiveKit's dynacast: the server tells a publisher which layers its
+// subscribers take). A paused layer is not encoded, which in a grid of
+// small tiles spares every sender its full-size encode, the dearest one;
+// it resumes with a keyframe. Paused is asked once a frame per layer.
+type LayerPauser interface {
+	Paused() bool
+}
+
 // SenderConfig sets the encoder. Zero values get defaults.
 type SenderConfig struct {
 	BitrateKbps int
@@ -81,6 +90,7 @@ type encoding struct {
 	scaled   *media.VideoFrame
 	buf      []byte
 	last     time.Time
+	paused   bool // its writer's last answer (LayerPauser)
 }
 
 // ScaledSize is the size of a layer that divides w×h by scale, rounded
@@ -174,7 +184,7 @@ func (s *Sender) run() {
 		// encode (some 9 ms at 1280×720 here, more on a busy machine).
 		for i := len(s.encs) - 1; i >= 0; i-- {
 			e := s.encs[i]
-			if !e.plan.active || s.skipForRate(e, f) {
+			if !e.plan.active || s.pausedByWriter(e) || s.skipForRate(e, f) {
 				continue
 			}
 			err := s.encodeLayer(e, f)
@@ -189,6 +199,26 @@ func (s *Sender) run() {
 		}
 		release()
 	}
+}
+
+// pausedByWriter tells whether the layer's writer says that no receiver
+// takes it, and asks for a keyframe when it resumes: its receivers come
+// to it from another layer.
+func (s *Sender) pausedByWriter(e *encoding) bool {
+	p, ok := e.out.(LayerPauser)
+	if !ok {
+		return false
+	}
+	was := e.paused
+	e.paused = p.Paused()
+	switch {
+	case e.paused && !was:
+		s.cfg.Log.Debug("video layer paused: no receiver takes it", "scale", e.base)
+	case was && !e.paused:
+		s.cfg.Log.Debug("video layer resumed", "scale", e.base)
+		e.keyframe.Store(true)
+	}
+	return e.paused
 }
 
 // followTarget re-plans the encodings when the target changed, or while a

@@ -108,6 +108,63 @@ func TestAStoppedLayerTellsItsWriter(t *testing.T) {
 	}
 }
 
+// A layer that no receiver takes is not encoded, and its first frame
+// when one does again is a keyframe: the receivers come from another layer.
+func TestAPausedLayerIsNotEncodedAndResumesWithAKeyframe(t *testing.T) {
+	src := &steppedSource{frames: make(chan *media.VideoFrame), closed: make(chan struct{})}
+	full := &pausableLog{answers: make(chan bool), written: make(chan bool, 10)}
+	small := &keyframeLog{written: make(chan bool)}
+	s := StartSender(src, full, SenderConfig{BitrateKbps: 1000, FPS: 30,
+		Layers: []Layer{{Scale: 2, BitrateKbps: 150, Out: small}}})
+	defer s.Stop()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// frame sends frame i, answers the full layer's question, and tells
+	// whether its frame was a keyframe (false when paused).
+	frame := func(i int, paused bool) bool {
+		f := media.NewI420(64, 48)
+		f.Timestamp = start.Add(time.Duration(i) * 33 * time.Millisecond)
+		src.frames <- f
+		<-small.written // the small layer goes first
+		full.answers <- paused
+		if paused {
+			return false
+		}
+		return <-full.written
+	}
+	if !frame(0, false) {
+		t.Fatal("the first frame is not a keyframe")
+	}
+	if frame(1, false) {
+		t.Fatal("frame 1 is a keyframe unasked")
+	}
+	frame(2, true)
+	frame(3, true)
+	// Had frame 2 or 3 been written, it would come before frame 4's.
+	if !frame(4, false) {
+		t.Fatal("the first frame after the pause is not a keyframe, or a paused frame was written")
+	}
+	if frame(5, false) {
+		t.Fatal("frame 5 is a keyframe unasked")
+	}
+	if n := len(full.written); n != 0 {
+		t.Fatalf("%d frames more than asked for were written", n)
+	}
+}
+
+// pausableLog is a layer's writer whose Paused answers come from the test
+// and which tells, for every frame written, whether it was a keyframe.
+type pausableLog struct {
+	answers chan bool
+	written chan bool
+}
+
+func (l *pausableLog) Paused() bool { return <-l.answers }
+
+func (l *pausableLog) WriteSample(s media.Sample) error {
+	l.written <- len(s.Data) > 0 && s.Data[0]&1 == 0
+	return nil
+}
+
 // stopLog counts the frames written to it and the times it was told the
 // layer stopped.
 type stopLog struct {
