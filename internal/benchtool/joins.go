@@ -12,6 +12,11 @@ import (
 	"confer/internal/bot"
 )
 
+// joinGap is how long the publisher is alone before each join (-join-gap):
+// past the server's 5 s dynacast delay its layers are paused, and the
+// joiner's first picture waits for one to resume.
+var joinGap time.Duration
+
 // measureJoins keeps one publishing bot in the room and joins it again and
 // again with a receive-only bot, which reports when its first frame came.
 func measureJoins(bin, url, work string, joins int, r *report) error {
@@ -25,6 +30,7 @@ func measureJoins(bin, url, work string, joins int, r *report) error {
 	time.Sleep(2 * time.Second) // let the publisher settle before measuring
 
 	for i := 0; i < joins; i++ {
+		time.Sleep(joinGap)
 		path := filepath.Join(work, fmt.Sprintf("join-%d.json", i))
 		cmd := exec.Command(bin, "bot", "--server", url, "--room", "bench", "--name", "Joiner",
 			"--user", fmt.Sprintf("joiner-%d", i), "--video", "none", "--audio", "none",

@@ -22,6 +22,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated parts to run (joins,audio,audioproc,streams,party,window,browser,netbad,capacity,micro); default all")
 	flag.StringVar(&netbad.only, "netbad", "", "bad-network conditions or families to run, comma-separated (down-loss-10, up-cap, outage-5s…); default all")
 	flag.StringVar(&netbad.clients, "netbad-clients", "confer,browser", "who takes the role behind a bad network: confer, browser or both")
+	flag.DurationVar(&joinGap, "join-gap", 0, "how long the publisher is alone before each join (its layers pause after 5 s)")
 	flag.BoolVar(&keepWork, "keep", false, "keep the work directory (the bots' stats and logs) and say where it is")
 	flag.Parse()
 	for _, p := range strings.Split(*only, ",") {
