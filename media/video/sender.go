@@ -184,7 +184,9 @@ func (s *Sender) run() {
 		// encode (some 9 ms at 1280×720 here, more on a busy machine).
 		for i := len(s.encs) - 1; i >= 0; i-- {
 			e := s.encs[i]
-			if !e.plan.active || s.pausedByWriter(e) || s.skipForRate(e, f) {
+			// Asked first, so that its answer is known whatever the plan.
+			paused := s.pausedByWriter(e)
+			if paused || !e.plan.active || s.skipForRate(e, f) {
 				continue
 			}
 			err := s.encodeLayer(e, f)
