@@ -16,6 +16,8 @@ if [ "${1:-}" = --check ]; then
   shift
 fi
 names=("$@")
+new=""
+trap 'rm -rf "$new"' EXIT
 if [ ${#names[@]} -eq 0 ]; then
   names=(livekit-server server-sdk-go)
 fi
@@ -25,7 +27,7 @@ fork() {
   local name="$1"
   local copy="$root/third_party/$name"
   local patches="$root/third_party/patches/$name"
-  local mod version dir new
+  local mod version dir
   read -r mod version < "$patches/UPSTREAM"
   # Outside the module: go.mod replaces this one, so the module's own build
   # never downloads it.
@@ -43,7 +45,7 @@ fork() {
   for p in "$patches"/*.patch; do
     [ -e "$p" ] || continue
     # Outside the work tree, so git apply patches plain files.
-    (cd "$new" && git apply "$p") || { echo "livekit-fork: $(basename "$p") does not apply to $mod@$version" >&2; rm -rf "$new"; exit 1; }
+    (cd "$new" && git apply "$p") || { echo "livekit-fork: $(basename "$p") does not apply to $mod@$version" >&2; exit 1; }
   done
 
   if $check; then
@@ -51,7 +53,6 @@ fork() {
       echo "livekit-fork: third_party/$name is not $mod@$version with the patches in" >&2
       echo "third_party/patches/$name; put the change in a patch and run scripts/livekit-fork.sh $name:" >&2
       diff -r "$new" "$copy" | head -20 >&2 || true
-      rm -rf "$new"
       exit 1
     fi
     rm -rf "$new"
@@ -59,6 +60,7 @@ fork() {
   fi
   rm -rf "$copy"
   mv "$new" "$copy"
+  new=""
 }
 
 for name in "${names[@]}"; do

@@ -27,18 +27,8 @@ func TestALayerNobodyTakesPausesAndComesBackForALargeTile(t *testing.T) {
 	bo := startParticipant("bo", app.TransportConfig{
 		VideoSink: func(string, app.Source) media.FrameSink { return widthLog{widths} },
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	testenv.Labelled(ana.owner, func() {
-		if err := ana.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "dc", UserID: "ana", Name: "Ana", Camera: true}); err != nil {
-			t.Fatalf("ana joins: %v", err)
-		}
-	})
-	testenv.Labelled(bo.owner, func() {
-		if err := bo.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "dc", UserID: "bo", Name: "Bo"}); err != nil {
-			t.Fatalf("bo joins: %v", err)
-		}
-	})
+	ana.joinWith(t, app.JoinParams{ServerURL: srv.URL(), RoomID: "dc", UserID: "ana", Name: "Ana", Camera: true})
+	bo.join(t, srv.URL(), "dc", "bo")
 	waitWidth(t, widths, 1280, 10, "the full layer by default")
 	bo.call.SetRemoteVideoSize("ana", app.SourceCamera, 320, 180)
 	waitWidth(t, widths, 320, 10, "the small layer for a small tile")
@@ -72,13 +62,7 @@ func TestALonePublisherWhoseLayersArePausedStaysConnected(t *testing.T) {
 	ana := startParticipant("ana", app.TransportConfig{
 		CameraID: pair.CameraID, Video: app.VideoStandard.Profile(), Log: slog.New(layerNotes{layers}),
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	testenv.Labelled(ana.owner, func() {
-		if err := ana.call.Join(ctx, app.JoinParams{ServerURL: srv.URL(), RoomID: "al", UserID: "ana", Name: "Ana", Camera: true}); err != nil {
-			t.Fatalf("ana joins: %v", err)
-		}
-	})
+	ana.joinWith(t, app.JoinParams{ServerURL: srv.URL(), RoomID: "al", UserID: "ana", Name: "Ana", Camera: true})
 	waitLayerNote(t, layers, 20*time.Second, layerNote{true, 1}, layerNote{true, 2}, layerNote{true, 4})
 	for drained := false; !drained; { // the join's own state changes
 		select {

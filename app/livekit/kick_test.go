@@ -18,9 +18,15 @@ func quietParticipant(owner string) *participant {
 
 func (p *participant) join(t *testing.T, url, room, user string) {
 	t.Helper()
+	p.joinWith(t, app.JoinParams{ServerURL: url, RoomID: room, UserID: user, Name: user})
+}
+
+// joinWith joins with params, under the participant's goroutine label.
+func (p *participant) joinWith(t *testing.T, params app.JoinParams) {
+	t.Helper()
 	testenv.Labelled(p.owner, func() {
-		if err := p.call.Join(context.Background(), app.JoinParams{ServerURL: url, RoomID: room, UserID: user, Name: user}); err != nil {
-			t.Fatalf("%s join: %v", user, err)
+		if err := p.call.Join(context.Background(), params); err != nil {
+			t.Fatalf("%s join: %v", params.UserID, err)
 		}
 	})
 }
