@@ -52,10 +52,10 @@ fmt-check:
 # its own, then the others: run beside it on two cores, the other packages'
 # calls measured the machine's contention rather than the call, and failed
 # now one test, now another.
-# The copies of livekit-server and server-sdk-go that go.mod uses are
-# upstream's with Confer's patches and nothing else (scripts/livekit-fork.sh).
+# The copies of livekit-server, server-sdk-go and Fyne that go.mod uses are
+# upstream's with Confer's patches and nothing else (scripts/fork.sh).
 fork-check:
-	scripts/livekit-fork.sh --check
+	scripts/fork.sh --check
 
 test: deps fmt-check fork-check vet lint
 	$(GO) test -tags $(TAGS) -count=1 -timeout 20m .

@@ -149,9 +149,13 @@ require (
 )
 
 // livekit-server v1.13.5 with Confer's patches (third_party/patches/livekit-server;
-// scripts/livekit-fork.sh makes the copy and make test checks it).
+// scripts/fork.sh makes the copy and make test checks it).
 replace github.com/livekit/livekit-server => ./third_party/livekit-server
 
 // server-sdk-go v2.17.0 with Confer's patches (third_party/patches/server-sdk-go):
 // a track tells whether the server's dynacast disabled it.
 replace github.com/livekit/server-sdk-go/v2 => ./third_party/server-sdk-go
+
+// Fyne v2.7.1 with Confer's patch (third_party/patches/fyne): each font is
+// parsed once, not again for every text style (README, "Fonts parsed once").
+replace fyne.io/fyne/v2 => ./third_party/fyne

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Each third_party/<name> (livekit-server, server-sdk-go) is an upstream Go
+# Each third_party/<name> (livekit-server, server-sdk-go, fyne) is an upstream Go
 # module at the version named in third_party/patches/<name>/UPSTREAM, the
 # files listed in FILES beside it (without tests), with the patches beside
 # them applied in order. go.mod replaces the module with the copy.
 #
-#   scripts/livekit-fork.sh [name…]          makes them again (a new patch, a new version)
-#   scripts/livekit-fork.sh --check [name…]  fails unless each is exactly that (make test)
+#   scripts/fork.sh [name…]          makes them again (a new patch, a new version)
+#   scripts/fork.sh --check [name…]  fails unless each is exactly that (make test)
 #
 # A change to upstream's code goes into a patch, never into a copy by hand.
 set -euo pipefail
@@ -19,7 +19,7 @@ names=("$@")
 new=""
 trap 'rm -rf "$new"' EXIT
 if [ ${#names[@]} -eq 0 ]; then
-  names=(livekit-server server-sdk-go)
+  names=(livekit-server server-sdk-go fyne)
 fi
 
 # fork makes one copy in a temporary directory and checks it or puts it in place.
@@ -32,7 +32,7 @@ fork() {
   # Outside the module: go.mod replaces this one, so the module's own build
   # never downloads it.
   dir="$(cd / && go mod download -json "$mod@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
-  [ -d "$dir" ] || { echo "livekit-fork: could not download $mod@$version" >&2; exit 1; }
+  [ -d "$dir" ] || { echo "fork: could not download $mod@$version" >&2; exit 1; }
 
   new="$(mktemp -d)"
   # shellcheck disable=SC2046 # FILES holds names and globs, one a line
@@ -45,13 +45,13 @@ fork() {
   for p in "$patches"/*.patch; do
     [ -e "$p" ] || continue
     # Outside the work tree, so git apply patches plain files.
-    (cd "$new" && git apply "$p") || { echo "livekit-fork: $(basename "$p") does not apply to $mod@$version" >&2; exit 1; }
+    (cd "$new" && git apply "$p") || { echo "fork: $(basename "$p") does not apply to $mod@$version" >&2; exit 1; }
   done
 
   if $check; then
     if ! diff -r "$new" "$copy" >/dev/null 2>&1; then
-      echo "livekit-fork: third_party/$name is not $mod@$version with the patches in" >&2
-      echo "third_party/patches/$name; put the change in a patch and run scripts/livekit-fork.sh $name:" >&2
+      echo "fork: third_party/$name is not $mod@$version with the patches in" >&2
+      echo "third_party/patches/$name; put the change in a patch and run scripts/fork.sh $name:" >&2
       diff -r "$new" "$copy" | head -20 >&2 || true
       exit 1
     fi

@@ -1,0 +1,31 @@
+package widgets
+
+import (
+	"runtime"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+)
+
+// Each text style has its own faces, but the fonts they share (Fyne's 4 MB
+// emoji font above all) are parsed once (third_party/patches/fyne): a
+// second style costs its own font, not every font again.
+func TestASecondTextStyleDoesNotParseTheSharedFontsAgain(t *testing.T) {
+	test.NewTempApp(t)
+	grown := func(style fyne.TextStyle) int64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		fyne.MeasureText("Ada 🙂", 14, style)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		return int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	}
+	first := grown(fyne.TextStyle{})
+	second := grown(fyne.TextStyle{Bold: true})
+	t.Logf("heap grown by the first style %.1f MB, by a second %.1f MB", float64(first)/1e6, float64(second)/1e6)
+	if first < 4e6 || second > first/2 {
+		t.Fatalf("the first style took %.1f MB and a second %.1f MB: want the second under half the first", float64(first)/1e6, float64(second)/1e6)
+	}
+}
