@@ -69,7 +69,11 @@ type Buffer struct {
 	stats   Stats
 	vp8     codecs.VP8Packet // parser state, reused
 	out     []byte           // Frame.Data, reused
-	slack   time.Duration    // delay the renderer adds anyway (SetPlayoutDelay)
+	// spare holds payload buffers that frames gone out gave back, for the
+	// next packets: the memory held follows the packets waiting, not the
+	// ring's span (a buffer in each of 1024 slots was 1.3 MB a stream).
+	spare   [][]byte
+	slack   time.Duration // delay the renderer adds anyway (SetPlayoutDelay)
 	cand    candidate
 	lastOut bool   // a frame left the head (emitted or skipped) since the start
 	lastTS  uint32 // its timestamp
@@ -180,6 +184,9 @@ func (b *Buffer) insert(p *rtp.Packet, now time.Time) {
 	if sl.seq == s && !sl.since.IsZero() {
 		b.stats.PacketsRecovered++
 		b.rec.add(now.Sub(sl.since))
+	}
+	if cap(sl.data) == 0 {
+		sl.data = b.takeSpare()
 	}
 	sl.fill(s, p, now, &b.vp8)
 	if sl.bad {

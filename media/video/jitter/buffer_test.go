@@ -530,3 +530,25 @@ func TestKeyframeArriving(t *testing.T) {
 		t.Fatalf("a whole keyframe: need %v, arriving %v, last out %d", h.b.NeedKeyframe(), h.b.KeyframeArriving(), h.last)
 	}
 }
+
+// The payload buffers held follow the packets waiting, not the ring's
+// span: after some 1500 packets, a loss half-way through (the frames
+// after it are given up, as no keyframe follows), a few frames' worth are
+// held, not one in each slot passed.
+func TestHeldBuffersFollowThePacketsWaiting(t *testing.T) {
+	h := newHarness(t, Config{})
+	frames := makeFrames(h, newSender(1, true, 1), 600)
+	h.sendAll(frames, t0, func(f, p int) bool { return f == 300 && p == 0 })
+	if st := h.b.Stats(); st.FramesOut != 300 || st.FramesSkipped == 0 {
+		t.Fatalf("%d frames out and %d skipped, want the 300 before the loss out and the rest skipped", st.FramesOut, st.FramesSkipped)
+	}
+	held := len(h.b.spare)
+	for i := range h.b.ring {
+		if sl := &h.b.ring[i]; cap(sl.data) > 0 {
+			held++
+		}
+	}
+	if held > 32 {
+		t.Fatalf("%d payload buffers held after the stream, want a few frames' worth (≤ 32)", held)
+	}
+}

@@ -11,7 +11,7 @@ func (b *Buffer) consumePadding() {
 			return
 		}
 		b.deps.padding(b.next)
-		b.next++
+		b.advance(b.next + 1)
 	}
 }
 
@@ -48,9 +48,9 @@ func (b *Buffer) emit(f *frameScan) Frame {
 	out.Data = b.out
 	b.deps.decoded(&f.meta)
 	b.lastOut, b.lastTS = true, f.ts
+	b.emitted = true
 	b.advance(f.end + 1)
 	b.stats.FramesOut++
-	b.emitted = true
 	return out
 }
 
@@ -103,7 +103,15 @@ func (b *Buffer) dropHead() {
 	}
 }
 
-// advance moves next forward, never back.
+// advance moves next forward, never back. Once a frame has gone out,
+// nothing behind next is read again (before that, late packets may still
+// take the slots back), so the slots passed give their buffers back.
 func (b *Buffer) advance(to int64) {
-	b.next = max(b.next+1, to)
+	to = max(b.next+1, to)
+	if b.emitted {
+		for s := b.next; s < to && s <= b.high && s < b.next+b.size(); s++ {
+			b.recycle(b.at(s))
+		}
+	}
+	b.next = to
 }

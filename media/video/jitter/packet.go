@@ -87,6 +87,31 @@ func paddingTwice(p *rtp.Packet) bool {
 	return true
 }
 
+// maxSpare bounds the payload buffers kept for reuse: a keyframe of a
+// large screen is some hundreds of packets.
+const maxSpare = 512
+
+// takeSpare returns an empty buffer given back by an earlier packet, or
+// nil (fill then allocates).
+func (b *Buffer) takeSpare() []byte {
+	n := len(b.spare)
+	if n == 0 {
+		return nil
+	}
+	buf := b.spare[n-1]
+	b.spare[n-1] = nil
+	b.spare = b.spare[:n-1]
+	return buf
+}
+
+// recycle takes a slot's payload buffer back for the next packets.
+func (b *Buffer) recycle(sl *slot) {
+	if cap(sl.data) > 0 && len(b.spare) < maxSpare {
+		b.spare = append(b.spare, sl.data[:0])
+	}
+	sl.data = nil
+}
+
 // hole marks the slot as the missing number s, seen missing at now.
 func (sl *slot) hole(s int64, now time.Time) {
 	sl.seq, sl.has, sl.since = s, false, now
