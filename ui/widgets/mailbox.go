@@ -84,6 +84,20 @@ func packSize(w, h int) uint64 { return uint64(w)<<32 | uint64(uint32(h)) }
 
 func unpackSize(s uint64) (w, h int) { return int(s >> 32), int(uint32(s)) }
 
+// release drops the pictures and the converter's buffers: a surface shows
+// the video from now on, and when Fyne paints it again the tile waits for
+// a new picture anyway (UI goroutine). A conversion under way when it is
+// called finishes first and may leave one picture.
+func (m *frameMailbox) release() {
+	m.putMu.Lock()
+	m.free, m.conv = nil, codec.Converter{}
+	m.putMu.Unlock()
+	m.mu.Lock()
+	m.ready, m.spare = nil, nil
+	m.mu.Unlock()
+	m.showing = nil
+}
+
 // take moves the newest picture to showing and returns it, or nil when
 // nothing new arrived (UI goroutine).
 func (m *frameMailbox) take() *image.RGBA {

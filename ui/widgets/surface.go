@@ -40,6 +40,11 @@ func (t *VideoTile) SyncSurface(blocked bool) {
 	if t.route.Load() == nil {
 		t.route.Store(&nativeRoute{t.surface})
 		t.showVideo(false) // the initials until the first frame covers them
+		// Fyne's pictures are not shown again (unroute waits for a new
+		// one): up to three of the tile's size and a scaled frame, 2 MB
+		// for a 556×313 tile, that the heap would keep for good.
+		t.img.Image = nil
+		t.box.release()
 	}
 }
 

@@ -90,7 +90,10 @@ func TestTileSendsFramesToItsSurfaceWhileItCan(t *testing.T) {
 		t.Fatalf("covered: the frame went to the surface (%d puts) or the canvas does not show it", puts)
 	}
 
-	tile.SyncSurface(false)
+	tile.SyncSurface(false) // the menu closes: the surface again
+	if b := &tile.box; !tile.Native() || tile.img.Image != nil || b.free != nil || b.ready != nil || b.spare != nil || b.showing != nil {
+		t.Fatalf("back on the surface: native %v, the canvas's pictures still held", tile.Native())
+	}
 	tile.SetInfo(TileInfo{Name: "Ada", VideoOn: false})
 	if placed, _ := surf.state(); tile.Native() || placed != [4]int{} || tile.ShowsVideo() {
 		t.Fatalf("camera off: native %v, surface at %v, shows video %v", tile.Native(), placed, tile.ShowsVideo())
