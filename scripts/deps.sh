@@ -12,6 +12,7 @@ packages=(
   libgl1-mesa-dev xorg-dev                 # Fyne's OpenGL window
   libxcb-shm0-dev libxcb-shape0-dev        # video painted into X11 child windows through shared memory
   xvfb x11-apps x11-utils imagemagick xdotool  # window tests: virtual display, screenshots, input, events
+  fonts-dejavu-core                        # window tests: a system font for characters Fyne's own fonts lack
   iproute2                                 # outage tests: network namespaces and veth pairs
   iptables                                 # network tests and bench: random loss on those links
   chromium                                 # interop tests with livekit-client (E2EE, chat) and the bench

@@ -29,3 +29,17 @@ func TestASecondTextStyleDoesNotParseTheSharedFontsAgain(t *testing.T) {
 		t.Fatalf("the first style took %.1f MB and a second %.1f MB: want the second under half the first", float64(first)/1e6, float64(second)/1e6)
 	}
 }
+
+// The system's fonts are still there for a character the bundled ones
+// lack (Georgian, which DejaVu Sans has), though now looked up only then:
+// it is measured as a letter, not as the empty box of a missing glyph.
+func TestACharacterTheBundledFontsLackComesFromTheSystem(t *testing.T) {
+	test.NewTempApp(t)
+	for _, style := range []fyne.TextStyle{{}, {Bold: true}} {
+		missing := fyne.MeasureText("\uE000", 14, style) // private use: no font has it
+		georgian := fyne.MeasureText("ა", 14, style)
+		if georgian.Width <= 0 || georgian.Width >= missing.Width {
+			t.Errorf("style %+v: Georgian measured %v, a missing glyph %v", style, georgian, missing)
+		}
+	}
+}

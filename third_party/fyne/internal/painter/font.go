@@ -98,11 +98,11 @@ func lookupFaces(theme, fallback, emoji fyne.Resource, family string, style fyne
 		faces.addFace(loadMeasureFont(emoji))
 	}
 
-	local := lookupLangFont(family, aspect)
-	if local != nil {
-		faces.addFace(local)
-	}
-
+	// The system's font for the user's language is looked up when a
+	// character is missing from the faces above, not now: it comes after
+	// them anyway, and parsing it for every style took some MB of memory
+	// (and a scan of the system's fonts at start) where they cover the text.
+	faces.local = &aspect
 	return faces
 }
 
@@ -388,12 +388,26 @@ func (n noopLogger) Printf(string, ...any) {}
 type dynamicFontMap struct {
 	faces  []*font.Face
 	family string
+	// local, until looked up, is the aspect of the system's font for the
+	// user's language, which comes after faces.
+	local *font.Aspect
 }
 
 func (d *dynamicFontMap) ResolveFace(r rune) *font.Face {
 	for _, f := range d.faces {
 		if _, ok := f.NominalGlyph(r); ok {
 			return f
+		}
+	}
+
+	if d.local != nil {
+		aspect := *d.local
+		d.local = nil
+		if local := lookupLangFont(d.family, aspect); local != nil {
+			d.addFace(local)
+			if _, ok := local.NominalGlyph(r); ok {
+				return local
+			}
 		}
 	}
 
