@@ -163,6 +163,16 @@ func (s *Surface) Put(f *media.VideoFrame, mirror bool) bool {
 	return true
 }
 
+// segmentBytes is the shared memory the surface holds, both buffers.
+func (s *Surface) segmentBytes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.s == nil {
+		return 0
+	}
+	return int(s.s.buf[0].size) + int(s.s.buf[1].size)
+}
+
 // Close destroys the window and frees its memory; later calls do nothing.
 func (s *Surface) Close() {
 	s.mu.Lock()

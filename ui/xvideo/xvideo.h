@@ -195,10 +195,12 @@ static void xvPlace(xvConn *x, xvSurface *s, int px, int py, int w, int h) {
 }
 
 // xvBegin returns the next buffer's memory, at least size bytes, once the
-// server has read what it last showed from it; NULL without memory.
+// server has read what it last showed from it; NULL without memory. A
+// buffer over twice the size is made again too: tiles shrink as people
+// join, and a segment's written pages stay resident in both processes.
 static uint8_t *xvBegin(xvConn *x, xvSurface *s, uint32_t size) {
 	xvBuf *b = &s->buf[s->next];
-	if (b->mem != NULL && b->size < size) xvRelease(x, b);
+	if (b->mem != NULL && (b->size < size || b->size / 2 > size)) xvRelease(x, b);
 	if (b->mem == NULL && xvAlloc(x, b, size) != XV_OK) return NULL;
 	xvWait(x, b);
 	return b->mem;

@@ -230,6 +230,30 @@ func TestASurfaceShowsItsPictureWhereItWasPlaced(t *testing.T) {
 	}
 }
 
+// A surface that shrinks (a tile, as people join) gives back the shared
+// memory its larger pictures took; one that grows a little keeps it.
+func TestASurfaceHoldsSharedMemoryForItsSize(t *testing.T) {
+	s := startScreen(t)
+	_, surf := openSurface(t, s, color.NRGBA{A: 0xff})
+	f := redFrame(1280, 720, time.Now())
+	for _, step := range []struct{ w, h, want int }{
+		{640, 360, 2 * 640 * 360 * 4},
+		{320, 180, 2 * 320 * 180 * 4},
+		{384, 216, 2 * 384 * 216 * 4},
+		{352, 198, 2 * 384 * 216 * 4}, // not under half: kept
+	} {
+		surf.Place(0, 0, step.w, step.h)
+		for range 2 { // both buffers
+			if !surf.Put(f, false) {
+				t.Fatalf("%d×%d: Put showed nothing", step.w, step.h)
+			}
+		}
+		if got := surf.segmentBytes(); got != step.want {
+			t.Errorf("placed at %d×%d: %d bytes of shared memory, want %d", step.w, step.h, got, step.want)
+		}
+	}
+}
+
 // When the app's window goes away under a surface (the window closed
 // before the call did), putting pictures neither panics nor hangs nor ends
 // the process: the X server's errors are read and dropped.
