@@ -64,6 +64,10 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 	}
 	defer fb.Close()
 	display := d.Name
+	senderBin, err := copyProgram(bin, work)
+	if err != nil {
+		return err
+	}
 	var pubs []*exec.Cmd
 	defer func() {
 		for _, p := range pubs {
@@ -75,7 +79,7 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 	env := [][]string{nil, nil, nil, {"CONFER_VIDEO=fyne"}}
 	for i, senders := range []int{0, 1, 3, 3} {
 		for len(pubs) < senders {
-			p := exec.Command(bin, botArgs(url, "win", fmt.Sprintf("pub%d", len(pubs)+1), "300s", "--audio", "none")...)
+			p := exec.Command(senderBin, botArgs(url, "win", fmt.Sprintf("pub%d", len(pubs)+1), "300s", "--audio", "none")...)
 			if err := p.Start(); err != nil {
 				return err
 			}
@@ -89,6 +93,18 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 		f.tab.err = err.Error()
 	}
 	return nil
+}
+
+// copyProgram copies the program for the senders to run: a file of its
+// own, so that the window shares no page of its binary with them and its
+// PSS is what it would be with nothing else of Confer's running.
+func copyProgram(bin, work string) (string, error) {
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(work, "confer-senders")
+	return path, os.WriteFile(path, data, 0o755)
 }
 
 // measureTab has a Chromium tab on the same display receive the three
