@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime/debug"
 
 	"confer/internal/cli"
 	xdisplay "confer/internal/display" // window tests have their own display
@@ -36,6 +37,7 @@ func runGUI(env cli.Env) error {
 		capture.RegisterSystemMicrophones(opts.Log)
 	}
 	paintInOneThread()
+	collectSooner()
 	defer profileHeap()
 	defer profileCPU()()
 	return ui.Run(opts)
@@ -51,6 +53,19 @@ func runGUI(env cli.Env) error {
 func paintInOneThread() {
 	if _, set := os.LookupEnv("LP_NUM_THREADS"); !set {
 		_ = os.Setenv("LP_NUM_THREADS", "1")
+	}
+}
+
+// collectSooner has the Go heap collected when it has grown by half of
+// what is live, not doubled, unless the user set GOGC. In a call the
+// window allocates little (one collection in 20 s with three videos
+// shown), so the collections cost nothing to speak of, and the heap
+// stays near its live 16 MB instead of climbing to twice that: the
+// window's RSS with three streams was 171–176 MB against 184–191 MB
+// (one call each, two runs of each, smaps_rollup after 30 s, 2026-12-03).
+func collectSooner() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(50)
 	}
 }
 
