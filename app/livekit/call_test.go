@@ -26,6 +26,7 @@ type received struct {
 	width      int
 	height     int
 	bytes      int // compressed video, from the frames' EncodedSize
+	sized      sizedRun
 	pcm        []int16
 	firstFrame time.Time
 	maxLatency time.Duration
@@ -49,6 +50,39 @@ func (r *received) WriteFrame(f *media.VideoFrame) {
 	r.frames++
 	r.width, r.height = f.Width, f.Height
 	r.bytes += f.EncodedSize
+	r.sized.add(f, ts)
+}
+
+// sizedRun adds up the frames of one size, by their capture times: the
+// bitrate a sender publishes at that size, whatever else the receiver got
+// in between (the server may move it to another layer for a while).
+type sizedRun struct {
+	w, h        int
+	frames      int
+	bytes       int // of the frames after the first
+	first, last time.Time
+}
+
+func (s *sizedRun) add(f *media.VideoFrame, captured time.Time) {
+	if f.Width != s.w || f.Height != s.h {
+		return
+	}
+	if s.frames == 0 {
+		s.first = captured
+	} else {
+		s.bytes += f.EncodedSize
+	}
+	s.frames++
+	s.last = captured
+}
+
+// kbps is the rate over the capture times spanned, 0 under two frames.
+func (s *sizedRun) kbps() float64 {
+	span := s.last.Sub(s.first).Seconds()
+	if s.frames < 2 || span <= 0 {
+		return 0
+	}
+	return float64(s.bytes) * 8 / 1000 / span
 }
 
 func (r *received) WritePCM(pcm []int16) {
