@@ -22,7 +22,11 @@ type windowFigures struct {
 	// (CONFER_VIDEO=fyne), as where X11 child windows are not available.
 	threeCanvas windowRun
 	tab         tabFigures // a browser tab on the same display, as three
-	err         string
+	// floor is the smallest Fyne window on the same display: what any
+	// Fyne program takes there (floorErr when it could not be measured).
+	floor    windowRun
+	floorErr string
+	err      string
 }
 
 // tabFigures are a Chromium tab's showing the same three streams as the
@@ -92,7 +96,55 @@ func measureWindow(bin, url, work string, f *windowFigures) error {
 	if err := measureTab(bin, url, work, display, f); err != nil {
 		f.tab.err = err.Error()
 	}
+	if err := measureFloor(work, display, &f.floor); err != nil {
+		f.floorErr = err.Error()
+	}
 	return nil
+}
+
+// measureFloor builds and runs the smallest Fyne window
+// (internal/benchtool/fynefloor) on the same display, and measures it as
+// the window: CPU for windowSeconds, memory at the end.
+func measureFloor(work, display string, r *windowRun) error {
+	bin := filepath.Join(work, "fynefloor")
+	build := exec.Command("go", "build", "-o", bin, "./internal/benchtool/fynefloor")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building internal/benchtool/fynefloor: %w", err)
+	}
+	app := exec.Command(bin)
+	// As Confer's window has it (gui.go), so that the painter is the same.
+	app.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+work, "LP_NUM_THREADS=1")
+	if err := app.Start(); err != nil {
+		return err
+	}
+	defer stop(app)
+	find := exec.Command("xdotool", "search", "--sync", "--name", "^Fyne floor$")
+	find.Env = append(os.Environ(), "DISPLAY="+display)
+	if err := runFor(find, 30*time.Second); err != nil {
+		return fmt.Errorf("the Fyne window never showed: %w", err)
+	}
+	time.Sleep(2 * time.Second) // past its first paints, as the window's runs
+	pid := app.Process.Pid
+	before, paintBefore := threadCPU(pid)
+	time.Sleep(windowSeconds * time.Second)
+	after, paintAfter := threadCPU(pid)
+	r.cpu = 100 * (after - before) / windowSeconds
+	r.paintCPU = 100 * (paintAfter - paintBefore) / windowSeconds
+	r.fileMB, r.anonMB = rssSplit(pid)
+	var err error
+	r.mem, err = memoryOf([]int{pid})
+	return err
+}
+
+// runFor runs cmd, killing it after d.
+func runFor(cmd *exec.Cmd, d time.Duration) error {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	t := time.AfterFunc(d, func() { _ = cmd.Process.Kill() })
+	defer t.Stop()
+	return cmd.Wait()
 }
 
 // copyProgram copies the program for the senders to run: a file of its

@@ -17,7 +17,8 @@ func (w windowFigures) markdown() string {
 	b.WriteString("bots' 1280×720 cameras at 30 fps, then three again with the videos painted by Fyne's canvas ")
 	b.WriteString("(`CONFER_VIDEO=fyne`: what a window does where it cannot have X11 child windows). Without a GPU, ")
 	b.WriteString("Fyne paints with Mesa's llvmpipe, whose threads are counted apart. CPU is % of one core for the ")
-	b.WriteString("whole window process.\n\n")
+	b.WriteString("whole window process. Last, the smallest Fyne window, one label in a window of the same size, ")
+	b.WriteString("runs on the same display, as the floor of any Fyne program there.\n\n")
 	b.WriteString("| what | window CPU | of it, painting | memory: RSS (files + anonymous), PSS | tiles | target |\n|---|---|---|---|---|---|\n")
 	row := func(what string, r windowRun, target string) {
 		tiles := "—"
@@ -27,6 +28,9 @@ func (w windowFigures) markdown() string {
 		mem := fmt.Sprintf("%.0f MB (%.0f + %.0f), %.0f MB", r.mem.rssMB, r.fileMB, r.anonMB, r.mem.pssMB)
 		fmt.Fprintf(&b, "| %s | %.1f %% | %.1f %% | %s | %s | %s |\n", what, r.cpu, r.paintCPU, mem, tiles, target)
 	}
+	if w.floorErr == "" {
+		row("the smallest Fyne window (one label: `internal/benchtool/fynefloor`), not Confer's", w.floor, "—")
+	}
 	row("in a call, no video", w.rest, "—")
 	row("showing one received 720p30 stream", w.one, "—")
 	row("showing three", w.three, "—")
@@ -35,6 +39,7 @@ func (w windowFigures) markdown() string {
 	per3 := (w.three.cpu - w.rest.cpu) / 3
 	fmt.Fprintf(&b, "| **added by one stream** (decode + convert + paint) | %.1f %% | %.1f %% | | | ≤ 7 %% |\n", one, w.one.paintCPU-w.rest.paintCPU)
 	fmt.Fprintf(&b, "| **added per stream, three shown** | %.1f %% | %.1f %% | | | ≤ 7 %% |\n\n", per3, (w.three.paintCPU-w.rest.paintCPU)/3)
+	floorNote(&b, w)
 	tabRows(&b, w)
 	glassRows(&b, w)
 	b.WriteString("Each tile gets the simulcast layer its size needs (the column shows which), so decodes are of that layer. ")
@@ -74,6 +79,21 @@ func (w windowFigures) markdown() string {
 	b.WriteString("for the canvas run against 54.9 % (one run, 2026-12-01): llvmpipe stays. `CONFER_MEMPROFILE=FILE` writes the ")
 	b.WriteString("window's heap profile when it quits, `CONFER_CPUPROFILE=FILE` its CPU profile.\n\n")
 	return b.String()
+}
+
+// floorNote says how much of the window's memory any Fyne program takes.
+func floorNote(b *strings.Builder, w windowFigures) {
+	if w.floorErr != "" {
+		fmt.Fprintf(b, "The smallest Fyne window was not measured in this run: %s.\n\n", w.floorErr)
+		return
+	}
+	f := w.floor
+	fmt.Fprintf(b, "The smallest Fyne window takes %.0f MB (%.0f MB of files, %.0f MB anonymous), %.0f MB PSS, ",
+		f.mem.rssMB, f.fileMB, f.anonMB, f.mem.pssMB)
+	fmt.Fprintf(b, "and %.1f %% of a core doing nothing: whatever a Fyne program does, it starts there on this display. ", f.cpu)
+	fmt.Fprintf(b, "Confer's window showing three streams takes %.0f MB of RSS more (%.0f MB of files, %.0f MB anonymous): ",
+		w.three.mem.rssMB-f.mem.rssMB, w.three.fileMB-f.fileMB, w.three.anonMB-f.anonMB)
+	b.WriteString("its program, the call, the decoders and the video surfaces.\n\n")
 }
 
 // glassRows is capture → on the display for the runs with video.
