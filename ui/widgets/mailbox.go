@@ -86,8 +86,8 @@ func unpackSize(s uint64) (w, h int) { return int(s >> 32), int(uint32(s)) }
 
 // release drops the pictures and the converter's buffers: a surface shows
 // the video from now on, and when Fyne paints it again the tile waits for
-// a new picture anyway (UI goroutine). A conversion under way when it is
-// called finishes first and may leave one picture.
+// a new picture anyway (UI goroutine). A put under way finishes first;
+// a frame the surface cannot take later is converted into a new buffer.
 func (m *frameMailbox) release() {
 	m.putMu.Lock()
 	m.free, m.conv = nil, codec.Converter{}
