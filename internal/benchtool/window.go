@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -119,32 +120,33 @@ func measureFloor(work, display string, r *windowRun) error {
 		return err
 	}
 	defer stop(app)
-	find := exec.Command("xdotool", "search", "--sync", "--name", "^Fyne floor$")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	find := exec.CommandContext(ctx, "xdotool", "search", "--sync", "--name", "^Fyne floor$")
 	find.Env = append(os.Environ(), "DISPLAY="+display)
-	if err := runFor(find, 30*time.Second); err != nil {
+	if err := find.Run(); err != nil {
 		return fmt.Errorf("the Fyne window never showed: %w", err)
 	}
 	time.Sleep(2 * time.Second) // past its first paints, as the window's runs
-	pid := app.Process.Pid
+	r.cpu, r.paintCPU = cpuOver(app.Process.Pid, windowSeconds)
+	return r.readMemory(app.Process.Pid)
+}
+
+// cpuOver measures a process for seconds: % of one core in all, and of
+// its llvmpipe threads.
+func cpuOver(pid int, seconds float64) (cpu, paint float64) {
 	before, paintBefore := threadCPU(pid)
-	time.Sleep(windowSeconds * time.Second)
+	time.Sleep(time.Duration(seconds * float64(time.Second)))
 	after, paintAfter := threadCPU(pid)
-	r.cpu = 100 * (after - before) / windowSeconds
-	r.paintCPU = 100 * (paintAfter - paintBefore) / windowSeconds
+	return 100 * (after - before) / seconds, 100 * (paintAfter - paintBefore) / seconds
+}
+
+// readMemory notes a process's resident memory now.
+func (r *windowRun) readMemory(pid int) error {
 	r.fileMB, r.anonMB = rssSplit(pid)
 	var err error
 	r.mem, err = memoryOf([]int{pid})
 	return err
-}
-
-// runFor runs cmd, killing it after d.
-func runFor(cmd *exec.Cmd, d time.Duration) error {
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	t := time.AfterFunc(d, func() { _ = cmd.Process.Kill() })
-	defer t.Stop()
-	return cmd.Wait()
 }
 
 // copyProgram copies the program for the senders to run: a file of its
@@ -218,18 +220,13 @@ func windowRunWith(bin, url, work, display string, fb *xvfb.Framebuffer, senders
 	time.Sleep(2 * time.Second) // past the first keyframes and layouts
 	pid := app.Process.Pid
 	st0, _ := waitState(state, func(ui.State) bool { return true })
-	before, paintBefore := threadCPU(pid)
-	time.Sleep(windowSeconds * time.Second)
-	after, paintAfter := threadCPU(pid)
+	r.cpu, r.paintCPU = cpuOver(pid, windowSeconds)
 	st1, err := waitState(state, func(ui.State) bool { return true })
 	if err != nil {
 		return err
 	}
-	r.cpu = 100 * (after - before) / windowSeconds
-	r.paintCPU = 100 * (paintAfter - paintBefore) / windowSeconds
 	r.shownFPS, r.tileW, r.tileH, r.videoW, r.videoH = slowestTile(st0, st1, windowSeconds)
-	r.fileMB, r.anonMB = rssSplit(pid)
-	r.mem, _ = memoryOf([]int{pid})
+	_ = r.readMemory(pid)
 	if senders > 0 {
 		r.glass = glassToGlass(fb, st1, glassSeconds*time.Second)
 	}
