@@ -14,8 +14,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"strconv"
 	"sync"
 	"syscall"
@@ -163,7 +161,7 @@ func start(ctx context.Context, cfg Config) (*Server, error) {
 		closeBoth()
 		return nil, fmt.Errorf("room server: %w", err)
 	}
-	s.front = s.newFront(ports.internal)
+	s.front = s.newFront()
 	go func() {
 		if err := s.front.Serve(front); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			cfg.Log.Error("front listener stopped", "err", err)
@@ -220,14 +218,18 @@ func (s *Server) waitRunning(ctx context.Context) error {
 	return nil
 }
 
-func (s *Server) newFront(internalPort int) *http.Server {
-	target := &url.URL{Scheme: "http", Host: net.JoinHostPort("127.0.0.1", strconv.Itoa(internalPort))}
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	proxy.ErrorLog = slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)
+// newFront serves the token and cluster endpoints and, for everything else,
+// the LiveKit node's own handler in this process. A reverse proxy to the
+// node's port stood there before: Go's proxy closes both sides of an
+// upgraded connection as soon as one direction ends, so a client whose
+// message to the node failed because the node had just closed (a room
+// closed while the app was sending a candidate) lost what the node had
+// written last, the room's closing and its reason (leave_test.go).
+func (s *Server) newFront() *http.Server {
 	mux := http.NewServeMux()
 	mux.Handle(app.TokenEndpointPath, newTokenHandler(s.cfg.Keys, s.cfg.Password, s.roomFull))
 	mux.Handle(app.ClusterPath, &clusterHandler{keys: s.cfg.Keys, dir: s.dir, log: s.cfg.Log.Warn})
-	mux.Handle("/", proxy)
+	mux.Handle("/", s.lk.Handler())
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -484,7 +484,9 @@ func (s *RTCService) serve(w http.ResponseWriter, r *http.Request, needsJoinRequ
 	)
 
 	// handle responses
+	responsesDone := make(chan struct{})
 	go func() {
+		defer close(responsesDone)
 		defer func() {
 			// when the source is terminated, this means Participant.Close had been called and RTC connection is done
 			// we would terminate the signal connection as well
@@ -623,10 +625,26 @@ func (s *RTCService) serve(w http.ResponseWriter, r *http.Request, needsJoinRequ
 
 		if err := cr.RequestSink.WriteMessage(req); err != nil {
 			pLogger.Warnw("error writing to request sink", err)
+			// Confer: the request sink fails when the room's side of the
+			// relay has closed, and it closes right after writing its last
+			// responses, a leave with its reason among them. Returning at
+			// once closed the response source and the connection while
+			// that leave was on its way: a client whose message crossed a
+			// room's closing lost the reason, took the closed connection
+			// for a broken link and reconnected into a new room of that
+			// name. The responses end first, or after a bound.
+			select {
+			case <-responsesDone:
+			case <-time.After(signalDrainTimeout):
+			}
 			return
 		}
 	}
 }
+
+// signalDrainTimeout bounds the wait for the last responses after the
+// request sink failed (Confer).
+const signalDrainTimeout = 2 * time.Second
 
 func (s *RTCService) DrainConnections(interval time.Duration, force bool) {
 	s.mu.Lock()

@@ -201,6 +201,14 @@ func (s *LivekitServer) HTTPPort() int {
 	return int(s.config.Port)
 }
 
+// Handler is the node's HTTP handler, middlewares included (Confer: served
+// on Confer's own port, where a reverse proxy to the node's port closed a
+// client's connection as soon as a write to the node failed, and lost what
+// the node had written last: a room's closing and its reason).
+func (s *LivekitServer) Handler() http.Handler {
+	return s.httpServer.Handler
+}
+
 func (s *LivekitServer) IsRunning() bool {
 	return s.running.Load()
 }
