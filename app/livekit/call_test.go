@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -154,17 +155,27 @@ func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event)
 	// 30 s: under the race detector on a loaded machine, four participants
 	// joining one room took longer than 15 s to see each other once.
 	timeout := time.After(30 * time.Second)
+	var others []string // what came instead, for the failure's message
 	for {
 		select {
 		case ev := <-p.events:
 			if match(ev) {
 				return ev
 			}
+			others = append(others, fmt.Sprintf("%T%+v", ev, ev))
 		case <-timeout:
-			t.Fatalf("no %s event within 30 s", what)
+			t.Fatalf("%s: no %s event within 30 s; it saw %d others: %s", p.owner, what, len(others), lastOf(others, 20))
 			return nil
 		}
 	}
+}
+
+// lastOf joins the last n of list, saying how many came before them.
+func lastOf(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, ", ")
+	}
+	return fmt.Sprintf("(%d earlier) %s", len(list)-n, strings.Join(list[len(list)-n:], ", "))
 }
 
 // settle runs a command that changes what is wanted of src and waits for

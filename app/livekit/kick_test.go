@@ -101,6 +101,7 @@ func TestAdminClosesTheRoomForEveryone(t *testing.T) {
 	ana.join(t, srv.URL(), "r", "ana")
 	bo.join(t, srv.URL(), "r", "bo")
 	admin, _ := livekit.NewAdmin(srv.URL(), testenv.Keys.APIKey, testenv.Keys.APISecret)
+	t.Cleanup(func() { logRoomsIfFailed(t, admin) })
 	if err := admin.CloseRoom(context.Background(), "elsewhere"); !errors.Is(err, livekit.ErrNoSuchRoom) {
 		t.Fatalf("closing a room that does not exist: %v", err)
 	}
@@ -109,6 +110,19 @@ func TestAdminClosesTheRoomForEveryone(t *testing.T) {
 	}
 	ana.expectKick(t, app.KickRoomClosed)
 	bo.expectKick(t, app.KickRoomClosed)
+}
+
+// logRoomsIfFailed says, when the test failed, which rooms the server still
+// has and who is in them: whether a room was never closed, or its people
+// came back into a new one of the same name.
+func logRoomsIfFailed(t *testing.T, admin *livekit.Admin) {
+	if !t.Failed() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rooms, err := admin.List(ctx, "")
+	t.Logf("the server's rooms at the end: %+v (%v)", rooms, err)
 }
 
 func TestAdminWithWrongKeys(t *testing.T) {
