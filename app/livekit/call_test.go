@@ -155,14 +155,14 @@ func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event)
 	// 30 s: under the race detector on a loaded machine, four participants
 	// joining one room took longer than 15 s to see each other once.
 	timeout := time.After(30 * time.Second)
-	var others []string // what came instead, for the failure's message
+	var others []app.Event // what came instead, for the failure's message
 	for {
 		select {
 		case ev := <-p.events:
 			if match(ev) {
 				return ev
 			}
-			others = append(others, fmt.Sprintf("%T%+v", ev, ev))
+			others = append(others, ev)
 		case <-timeout:
 			t.Fatalf("%s: no %s event within 30 s; it saw %d others: %s", p.owner, what, len(others), lastOf(others, 20))
 			return nil
@@ -170,12 +170,18 @@ func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event)
 	}
 }
 
-// lastOf joins the last n of list, saying how many came before them.
-func lastOf(list []string, n int) string {
-	if len(list) <= n {
-		return strings.Join(list, ", ")
+// lastOf writes out the last n of events, saying how many came before them.
+func lastOf(events []app.Event, n int) string {
+	var earlier string
+	if len(events) > n {
+		earlier = fmt.Sprintf("(%d earlier) ", len(events)-n)
+		events = events[len(events)-n:]
 	}
-	return fmt.Sprintf("(%d earlier) %s", len(list)-n, strings.Join(list[len(list)-n:], ", "))
+	shown := make([]string, len(events))
+	for i, ev := range events {
+		shown[i] = fmt.Sprintf("%T%+v", ev, ev)
+	}
+	return earlier + strings.Join(shown, ", ")
 }
 
 // settle runs a command that changes what is wanted of src and waits for
