@@ -24,7 +24,9 @@ import (
 // Two races lost the reason: the front's reverse proxy closed the client's
 // side as soon as a write to the node failed (server.go, newFront), and
 // the node closed the connection when a client's message could not be
-// relayed to the room, with the room's last words still on their way
+// relayed to the room, with the room's last words still on their way, and
+// without the closing handshake, so that the client's unread messages made
+// it a reset that threw away what the client had not yet read
 // (signal-drain.patch). Before the fixes 16–27 rounds in 1000 lost it (45
 // with two cores busy), with one fix alone 10–22: all 15 runs of this test
 // on those three builds failed.

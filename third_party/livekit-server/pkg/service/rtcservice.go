@@ -484,14 +484,21 @@ func (s *RTCService) serve(w http.ResponseWriter, r *http.Request, needsJoinRequ
 	)
 
 	// handle responses
-	responsesDone := make(chan struct{})
 	go func() {
-		defer close(responsesDone)
 		defer func() {
 			// when the source is terminated, this means Participant.Close had been called and RTC connection is done
 			// we would terminate the signal connection as well
 			closeMsg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "")
 			_ = conn.WriteControl(websocket.CloseMessage, closeMsg, time.Now().Add(time.Second))
+			// Confer: the closing handshake. Closed at once, with requests
+			// of the client's still unread, the connection was reset, and
+			// a client that had not yet read the last responses (a leave
+			// with its reason) lost them. The request loop below reads
+			// until the client answers the close, or a bound passes.
+			select {
+			case <-done:
+			case <-time.After(signalDrainTimeout):
+			}
 			_ = conn.Close()
 		}()
 		defer func() {
@@ -574,6 +581,7 @@ func (s *RTCService) serve(w http.ResponseWriter, r *http.Request, needsJoinRequ
 	}()
 
 	// handle incoming requests from websocket
+	sinkFailed := false
 	for {
 		req, count, err := sigConn.ReadRequest()
 		if err != nil {
@@ -623,6 +631,9 @@ func (s *RTCService) serve(w http.ResponseWriter, r *http.Request, needsJoinRequ
 			pLogger.Debugw("received signal request", "request", logger.Proto(req))
 		}
 
+		if sinkFailed {
+			continue
+		}
 		if err := cr.RequestSink.WriteMessage(req); err != nil {
 			pLogger.Warnw("error writing to request sink", err)
 			// Confer: the request sink fails when the room's side of the
@@ -632,18 +643,18 @@ func (s *RTCService) serve(w http.ResponseWriter, r *http.Request, needsJoinRequ
 			// that leave was on its way: a client whose message crossed a
 			// room's closing lost the reason, took the closed connection
 			// for a broken link and reconnected into a new room of that
-			// name. The responses end first, or after a bound.
-			select {
-			case <-responsesDone:
-			case <-time.After(signalDrainTimeout):
-			}
-			return
+			// name. The loop goes on reading, and dropping, until the
+			// client answers the close that follows the responses, or a
+			// bound passes.
+			sinkFailed = true
+			_ = sigConn.SetReadDeadline(time.Now().Add(signalDrainTimeout))
 		}
 	}
 }
 
-// signalDrainTimeout bounds the wait for the last responses after the
-// request sink failed (Confer).
+// signalDrainTimeout bounds the closing of a connection: the wait for the
+// last responses after the request sink failed, and for the client's answer
+// to the close (Confer).
 const signalDrainTimeout = 2 * time.Second
 
 func (s *RTCService) DrainConnections(interval time.Duration, force bool) {
