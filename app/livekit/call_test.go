@@ -86,6 +86,15 @@ func (s *sizedRun) kbps() float64 {
 	return float64(s.bytes) * 8 / 1000 / span
 }
 
+// kbitPerFrame is the mean size of the frames after the first, in kbit;
+// 0 under two frames.
+func (s *sizedRun) kbitPerFrame() float64 {
+	if s.frames < 2 {
+		return 0
+	}
+	return float64(s.bytes) * 8 / 1000 / float64(s.frames-1)
+}
+
 func (r *received) WritePCM(pcm []int16) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
