@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -176,6 +178,26 @@ func (p *participant) waitEvent(t *testing.T, what string, match func(app.Event)
 			t.Fatalf("%s: no %s event within 30 s; it saw %d others: %s", p.owner, what, len(others), lastOf(others, 20))
 			return nil
 		}
+	}
+}
+
+// waitJoined waits until p has seen every one of users join, in any
+// order: who joins first depends on the test's map order and on when the
+// server tells. Waited for one after another, a join seen before the one
+// waited for was skipped, and its own wait then timed out (cy, in the
+// room before plain and ana, saw plain join first).
+func (p *participant) waitJoined(t *testing.T, users ...string) {
+	t.Helper()
+	missing := map[string]bool{}
+	for _, u := range users {
+		missing[u] = true
+	}
+	for len(missing) > 0 {
+		ev := p.waitEvent(t, fmt.Sprintf("join of %v", slices.Sorted(maps.Keys(missing))), func(ev app.Event) bool {
+			e, ok := ev.(app.UserJoined)
+			return ok && missing[e.UserID]
+		})
+		delete(missing, ev.(app.UserJoined).UserID)
 	}
 }
 

@@ -65,9 +65,7 @@ func TestChatIsEndToEndEncrypted(t *testing.T) {
 		defer peers[user].call.Close()
 	}
 	for _, user := range []string{"bo", "cy"} {
-		for _, other := range []string{"ana", "plain"} {
-			peers[user].waitEvent(t, other+" joined", func(ev app.Event) bool { e, ok := ev.(app.UserJoined); return ok && e.UserID == other })
-		}
+		peers[user].waitJoined(t, "ana", "plain")
 	}
 	if _, err := peers["ana"].call.SendChat("for pass one only"); err != nil {
 		t.Fatal(err)

@@ -2242,7 +2242,12 @@ func PushAndDequeueUpdates(
 	var updates []*ParticipantUpdate
 	identity := livekit.ParticipantIdentity(pi.Identity)
 	existing := cache[identity]
-	shouldSend := isImmediate || pi.IsPublisher
+	// Confer: a participant who may publish is a member of the meeting,
+	// whose arrival (camera and microphone off) and departure the others
+	// see at once; batched, they came up to subscriberUpdateInterval (3 s)
+	// late. Viewers who may not publish (a webinar's audience) are still
+	// batched, as upstream batches every non-publisher.
+	shouldSend := isImmediate || pi.IsPublisher || pi.GetPermission().GetCanPublish()
 
 	if existing != nil {
 		if pi.Sid == existing.ParticipantInfo.Sid {
